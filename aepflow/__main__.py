@@ -1,0 +1,3 @@
+from aepflow.cli import main
+
+main()

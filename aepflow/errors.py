@@ -1,0 +1,82 @@
+"""Every error aepflow raises on purpose derives from :class:`AepflowError`.
+
+The CLI turns an ``AepflowError`` into one readable ``Error: ...`` line and exit code 1;
+anything else is a bug and is shown with a traceback only under ``--debug``.
+
+Tree::
+
+    AepflowError
+    ├── UsageError            bad command-line input, missing project file, unknown environment
+    ├── ManifestError         invalid manifests; carries every Diagnostic found
+    ├── VariableError         an ${env:X} / ${var.x} that a plan or apply needs is unset
+    ├── CredentialsError      a required AEP_* environment variable is missing
+    ├── LockfileError         unreadable, corrupt or incompatible lock file; apply lock held
+    ├── PlanError             the plan cannot be made (unsafe schema change, protected dataset, ...)
+    ├── StalePlanError        a saved plan no longer matches the lock or the live state
+    └── PlatformError         (aepflow.platform.errors) an AEP request failed
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+class AepflowError(Exception):
+    """Root of the errors aepflow reports to users. ``str(e)`` is the user-facing message."""
+
+
+class UsageError(AepflowError):
+    pass
+
+
+@dataclass(frozen=True, order=True)
+class SourceLocation:
+    """A position in a manifest: 1-based line and column, as editors show them."""
+
+    file: str
+    line: int = 1
+    col: int = 1
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}"
+
+
+@dataclass(frozen=True, order=True)
+class Diagnostic:
+    """One problem found in the manifests, anchored at the key or value at fault."""
+
+    location: SourceLocation
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.message}"
+
+
+class ManifestError(AepflowError):
+    def __init__(self, diagnostics: Sequence[Diagnostic]) -> None:
+        self.diagnostics = sorted(diagnostics)
+        n = len(self.diagnostics)
+        lines = [str(d) for d in self.diagnostics]
+        lines.append(f"{n} problem{'s' if n != 1 else ''} found.")
+        super().__init__("\n".join(lines))
+
+
+class VariableError(AepflowError):
+    pass
+
+
+class CredentialsError(AepflowError):
+    pass
+
+
+class LockfileError(AepflowError):
+    pass
+
+
+class PlanError(AepflowError):
+    pass
+
+
+class StalePlanError(AepflowError):
+    pass
