@@ -1,0 +1,135 @@
+"""The manifests as typed data: what the loader produces and the engine consumes.
+
+These are plain frozen dataclasses with no behaviour, shared by the layers. Every
+definition keeps the location of its document and, in ``locations``, the location of
+each field by its dotted path inside ``spec`` (e.g. ``"schedule.interval"``,
+``"mappings.2.destination"``, ``"auth.params.password"``), so later layers can point at
+the exact line.
+
+Values are already resolved for the environment the model was built for: ``${var.x}``
+replaced by the environment's variable, ``${env:X}`` replaced by the environment value
+when secrets were requested, and left as the literal ``${env:X}`` text otherwise
+(``aepflow validate`` needs no secrets).
+
+Custom XDM fields live under the tenant namespace. Manifests spell that namespace
+``_${tenant}`` (e.g. ``_${tenant}.loyalty.tier``); the model keeps it literally and the
+engine substitutes the sandbox's tenant id, read from the Schema Registry, at plan time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from aepflow.errors import SourceLocation
+
+MappingKind = Literal["attribute", "expression", "static"]
+Frequency = Literal["once", "minute", "hour", "day", "week"]
+TENANT_PLACEHOLDER = "_${tenant}"
+
+
+@dataclass(frozen=True)
+class Definition:
+    name: str
+    location: SourceLocation
+    locations: dict[str, SourceLocation] = field(default_factory=dict, compare=False, repr=False)
+
+    def at(self, path: str) -> SourceLocation:
+        """Location of ``path`` (dotted, inside spec), else of its nearest parent, else the doc."""
+        while path:
+            if path in self.locations:
+                return self.locations[path]
+            path = path.rpartition(".")[0]
+        return self.location
+
+
+@dataclass(frozen=True)
+class ConnectionDef(Definition):
+    connector: str = ""  # friendly name, e.g. "servicenow"
+    connection_spec_id: str = ""
+    auth_spec_name: str = ""  # AEP authSpec name, e.g. "Basic Authentication"
+    params: dict[str, Any] = field(default_factory=dict)
+    secret_params: frozenset[str] = frozenset()  # names in params that are secrets
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class IdentityDef:
+    field: str  # dotted XED path, e.g. "personalEmail.address" or "_${tenant}.crmId"
+    namespace: str  # identity namespace code, e.g. "Email", "CRMID"
+    primary: bool = False
+
+
+@dataclass(frozen=True)
+class SchemaDef(Definition):
+    title: str = ""
+    description: str = ""
+    class_id: str = ""  # e.g. "https://ns.adobe.com/xdm/context/profile"
+    field_group_ids: tuple[str, ...] = ()  # standard field group $ids, in manifest order
+    # Custom fields under _${tenant}: a JSON-Schema "properties" object (XDM types), or {} for none.
+    custom_fields: dict[str, Any] = field(default_factory=dict)
+    identities: tuple[IdentityDef, ...] = ()
+
+
+@dataclass(frozen=True)
+class DatasetDef(Definition):
+    dataset_name: str = ""  # the Catalog name
+    description: str = ""
+    schema: str = ""  # name of a SchemaDef
+    profile: bool = False  # unifiedProfile tag
+    identity: bool = False  # unifiedIdentity tag
+    # Deleting or replacing a dataset deletes its data: only with --allow-data-loss unless false.
+    protect: bool = True
+
+
+@dataclass(frozen=True)
+class ColumnDef:
+    name: str
+    type: str = "string"  # source column type as Flow Service lists it
+
+
+@dataclass(frozen=True)
+class MappingDef:
+    kind: MappingKind
+    source: str  # attribute path, expression text or static value
+    destination: str  # dotted XED path in the target schema
+
+
+@dataclass(frozen=True)
+class DeltaColumnDef:
+    name: str
+    date_format: str = ""  # "" = not sent
+    timezone: str = ""
+
+
+@dataclass(frozen=True)
+class ScheduleDef:
+    frequency: Frequency
+    start_time: int  # epoch seconds
+    interval: int | None = None  # None for "once"
+    backfill: bool | None = None  # None = not sent (AEP default true)
+
+
+@dataclass(frozen=True)
+class DataflowDef(Definition):
+    flow_name: str = ""  # the Flow Service name
+    description: str = ""
+    connection: str = ""  # name of a ConnectionDef
+    table: str = ""
+    columns: tuple[ColumnDef, ...] = ()  # () = all columns (none declared)
+    schema: str = ""  # name of a SchemaDef (inline schemas are hoisted under the dataflow's name)
+    dataset: str = ""  # name of a DatasetDef (likewise)
+    mappings: tuple[MappingDef, ...] = ()
+    delta_column: DeltaColumnDef | None = None
+    schedule: ScheduleDef | None = None
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
+class ProjectModel:
+    """All definitions of a project, keyed by name within each kind."""
+
+    connections: dict[str, ConnectionDef] = field(default_factory=dict)
+    schemas: dict[str, SchemaDef] = field(default_factory=dict)
+    datasets: dict[str, DatasetDef] = field(default_factory=dict)
+    dataflows: dict[str, DataflowDef] = field(default_factory=dict)
