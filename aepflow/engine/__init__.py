@@ -1,0 +1,1 @@
+"""The plan/apply engine: desired resources, live state, the pure planner and the executor."""
