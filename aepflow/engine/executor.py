@@ -187,7 +187,9 @@ class Executor:
         if any(c.path == SECRETS_PATH for c in change.changes):
             changed.add("secrets")
         outcome = operations.update(self.client, r, spec, change.id, changed, self.tenant)
-        self._record(r, change.id, outcome.version if outcome.version is not None else version, r.hash)
+        self._record(
+            r, change.id, outcome.version if outcome.version is not None else version, r.hash
+        )
 
     def _create(self, r: Resource, spec: dict[str, Any]) -> operations.Outcome:
         from aepflow.platform.errors import OutcomeUnknown

@@ -95,7 +95,9 @@ def find_by_marker(
         candidates = client.flow_list("sourceConnections", [f"baseConnectionId=={base}"])
     elif kind == "targetConnection":
         # Target connections are filterable only by id and connectionSpec.id (reference §2).
-        candidates = client.flow_list("targetConnections", [f"connectionSpec.id=={DATA_LAKE_SPEC_ID}"])
+        candidates = client.flow_list(
+            "targetConnections", [f"connectionSpec.id=={DATA_LAKE_SPEC_ID}"]
+        )
     elif kind == "schema":
         candidates = client.schema_list(title=spec["title"])
         candidates = [c for c in (client.schema_get(c["$id"]) for c in candidates) if c]
@@ -114,7 +116,10 @@ def find_by_marker(
         if schema_id is None:
             return None
         for d in client.descriptor_list():
-            if d.get("xdm:sourceSchema") == schema_id and d.get("xdm:sourceProperty") == spec["field"]:
+            if (
+                d.get("xdm:sourceSchema") == schema_id
+                and d.get("xdm:sourceProperty") == spec["field"]
+            ):
                 return LiveObject(str(d["@id"]), normalize.descriptor(d), adopted=True, raw=d)
         return None
     else:

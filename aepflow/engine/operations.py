@@ -1,7 +1,7 @@
 """Per-kind platform operations: the exact AEP request bodies for create, update and delete.
 
 Every function takes the resolved spec (references already replaced by ids) and talks to AEP
-only through the PlatformClient. Bodies follow reference/aep-api.md §2–5.
+only through the PlatformClient. Bodies follow reference/aep-api.md §2-5.
 """
 
 from __future__ import annotations
@@ -260,9 +260,7 @@ def _update_flow_service(
         wanted = {t["name"]: t for t in _transformations(s)}
         for index, t in enumerate(live.get("transformations") or []):
             name = t.get("name")
-            relevant = (
-                {"deltaColumn"} if name == "Copy" else {"mappingId", "mappingVersion"}
-            )
+            relevant = {"deltaColumn"} if name == "Copy" else {"mappingId", "mappingVersion"}
             if name in wanted and changed & relevant:
                 ops.append(
                     {"op": "replace", "path": f"/transformations/{index}", "value": wanted[name]}

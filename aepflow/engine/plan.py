@@ -84,7 +84,9 @@ class Plan:
             return "No changes."
         c = self.counts
         adopt = f"{c['adopt']} to adopt, " if c["adopt"] else ""
-        return f"Plan: {adopt}{c['add']} to add, {c['change']} to change, {c['destroy']} to destroy."
+        return (
+            f"Plan: {adopt}{c['add']} to add, {c['change']} to change, {c['destroy']} to destroy."
+        )
 
     def to_data(self) -> dict[str, Any]:
         """The JSON plan (documented in the README); secrets never appear in a Plan."""

@@ -18,7 +18,9 @@ from aepflow.errors import PlanError
 # Fields whose change cannot be made in place: the object is deleted and created again.
 REPLACE_FIELDS: dict[str, frozenset[str]] = {
     "connection": frozenset({"connectionSpec"}),
-    "sourceConnection": frozenset({"baseConnection", "connectionSpec", "format", "table", "columns"}),
+    "sourceConnection": frozenset(
+        {"baseConnection", "connectionSpec", "format", "table", "columns"}
+    ),
     "fieldGroup": frozenset({"class"}),
     "schema": frozenset(),
     "descriptor": frozenset({"schema"}),
@@ -177,7 +179,12 @@ def _plan_resource(
 ) -> tuple[ResourceChange, dict[str, Any] | None]:
     entry = lock.resources.get(r.address)
     after = resolve(r.spec, known)
-    common = {"address": r.address, "kind": r.kind, "depends_on": r.depends_on, "hash": r.hash}
+    common: dict[str, Any] = {
+        "address": r.address,
+        "kind": r.kind,
+        "depends_on": r.depends_on,
+        "hash": r.hash,
+    }
     if obj is None:
         reason = "deleted outside aepflow" if entry is not None else None
         return (
@@ -222,9 +229,13 @@ def _plan_resource(
     else:
         action = "noop"
         next_known = {"id": obj.id, "version": obj.version}
-    if r.kind == "mappingSet" and next_known is not None and entry is not None:
-        if action == "noop" and entry.version is not None:
-            next_known["version"] = entry.version
+    if (
+        action == "noop"
+        and r.kind == "mappingSet"
+        and entry is not None
+        and entry.version is not None
+    ):
+        next_known = {"id": obj.id, "version": entry.version}  # the version the flow was given
     return (
         ResourceChange(
             **common,

@@ -1,0 +1,269 @@
+"""`aepflow plan`, `apply`, `destroy` and `import`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from aepflow.cli import handle_errors
+
+if TYPE_CHECKING:
+    from aepflow.engine.executor import ApplyResult
+    from aepflow.engine.plan import Plan
+    from aepflow.engine.workspace import Workspace
+
+env_option = click.option(
+    "-e",
+    "--env",
+    "environment",
+    metavar="ENV",
+    help="Environment from aepflow.yaml (default: its default).",
+)
+parallelism_option = click.option(
+    "--parallelism",
+    type=click.IntRange(1, 64),
+    default=10,
+    show_default=True,
+    help="How many platform operations run at once.",
+)
+data_loss_option = click.option(
+    "--allow-data-loss",
+    is_flag=True,
+    help="Allow destroying or replacing datasets (deletes their data).",
+)
+
+
+def _render(plan: Plan, fmt: str) -> str:
+    if fmt == "json":
+        from aepflow.render.plan_json import render_json
+
+        return render_json(plan)
+    if fmt == "markdown":
+        from aepflow.render.plan_markdown import render_markdown
+
+        return render_markdown(plan)
+    from aepflow.render.plan_text import render_text
+
+    return render_text(plan)
+
+
+def _confirm(auto_approve: bool, question: str) -> None:
+    from aepflow.errors import UsageError
+
+    if auto_approve:
+        return
+    if not sys.stdin.isatty():
+        raise UsageError(
+            "apply needs confirmation and there is no terminal to ask: review the plan and pass "
+            "--auto-approve, or apply a saved plan (aepflow plan --out FILE; aepflow apply FILE)"
+        )
+    answer = click.prompt(
+        f"{question}\n  Only 'yes' will be accepted", default="", show_default=False
+    )
+    if answer.strip() != "yes":
+        click.echo("Apply cancelled.")
+        sys.exit(1)
+
+
+def _report(ws: Workspace, result: ApplyResult) -> None:
+    from aepflow.errors import AepflowError
+
+    if result.ok:
+        click.echo(
+            f"Apply complete: {len(result.done)} step(s). Lock file: {_rel(ws.env.lock_path)}"
+        )
+        return
+    for step, error in sorted(result.errors.items()):
+        click.echo(f"Error: {step.split(':', 1)[1]}: {error}", err=True)
+    if result.not_started:
+        click.echo(
+            f"{len(result.not_started)} step(s) not started: "
+            + ", ".join(s.split(":", 1)[1] for s in result.not_started),
+            err=True,
+        )
+    click.echo(
+        f"Apply stopped after {len(result.done)} step(s); the lock file records everything done. "
+        "Fix the cause and run apply again to carry on.",
+        err=True,
+    )
+    unexpected = [e for e in result.errors.values() if not isinstance(e, AepflowError)]
+    if unexpected and click.get_current_context().find_root().params.get("debug"):
+        raise unexpected[0]
+    sys.exit(1)
+
+
+def _rel(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _reporter() -> object:
+    from aepflow.render.progress import LineReporter, LiveReporter
+
+    return LiveReporter() if sys.stdout.isatty() else LineReporter()
+
+
+@click.command()
+@env_option
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--out", "out", type=click.Path(path_type=Path), help="Save the plan for `aepflow apply FILE`."
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+)
+@click.option(
+    "--detailed-exitcode",
+    is_flag=True,
+    help="Exit 0 when there are no changes, 2 when there are, 1 on error.",
+)
+@click.option("--destroy", is_flag=True, help="Plan the destruction of everything in the lock.")
+@data_loss_option
+@parallelism_option
+@handle_errors
+def plan(
+    environment: str | None,
+    paths: tuple[Path, ...],
+    out: Path | None,
+    fmt: str,
+    detailed_exitcode: bool,
+    destroy: bool,
+    allow_data_loss: bool,
+    parallelism: int,
+) -> None:
+    """Show what apply would change in the sandbox (reads only)."""
+    from aepflow.engine.workspace import make_plan, open_workspace, save_plan
+
+    ws = open_workspace(environment, paths, parallelism=parallelism)
+    try:
+        result = make_plan(ws, allow_data_loss=allow_data_loss, destroy=destroy)
+        click.echo(_render(result, fmt), nl=False)
+        if out is not None:
+            save_plan(ws, result, out)
+            if fmt == "text":
+                click.echo(
+                    f"\nSaved the plan to {out}. Apply exactly this plan with: aepflow apply {out}"
+                )
+        elif fmt == "text" and result.has_changes:
+            click.echo(
+                "\nNote: this plan was not saved (--out); `aepflow apply` will plan again "
+                "before it changes anything."
+            )
+    finally:
+        ws.close()
+    if detailed_exitcode and result.has_changes:
+        sys.exit(2)
+
+
+@click.command()
+@env_option
+@click.argument("planfile", required=False, type=click.Path(path_type=Path))
+@click.option("--auto-approve", is_flag=True, help="Apply without asking for confirmation.")
+@data_loss_option
+@parallelism_option
+@handle_errors
+def apply(
+    environment: str | None,
+    planfile: Path | None,
+    auto_approve: bool,
+    allow_data_loss: bool,
+    parallelism: int,
+) -> None:
+    """Make the sandbox match the manifests (or apply a saved plan exactly)."""
+    from aepflow.engine.workspace import (
+        apply_plan,
+        check_saved_plan,
+        make_plan,
+        open_workspace,
+        read_plan_file,
+    )
+    from aepflow.render.plan_text import render_text
+
+    if planfile is not None:
+        saved = read_plan_file(planfile)
+        if environment is not None and environment != saved["environment"]:
+            from aepflow.errors import UsageError
+
+            raise UsageError(
+                f"{planfile} was made for environment {saved['environment']!r}, not {environment!r}"
+            )
+        ws = open_workspace(
+            saved["environment"], [Path(p) for p in saved["paths"]], parallelism=parallelism
+        )
+        try:
+            the_plan: Plan = saved["plan_object"]
+            check_saved_plan(ws, the_plan)
+            if not the_plan.has_changes:
+                click.echo("No changes. Nothing to apply.")
+                return
+            _report(ws, apply_plan(ws, the_plan, _reporter()))  # type: ignore[arg-type]
+        finally:
+            ws.close()
+        return
+
+    ws = open_workspace(environment, (), parallelism=parallelism)
+    try:
+        the_plan = make_plan(ws, allow_data_loss=allow_data_loss)
+        click.echo(render_text(the_plan), nl=False)
+        if not the_plan.has_changes:
+            return
+        _confirm(auto_approve, "\nDo you want to perform these actions?")
+        _report(ws, apply_plan(ws, the_plan, _reporter()))  # type: ignore[arg-type]
+    finally:
+        ws.close()
+
+
+@click.command()
+@env_option
+@click.option("--auto-approve", is_flag=True, help="Destroy without asking for confirmation.")
+@data_loss_option
+@parallelism_option
+@handle_errors
+def destroy(
+    environment: str | None, auto_approve: bool, allow_data_loss: bool, parallelism: int
+) -> None:
+    """Delete everything the lock file records, in reverse dependency order."""
+    from aepflow.engine.workspace import apply_plan, make_plan, open_workspace
+    from aepflow.render.plan_text import render_text
+
+    ws = open_workspace(environment, (), parallelism=parallelism)
+    try:
+        the_plan = make_plan(ws, allow_data_loss=allow_data_loss, destroy=True)
+        click.echo(render_text(the_plan), nl=False)
+        if not the_plan.has_changes:
+            return
+        _confirm(auto_approve, "\nDo you really want to destroy these resources?")
+        _report(ws, apply_plan(ws, the_plan, _reporter()))  # type: ignore[arg-type]
+    finally:
+        ws.close()
+
+
+@click.command("import")
+@env_option
+@click.argument("address")
+@click.argument("id")
+@handle_errors
+def import_(environment: str | None, address: str, id: str) -> None:
+    """Record an existing platform object (made in the AEP UI) as ADDRESS in the lock."""
+    from aepflow.engine.workspace import import_resource, open_workspace
+
+    ws = open_workspace(environment, ())
+    try:
+        import_resource(ws, address, id)
+    finally:
+        ws.close()
+    click.echo(
+        f"Imported {id} as {address}. Run `aepflow plan` to see how it differs from its manifest."
+    )
+
+
+COMMANDS = [plan, apply, destroy, import_]

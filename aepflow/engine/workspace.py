@@ -1,0 +1,219 @@
+"""The glue of one command run: project, environment, manifests, lock, live state, client.
+
+Commands call these functions in order; every piece below stays independent of the others.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from aepflow.engine import lockfile
+from aepflow.engine.executor import ApplyResult, Executor, Reporter
+from aepflow.engine.live import LiveState, read_by_id, read_live
+from aepflow.engine.lockfile import Lock, LockEntry, LockWriter
+from aepflow.engine.plan import Plan
+from aepflow.engine.planner import build_plan
+from aepflow.engine.resources import KINDS, Resource, desired_resources
+from aepflow.errors import LockfileError, StalePlanError, UsageError
+
+if TYPE_CHECKING:
+    from aepflow.platform import PlatformClient
+    from aepflow.project import Environment, Project
+
+PLAN_FILE_VERSION = 1
+
+
+class EmbeddedEnviron(Mapping[str, str]):
+    """The process environment, with a placeholder for any unset variable.
+
+    Only for the embedded emulator: a fresh project applies its examples with no real
+    credentials. Never used for a real sandbox.
+    """
+
+    def __init__(self, base: Mapping[str, str]) -> None:
+        self.base = base
+
+    def __getitem__(self, key: str) -> str:
+        return self.base.get(key, f"emulator-placeholder-{key.lower()}")
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.base)
+
+    def __len__(self) -> int:
+        return len(self.base)
+
+
+@dataclass
+class Workspace:
+    project: Project
+    env: Environment
+    paths: list[Path]
+    desired: dict[str, Resource]
+    lock: Lock
+    client: PlatformClient
+    tenant: str
+    parallelism: int = 10
+    _live: LiveState | None = field(default=None, repr=False)
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def open_workspace(
+    environment: str | None,
+    paths: Sequence[Path] = (),
+    *,
+    project_dir: Path | None = None,
+    parallelism: int = 10,
+    environ: Mapping[str, str] | None = None,
+) -> Workspace:
+    """Load and validate the manifests (with secrets), then connect to the environment."""
+    from aepflow.manifest import load_model
+    from aepflow.platform import PlatformClient
+    from aepflow.project import load_project
+
+    base_environ = os.environ if environ is None else environ
+    project = load_project(project_dir)
+    env = project.environment(environment)
+    model_environ = EmbeddedEnviron(base_environ) if env.type == "embedded" else base_environ
+    chosen = list(paths) or [project.manifests_dir]
+    # Invalid manifests stop here, before any request reaches the platform.
+    model = load_model(project, env, paths=chosen, secrets=True, environ=model_environ)
+    lock = lockfile.load(env.lock_path, env.name, env.sandbox)
+    client = PlatformClient.for_environment(env, base_environ)
+    try:
+        tenant = client.tenant_id()
+    except BaseException:
+        client.close()
+        raise
+    desired = desired_resources(model, tenant)
+    return Workspace(project, env, chosen, desired, lock, client, tenant, parallelism)
+
+
+def make_plan(ws: Workspace, *, allow_data_loss: bool = False, destroy: bool = False) -> Plan:
+    live = read_live(ws.client, ws.desired, ws.lock, parallelism=ws.parallelism)
+    ws._live = live
+    return build_plan(
+        ws.desired,
+        ws.lock,
+        live,
+        now=time.time(),
+        allow_data_loss=allow_data_loss,
+        destroy=destroy,
+    )
+
+
+def apply_plan(ws: Workspace, plan: Plan, reporter: Reporter | None = None) -> ApplyResult:
+    writer = LockWriter(ws.lock, ws.env.lock_path)
+    executor = Executor(
+        ws.client, writer, ws.desired, ws.tenant, parallelism=ws.parallelism, reporter=reporter
+    )
+    return executor.apply(plan)
+
+
+# -- saved plans -----------------------------------------------------------------------
+
+
+def save_plan(ws: Workspace, plan: Plan, path: Path) -> None:
+    data = {
+        "aepflow_plan": PLAN_FILE_VERSION,
+        "environment": ws.env.name,
+        "paths": [str(p) for p in ws.paths],
+        "plan": plan.to_data(),
+        "checksum": plan.checksum(),
+    }
+    path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def read_plan_file(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("aepflow_plan") != PLAN_FILE_VERSION:
+            raise ValueError("not an aepflow plan file")
+        plan = Plan.from_data(data["plan"])
+        if plan.checksum() != data["checksum"]:
+            raise ValueError("its checksum does not match its content (edited by hand?)")
+    except FileNotFoundError:
+        raise UsageError(f"plan file {path} does not exist") from None
+    except (ValueError, KeyError, TypeError) as e:
+        raise UsageError(f"{path} is not a valid aepflow plan file: {e}") from None
+    data["plan_object"] = plan
+    return dict(data)
+
+
+def check_saved_plan(ws: Workspace, plan: Plan) -> None:
+    """Refuse a saved plan whose world has moved: lock, live state or manifests."""
+    rerun = "run `aepflow plan --out` again and review the new plan"
+    if plan.environment != ws.env.name:
+        raise StalePlanError(
+            f'the plan was made for environment "{plan.environment}", not "{ws.env.name}"'
+        )
+    if plan.lineage != ws.lock.lineage or plan.lock_checksum != ws.lock.checksum():
+        raise StalePlanError(
+            f"saved plan is stale: the lock file changed since it was made; {rerun}"
+        )
+    live = read_live(ws.client, ws.desired, ws.lock, parallelism=ws.parallelism)
+    if live.checksum() != plan.live_checksum:
+        raise StalePlanError(
+            f"saved plan is stale: the live state of the sandbox changed since it was made; {rerun}"
+        )
+    for change in plan.changes:
+        if change.action == "delete":
+            if change.address in ws.desired and not plan.destroy:
+                raise StalePlanError(f"saved plan is stale: the manifests changed; {rerun}")
+            continue
+        r = ws.desired.get(change.address)
+        if r is None or r.hash != change.hash:
+            raise StalePlanError(
+                f"saved plan is stale: the manifests changed ({change.address}); {rerun}"
+            )
+    extra = set(ws.desired) - {c.address for c in plan.changes}
+    if extra and not plan.destroy:
+        raise StalePlanError(f"saved plan is stale: the manifests changed; {rerun}")
+
+
+# -- import ----------------------------------------------------------------------------
+
+
+def import_resource(ws: Workspace, address: str, id: str) -> LockEntry:
+    """Record an existing platform object as the resource at ``address``."""
+    kind = address.split(".", 1)[0]
+    if kind not in KINDS:
+        raise UsageError(
+            f"{address!r} is not a resource address: use KIND.NAME with KIND one of "
+            + ", ".join(KINDS)
+        )
+    r = ws.desired.get(address)
+    if r is None:
+        known = ", ".join(sorted(a for a in ws.desired if a.startswith(kind + "."))) or "none"
+        raise UsageError(
+            f"{address} is not in the manifests: write its manifest first, then import "
+            f"(addresses of kind {kind}: {known})"
+        )
+    if address in ws.lock.resources:
+        raise LockfileError(
+            f"{address} is already in the lock as {ws.lock.resources[address].id}; "
+            "remove it from the lock file first to import another object"
+        )
+    obj = read_by_id(ws.client, kind, id)
+    if obj is None:
+        raise UsageError(f"no {kind} with id {id} exists in sandbox {ws.env.sandbox}")
+    entry = LockEntry(
+        id=obj.id,
+        kind=kind,
+        hash=None,
+        depends_on=r.depends_on,
+        version=obj.version,
+        protect=r.protect,
+    )
+    LockWriter(ws.lock, ws.env.lock_path).put(address, entry)
+    return entry

@@ -1,0 +1,58 @@
+"""The plan as a pull-request comment: counts first, the full plan folded, never too long."""
+
+from __future__ import annotations
+
+from aepflow.engine.plan import Plan
+from aepflow.render.plan_text import render_text
+
+MAX_CHARS = 65_000  # GitHub rejects comments over 65,536 characters
+TRUNCATED = (
+    "\n... (plan truncated to fit a pull-request comment; run `aepflow plan` for all of it)\n"
+)
+
+
+def render_markdown(plan: Plan, max_chars: int = MAX_CHARS) -> str:
+    head = [f"**{plan.summary()}**", ""]
+    head.append(f"Environment `{plan.environment}` (sandbox `{plan.sandbox}`)")
+    head.append("")
+    risky = [c for c in plan.actionable if c.action in ("delete", "replace")]
+    if risky:
+        listed = ", ".join(
+            f"`{c.address}` ({'replace' if c.action == 'replace' else 'destroy'})" for c in risky
+        )
+        head.append(f":warning: **This plan destroys or replaces resources:** {listed}")
+        head.append("")
+    drifted = [
+        c.address
+        for c in plan.actionable
+        if c.drift or (c.reason or "").endswith("outside aepflow")
+    ]
+    if drifted:
+        head.append(
+            "**Objects have changed outside aepflow:** " + ", ".join(f"`{a}`" for a in drifted)
+        )
+        head.append("")
+    if not plan.has_changes:
+        return "\n".join(head)
+    open_block = "<details><summary>Show plan</summary>\n\n```diff\n"
+    close_block = "```\n\n</details>\n"
+    # Markers at column 0 so GitHub colours the diff.
+    body = "\n".join(_diff_line(line) for line in render_text(plan).splitlines()) + "\n"
+    text = "\n".join(head) + "\n" + open_block + body + close_block
+    if len(text) <= max_chars:
+        return text
+    budget = (
+        max_chars - len("\n".join(head)) - len(open_block) - len(close_block) - len(TRUNCATED) - 2
+    )
+    cut = body[: max(budget, 0)]
+    cut = cut[: cut.rfind("\n") + 1] if "\n" in cut else ""
+    return "\n".join(head) + "\n" + open_block + cut + TRUNCATED + close_block
+
+
+def _diff_line(line: str) -> str:
+    stripped = line.lstrip()
+    for symbol in ("-/+", "+", "-", "~", "="):
+        if stripped.startswith(symbol + " "):
+            marker = {"~": "!", "=": " ", "-/+": "!"}.get(symbol, symbol)
+            return marker + " " + stripped
+    return "  " + stripped if stripped.startswith("#") else line

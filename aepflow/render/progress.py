@@ -1,0 +1,98 @@
+"""Apply progress: a live one-line display on a terminal, plain lines otherwise."""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from typing import TextIO
+
+VERBS = {"apply": "applying", "delete": "destroying"}
+
+
+def describe(step: str) -> tuple[str, str]:
+    verb, address = step.split(":", 1)
+    return VERBS.get(verb, verb), address
+
+
+class LineReporter:
+    """One line per finished step: what CI logs want."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.stream = stream or sys.stdout
+        self.total = 0
+        self.done = 0
+        self._mutex = threading.Lock()
+
+    def begin(self, total: int) -> None:
+        self.total = total
+
+    def started(self, step: str) -> None:
+        pass
+
+    def finished(self, step: str, elapsed: float) -> None:
+        verb, address = describe(step)
+        with self._mutex:
+            self.done += 1
+            done = "destroyed" if verb == "destroying" else "done"
+            self.stream.write(f"[{self.done}/{self.total}] {address}: {done} ({elapsed:.1f}s)\n")
+            self.stream.flush()
+
+    def failed(self, step: str, error: BaseException) -> None:
+        verb, address = describe(step)
+        with self._mutex:
+            self.stream.write(f"[{self.done}/{self.total}] {address}: FAILED {verb}: {error}\n")
+            self.stream.flush()
+
+    def end(self) -> None:
+        pass
+
+
+class LiveReporter(LineReporter):
+    """On a terminal: finished steps scroll, the running ones stay on one status line."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        super().__init__(stream)
+        self.running: dict[str, float] = {}
+
+    def started(self, step: str) -> None:
+        with self._mutex:
+            self.running[step] = time.monotonic()
+            self._status()
+
+    def finished(self, step: str, elapsed: float) -> None:
+        with self._mutex:
+            self.running.pop(step, None)
+            self._clear()
+        super().finished(step, elapsed)
+        with self._mutex:
+            self._status()
+
+    def failed(self, step: str, error: BaseException) -> None:
+        with self._mutex:
+            self.running.pop(step, None)
+            self._clear()
+        super().failed(step, error)
+
+    def end(self) -> None:
+        with self._mutex:
+            self._clear()
+
+    def _clear(self) -> None:
+        self.stream.write("\r\033[K")
+
+    def _status(self) -> None:
+        now = time.monotonic()
+        parts = [
+            f"{describe(s)[0]} {describe(s)[1]} {now - t0:.0f}s"
+            for s, t0 in sorted(self.running.items(), key=lambda kv: kv[1])[:3]
+        ]
+        more = len(self.running) - len(parts)
+        line = (
+            f"[{self.done}/{self.total}] "
+            + ", ".join(parts)
+            + (f" +{more} more" if more > 0 else "")
+        )
+        self._clear()
+        self.stream.write(line[:120])
+        self.stream.flush()
