@@ -1,0 +1,300 @@
+"""The planner is pure: these tests feed it data and assert the exact plan."""
+
+from __future__ import annotations
+
+import pytest
+
+from aepflow.engine.plan import UNKNOWN, Change
+from aepflow.engine.planner import SECRETS_PATH, build_plan
+from aepflow.engine.resources import ref
+from aepflow.errors import PlanError
+from tests.engine.helpers import (
+    connection,
+    dataset,
+    live,
+    live_of,
+    lock_of,
+    res,
+    resolved,
+    schema,
+    source,
+)
+
+NOW = 1_800_000_000.0
+
+
+def actions(plan):
+    return {c.address: c.action for c in plan.changes}
+
+
+def test_everything_missing_is_created_in_a_plan_that_counts_it():
+    c, s = connection(), source()
+    plan = build_plan({c.address: c, s.address: s}, lock_of(), live_of({}), now=NOW)
+    assert actions(plan) == {"connection.crm": "create", "sourceConnection.f": "create"}
+    assert plan.summary() == "Plan: 2 to add, 0 to change, 0 to destroy."
+    src = plan.changes[1]
+    assert src.after["baseConnection"] == UNKNOWN
+    assert src.reason is None
+
+
+def test_matching_live_state_is_no_changes():
+    c, s = connection(), source()
+    lock = lock_of((c, "c1"), (s, "s1"))
+    state = live_of(
+        {
+            c.address: live("c1", resolved(c, {})),
+            s.address: live("s1", resolved(s, {c.address: "c1"})),
+        }
+    )
+    plan = build_plan({c.address: c, s.address: s}, lock, state, now=NOW)
+    assert actions(plan) == {"connection.crm": "noop", "sourceConnection.f": "noop"}
+    assert plan.summary() == "No changes."
+    assert not plan.has_changes
+
+
+def test_a_renamed_connection_is_updated_in_place_field_by_field():
+    old = connection()
+    new = connection(name="crm", description="CRM")
+    lock = lock_of((old, "c1"))
+    plan = build_plan(
+        {new.address: new}, lock, live_of({old.address: live("c1", resolved(old, {}))}), now=NOW
+    )
+    (change,) = plan.changes
+    assert change.action == "update"
+    assert change.changes == (Change("description", "", "CRM"),)
+    assert change.reason is None and change.drift is False
+    assert plan.summary() == "Plan: 0 to add, 1 to change, 0 to destroy."
+
+
+def test_a_table_change_replaces_the_source_connection_and_so_the_flow():
+    c, s_old = connection(), source(table="Contact")
+    s_new = source(table="Lead")
+    flow = res(
+        "flow.f",
+        {"name": "f", "sourceConnection": ref("sourceConnection.f")},
+    )
+    lock = lock_of((c, "c1"), (s_old, "s1"), (flow, "f1"))
+    state = live_of(
+        {
+            c.address: live("c1", resolved(c, {})),
+            s_old.address: live("s1", resolved(s_old, {c.address: "c1"})),
+            flow.address: live("f1", {"name": "f", "sourceConnection": "s1"}),
+        }
+    )
+    plan = build_plan(
+        {c.address: c, s_new.address: s_new, flow.address: flow}, lock, state, now=NOW
+    )
+    assert actions(plan) == {
+        "connection.crm": "noop",
+        "flow.f": "replace",
+        "sourceConnection.f": "replace",
+    }
+    src = next(ch for ch in plan.changes if ch.address == "sourceConnection.f")
+    assert src.changes == (Change("table", "Contact", "Lead", forces_replacement=True),)
+    fl = next(ch for ch in plan.changes if ch.address == "flow.f")
+    assert fl.changes == (Change("sourceConnection", "s1", UNKNOWN, forces_replacement=True),)
+    assert plan.summary() == "Plan: 2 to add, 0 to change, 2 to destroy."
+
+
+def test_a_change_made_outside_aepflow_is_labelled_drift():
+    c = connection()
+    lock = lock_of((c, "c1"))
+    drifted = dict(resolved(c, {}), name="renamed in the UI")
+    plan = build_plan({c.address: c}, lock, live_of({c.address: live("c1", drifted)}), now=NOW)
+    (change,) = plan.changes
+    assert change.action == "update"
+    assert change.drift is True
+    assert change.reason == "changed outside aepflow"
+    assert change.changes == (Change("name", "renamed in the UI", "crm"),)
+
+
+def test_a_resource_deleted_outside_aepflow_is_created_again_and_says_so():
+    c = connection()
+    plan = build_plan({c.address: c}, lock_of((c, "c1")), live_of({c.address: None}), now=NOW)
+    (change,) = plan.changes
+    assert (change.action, change.reason) == ("create", "deleted outside aepflow")
+
+
+def test_a_resource_removed_from_the_manifests_is_destroyed_with_the_reason():
+    c, s = connection(), source()
+    lock = lock_of((c, "c1"), (s, "s1"))
+    state = live_of(
+        {
+            c.address: live("c1", resolved(c, {})),
+            s.address: live("s1", resolved(s, {c.address: "c1"})),
+        }
+    )
+    plan = build_plan({c.address: c}, lock, state, now=NOW)
+    change = next(ch for ch in plan.changes if ch.address == "sourceConnection.f")
+    assert (change.action, change.reason, change.id) == (
+        "delete",
+        "no longer in the manifests",
+        "s1",
+    )
+    assert plan.summary() == "Plan: 0 to add, 0 to change, 1 to destroy."
+
+
+def test_pruning_a_protected_dataset_fails_the_plan_unless_data_loss_is_allowed():
+    d = dataset()
+    lock = lock_of((d, "d1"))
+    state = live_of({d.address: live("d1", {"name": "ds"})})
+    with pytest.raises(PlanError) as e:
+        build_plan({}, lock, state, now=NOW)
+    assert str(e.value) == (
+        "dataset.ds would be destroyed (no longer in the manifests): deleting a dataset deletes "
+        "the data ingested into it; if that is intended, run again with --allow-data-loss or set "
+        "`protect: false` on the dataset"
+    )
+    plan = build_plan({}, lock, state, now=NOW, allow_data_loss=True)
+    assert actions(plan) == {"dataset.ds": "delete"}
+
+
+def test_changing_a_datasets_schema_needs_the_opt_in():
+    s1, s2 = schema("a"), schema("b")
+    d_old, d_new = dataset(schema="a"), dataset(schema="b")
+    lock = lock_of((s1, "S1"), (s2, "S2"), (d_old, "d1"))
+    state = live_of(
+        {
+            s1.address: live("S1", resolved(s1, {})),
+            s2.address: live("S2", resolved(s2, {})),
+            d_old.address: live("d1", resolved(d_old, {"schema.a": "S1"})),
+        }
+    )
+    desired = {s1.address: s1, s2.address: s2, d_new.address: d_new}
+    with pytest.raises(
+        PlanError, match=r"^dataset.ds must be replaced \(change of schema\): deleting a dataset"
+    ):
+        build_plan(desired, lock, state, now=NOW)
+    plan = build_plan(desired, lock, state, now=NOW, allow_data_loss=True)
+    assert actions(plan)["dataset.ds"] == "replace"
+    unprotected = dataset(schema="b", protect=False)
+    plan = build_plan({**desired, unprotected.address: unprotected}, lock, state, now=NOW)
+    assert actions(plan)["dataset.ds"] == "replace"
+
+
+def test_removing_a_field_group_from_a_schema_in_use_fails_with_an_explanation():
+    pd = "https://ns.adobe.com/xdm/context/profile-person-details"
+    s_old, s_new = schema("s", [pd]), schema("s", [])
+    d = dataset(schema="s")
+    lock = lock_of((s_old, "S1"), (d, "d1"))
+    state = live_of(
+        {
+            s_old.address: live("S1", resolved(s_old, {})),
+            d.address: live("d1", resolved(d, {"schema.s": "S1"})),
+        }
+    )
+    with pytest.raises(PlanError) as e:
+        build_plan({s_new.address: s_new, d.address: d}, lock, state, now=NOW)
+    assert str(e.value).startswith(
+        f"schema.s: the change removes the field group(s) {pd}, "
+        "but a dataset already uses this schema"
+    )
+
+
+def test_adding_a_field_group_is_an_in_place_update():
+    pd = "https://ns.adobe.com/xdm/context/profile-person-details"
+    s_old, s_new = schema("s", []), schema("s", [pd])
+    plan = build_plan(
+        {s_new.address: s_new},
+        lock_of((s_old, "S1")),
+        live_of({s_old.address: live("S1", resolved(s_old, {}))}),
+        now=NOW,
+    )
+    (change,) = plan.changes
+    assert change.action == "update"
+    assert change.changes == (Change("fieldGroups", None, [pd]),)
+
+
+def flow_res(start: int) -> object:
+    return res(
+        "flow.f",
+        {"name": "f", "schedule": {"startTime": start, "frequency": "hour", "interval": 1}},
+    )
+
+
+def test_a_past_start_time_is_not_sent_again_and_the_plan_notes_why():
+    old, new = flow_res(1_700_000_000), flow_res(1_900_000_000)
+    state = live_of({old.address: live("f1", resolved(old, {}))})
+    plan = build_plan({new.address: new}, lock_of((old, "f1")), state, now=NOW)
+    assert actions(plan) == {"flow.f": "noop"}
+    assert plan.notes == (
+        "flow.f: schedule start 1900000000 is not applied: the flow already started at "
+        "1700000000, and AEP cannot move a past start time.",
+    )
+
+
+def test_a_future_start_time_is_updated():
+    old, new = flow_res(1_850_000_000), flow_res(1_900_000_000)
+    state = live_of({old.address: live("f1", resolved(old, {}))})
+    plan = build_plan({new.address: new}, lock_of((old, "f1")), state, now=NOW)
+    assert plan.changes[0].changes == (Change("schedule.startTime", 1_850_000_000, 1_900_000_000),)
+
+
+def test_a_rotated_secret_is_a_sensitive_change():
+    c = connection()
+    lock = lock_of((c, "c1"))
+    rotated = type(c)(c.address, c.kind, c.spec, c.location, secrets={"password": "new"})
+    plan = build_plan(
+        {c.address: rotated}, lock, live_of({c.address: live("c1", resolved(c, {}))}), now=NOW
+    )
+    (change,) = plan.changes
+    assert change.action == "update"
+    assert change.changes == (Change(SECRETS_PATH, None, None, sensitive=True),)
+    assert "new" not in repr(plan.to_data())
+
+
+def test_a_new_mapping_version_flows_into_the_flow():
+    m_old = res(
+        "mappingSet.f",
+        {
+            "schema": "S",
+            "mappings": [{"sourceType": "ATTRIBUTE", "source": "a", "destination": "b"}],
+        },
+    )
+    m_new = res(
+        "mappingSet.f",
+        {
+            "schema": "S",
+            "mappings": [{"sourceType": "ATTRIBUTE", "source": "a", "destination": "c"}],
+        },
+    )
+    flow = res(
+        "flow.f",
+        {"mappingId": ref("mappingSet.f"), "mappingVersion": ref("mappingSet.f", "version")},
+    )
+    lock = lock_of((m_old, "m1"), (flow, "f1"))
+    lock.resources["mappingSet.f"] = lock.resources["mappingSet.f"].__class__(
+        **{**lock.resources["mappingSet.f"].__dict__, "version": 0}
+    )
+    state = live_of(
+        {
+            m_old.address: live("m1", m_old.spec, version=0),
+            flow.address: live("f1", {"mappingId": "m1", "mappingVersion": 0}),
+        }
+    )
+    plan = build_plan({m_new.address: m_new, flow.address: flow}, lock, state, now=NOW)
+    assert actions(plan) == {"flow.f": "update", "mappingSet.f": "update"}
+    fl = next(c for c in plan.changes if c.address == "flow.f")
+    assert fl.changes == (Change("mappingVersion", 0, UNKNOWN),)
+
+
+def test_an_object_found_by_its_marker_is_adopted_not_created():
+    c = connection()
+    state = live_of({c.address: live("c9", resolved(c, {}), adopted=True)})
+    plan = build_plan({c.address: c}, lock_of(), state, now=NOW)
+    (change,) = plan.changes
+    assert change.action == "adopt"
+    assert change.id == "c9"
+    # The lock had no secrets hash for it, so the secrets are re-sent.
+    assert change.changes == (Change(SECRETS_PATH, None, None, sensitive=True),)
+    assert plan.summary() == "Plan: 1 to adopt, 0 to add, 1 to change, 0 to destroy."
+
+
+def test_destroy_plans_every_locked_resource_for_deletion():
+    c, s = connection(), source()
+    lock = lock_of((c, "c1"), (s, "s1"))
+    state = live_of({c.address: live("c1", {}), s.address: live("s1", {})})
+    plan = build_plan({c.address: c, s.address: s}, lock, state, now=NOW, destroy=True)
+    assert actions(plan) == {"connection.crm": "delete", "sourceConnection.f": "delete"}
+    assert {c.reason for c in plan.changes} == {"destroy requested"}
+    assert plan.summary() == "Plan: 0 to add, 0 to change, 2 to destroy."
