@@ -50,9 +50,14 @@ def render_markdown(plan: Plan, max_chars: int = MAX_CHARS) -> str:
 
 
 def _diff_line(line: str) -> str:
+    """Move the action marker to column 0 (``!`` for changes) so GitHub colours the diff."""
     stripped = line.lstrip()
+    indent = len(line) - len(stripped)
     for symbol in ("-/+", "+", "-", "~", "="):
         if stripped.startswith(symbol + " "):
             marker = {"~": "!", "=": " ", "-/+": "!"}.get(symbol, symbol)
-            return marker + " " + stripped
-    return "  " + stripped if stripped.startswith("#") else line
+            if indent > 3:  # an attribute line: keep its own symbol, indented
+                return f"{marker}     {stripped}"
+            rest = stripped if symbol == "-/+" else stripped[len(symbol) + 1 :]
+            return f"{marker} {rest}"
+    return line
