@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -28,6 +29,13 @@ parallelism_option = click.option(
     default=10,
     show_default=True,
     help="How many platform operations run at once.",
+)
+lock_timeout_option = click.option(
+    "--lock-timeout",
+    type=click.FloatRange(0),
+    default=0,
+    metavar="SECONDS",
+    help="Wait up to this long for another apply on the environment to finish (default: 0).",
 )
 data_loss_option = click.option(
     "--allow-data-loss",
@@ -93,6 +101,15 @@ def _report(ws: Workspace, result: ApplyResult) -> None:
     if unexpected and click.get_current_context().find_root().params.get("debug"):
         raise unexpected[0]
     sys.exit(1)
+
+
+def _locked(ws: Workspace, timeout: float) -> contextlib.AbstractContextManager[None]:
+    from aepflow.engine.applylock import apply_lock
+
+    path = ws.project.root / ".aepflow" / "locks" / f"{ws.env.name}.apply-lock"
+    return apply_lock(
+        path, ws.env.name, timeout=timeout, on_takeover=lambda m: click.echo(f"Note: {m}", err=True)
+    )
 
 
 def _rel(path: Path) -> str:
@@ -170,6 +187,7 @@ def plan(
 @click.option("--auto-approve", is_flag=True, help="Apply without asking for confirmation.")
 @data_loss_option
 @parallelism_option
+@lock_timeout_option
 @handle_errors
 def apply(
     environment: str | None,
@@ -177,6 +195,7 @@ def apply(
     auto_approve: bool,
     allow_data_loss: bool,
     parallelism: int,
+    lock_timeout: float,
 ) -> None:
     """Make the sandbox match the manifests (or apply a saved plan exactly)."""
     from aepflow.engine.workspace import (
@@ -201,23 +220,25 @@ def apply(
         )
         try:
             the_plan: Plan = saved["plan_object"]
-            check_saved_plan(ws, the_plan)
-            if not the_plan.has_changes:
-                click.echo("No changes. Nothing to apply.")
-                return
-            _report(ws, apply_plan(ws, the_plan, _reporter()))  # type: ignore[arg-type]
+            with _locked(ws, lock_timeout):
+                check_saved_plan(ws, the_plan)
+                if not the_plan.has_changes:
+                    click.echo("No changes. Nothing to apply.")
+                    return
+                _report(ws, apply_plan(ws, the_plan, _reporter()))  # type: ignore[arg-type]
         finally:
             ws.close()
         return
 
     ws = open_workspace(environment, (), parallelism=parallelism)
     try:
-        the_plan = make_plan(ws, allow_data_loss=allow_data_loss)
-        click.echo(render_text(the_plan), nl=False)
-        if not the_plan.has_changes:
-            return
-        _confirm(auto_approve, "\nDo you want to perform these actions?")
-        _report(ws, apply_plan(ws, the_plan, _reporter()))  # type: ignore[arg-type]
+        with _locked(ws, lock_timeout):
+            the_plan = make_plan(ws, allow_data_loss=allow_data_loss)
+            click.echo(render_text(the_plan), nl=False)
+            if not the_plan.has_changes:
+                return
+            _confirm(auto_approve, "\nDo you want to perform these actions?")
+            _report(ws, apply_plan(ws, the_plan, _reporter()))  # type: ignore[arg-type]
     finally:
         ws.close()
 
@@ -227,9 +248,14 @@ def apply(
 @click.option("--auto-approve", is_flag=True, help="Destroy without asking for confirmation.")
 @data_loss_option
 @parallelism_option
+@lock_timeout_option
 @handle_errors
 def destroy(
-    environment: str | None, auto_approve: bool, allow_data_loss: bool, parallelism: int
+    environment: str | None,
+    auto_approve: bool,
+    allow_data_loss: bool,
+    parallelism: int,
+    lock_timeout: float,
 ) -> None:
     """Delete everything the lock file records, in reverse dependency order."""
     from aepflow.engine.workspace import apply_plan, make_plan, open_workspace
@@ -237,12 +263,13 @@ def destroy(
 
     ws = open_workspace(environment, (), parallelism=parallelism)
     try:
-        the_plan = make_plan(ws, allow_data_loss=allow_data_loss, destroy=True)
-        click.echo(render_text(the_plan), nl=False)
-        if not the_plan.has_changes:
-            return
-        _confirm(auto_approve, "\nDo you really want to destroy these resources?")
-        _report(ws, apply_plan(ws, the_plan, _reporter()))  # type: ignore[arg-type]
+        with _locked(ws, lock_timeout):
+            the_plan = make_plan(ws, allow_data_loss=allow_data_loss, destroy=True)
+            click.echo(render_text(the_plan), nl=False)
+            if not the_plan.has_changes:
+                return
+            _confirm(auto_approve, "\nDo you really want to destroy these resources?")
+            _report(ws, apply_plan(ws, the_plan, _reporter()))  # type: ignore[arg-type]
     finally:
         ws.close()
 
@@ -251,14 +278,16 @@ def destroy(
 @env_option
 @click.argument("address")
 @click.argument("id")
+@lock_timeout_option
 @handle_errors
-def import_(environment: str | None, address: str, id: str) -> None:
+def import_(environment: str | None, address: str, id: str, lock_timeout: float) -> None:
     """Record an existing platform object (made in the AEP UI) as ADDRESS in the lock."""
     from aepflow.engine.workspace import import_resource, open_workspace
 
     ws = open_workspace(environment, ())
     try:
-        import_resource(ws, address, id)
+        with _locked(ws, lock_timeout):
+            import_resource(ws, address, id)
     finally:
         ws.close()
     click.echo(
