@@ -179,6 +179,9 @@ class Executor:
         entry = self.lock.lock.resources.get(r.address)
         version = entry.version if entry is not None else None
         if change.action == "adopt":
+            if r.kind == "mappingSet":
+                live = self.client.mapping_set_get(change.id) or {}
+                version = int(live.get("version", 0))
             # Recorded first, so the adoption survives a failure of the update below.
             self._record(r, change.id, version, None if change.changes else r.hash)
             if not change.changes:
@@ -201,11 +204,12 @@ class Executor:
             # it by its marker before creating it again, so it never exists twice.
             with self._mutex:
                 ids = {a: v["id"] for a, v in self._values.items()}
-            found = find_by_marker(self.client, r, ids)
+            found = find_by_marker(self.client, r, ids, self.desired)
             if found is not None:
                 return operations.Outcome(found.id, found.version)
-            # Not there: the request never took effect (mapping sets carry no marker; an
-            # orphan one is harmless, it ingests nothing). Create it, once.
+            # Not there: the request never took effect. Create it, once. (A mapping set is
+            # found through its flow, which does not exist yet: a second one may be left
+            # orphaned; it ingests nothing.)
             return operations.create(self.client, r, spec, self.tenant)
 
 

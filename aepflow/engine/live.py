@@ -79,7 +79,10 @@ def _marked(obj: Mapping[str, Any], address: str) -> bool:
 
 
 def find_by_marker(
-    client: PlatformClient, resource: Resource, ids: Mapping[str, str]
+    client: PlatformClient,
+    resource: Resource,
+    ids: Mapping[str, str],
+    desired: Mapping[str, Resource] | None = None,
 ) -> LiveObject | None:
     """The live object carrying ``resource``'s marker, or None. ``ids``: address -> known id."""
     kind, spec, address = resource.kind, resource.spec, resource.address
@@ -122,9 +125,20 @@ def find_by_marker(
             ):
                 return LiveObject(str(d["@id"]), normalize.descriptor(d), adopted=True, raw=d)
         return None
+    elif kind == "mappingSet":
+        # Mapping sets carry no name or description to mark. The marked flow of the same
+        # pipeline names the mapping set it uses: that one is ours. (One made just before a
+        # crash that no flow uses yet stays orphaned; it ingests nothing.)
+        flow = (desired or {}).get(f"flow.{resource.name}")
+        if flow is None:
+            return None
+        for obj in client.flow_list("flows", [f"name=={flow.spec['name']}"]):
+            if _marked(obj, flow.address):
+                mapping = normalize.flow(obj)
+                if mapping["mappingId"]:
+                    return _adopted_mapping_set(client, str(mapping["mappingId"]))
+        return None
     else:
-        # Mapping sets carry no name or description to mark; an orphan one is harmless
-        # (it ingests nothing) and is simply not adopted.
         return None
     for obj in candidates:
         if _marked(obj, address):
@@ -132,6 +146,14 @@ def find_by_marker(
             etag = obj.get("etag") if isinstance(obj.get("etag"), str) else None
             return LiveObject(obj_id, normalize.NORMALIZERS[kind](obj), etag, adopted=True, raw=obj)
     return None
+
+
+def _adopted_mapping_set(client: PlatformClient, id: str) -> LiveObject | None:
+    raw = client.mapping_set_get(id)
+    if raw is None:
+        return None
+    version = int(raw.get("version", 0))
+    return LiveObject(id, normalize.mapping_set(raw), version=version, adopted=True, raw=raw)
 
 
 def read_live(
@@ -155,7 +177,7 @@ def read_live(
         entry = lock.resources.get(address)
         if entry is not None:
             return read_by_id(client, entry.kind, entry.id)
-        obj = find_by_marker(client, desired[address], ids)
+        obj = find_by_marker(client, desired[address], ids, desired)
         if obj is not None:
             ids[address] = obj.id
         return obj
