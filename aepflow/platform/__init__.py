@@ -1,0 +1,27 @@
+"""The one door to AEP: the Platform client and its errors."""
+
+from aepflow.platform.client import Credentials, PlatformClient, RetryPolicy
+from aepflow.platform.errors import (
+    AuthenticationError,
+    NotFound,
+    OutcomeUnknown,
+    PlatformError,
+    PreconditionFailed,
+    RateLimited,
+    ServerError,
+    TransportError,
+)
+
+__all__ = [
+    "AuthenticationError",
+    "Credentials",
+    "NotFound",
+    "OutcomeUnknown",
+    "PlatformClient",
+    "PlatformError",
+    "PreconditionFailed",
+    "RateLimited",
+    "RetryPolicy",
+    "ServerError",
+    "TransportError",
+]
