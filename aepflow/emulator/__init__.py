@@ -135,7 +135,8 @@ class Emulator:
         if self.latency:
             self._sleep(self.latency)  # outside every lock: concurrent requests overlap
         method = request.method.upper()
-        path = request.url.path
+        # Match on the raw path: ids such as schema $id URIs arrive URL-encoded (%2F).
+        path = request.url.raw_path.split(b"?", 1)[0].decode("ascii")
         if len(path) > 1:
             path = path.rstrip("/")  # AEP accepts trailing slashes (aepp sends them)
         if path == "/ims/token/v3" and method == "POST":

@@ -157,7 +157,9 @@ def check_saved_plan(ws: Workspace, plan: Plan) -> None:
         raise StalePlanError(
             f'the plan was made for environment "{plan.environment}", not "{ws.env.name}"'
         )
-    if plan.lineage != ws.lock.lineage or plan.lock_checksum != ws.lock.checksum():
+    # A lock that does not exist yet gets a fresh lineage at every load: only its content counts.
+    moved_lineage = ws.lock.serial > 0 and plan.lineage != ws.lock.lineage
+    if moved_lineage or plan.lock_checksum != ws.lock.checksum():
         raise StalePlanError(
             f"saved plan is stale: the lock file changed since it was made; {rerun}"
         )

@@ -1,0 +1,78 @@
+"""A compact XDM field catalog (from reference/xdm-fields.tsv) to check mapping destinations."""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+NS = "https://ns.adobe.com/xdm/context/"
+CLASSES = {"profile": NS + "profile", "experienceevent": NS + "experienceevent"}
+FIELD_GROUPS = {
+    name: NS + name
+    for name in (
+        "profile-person-details",
+        "profile-personal-details",
+        "profile-work-details",
+        "identitymap",
+    )
+}
+TENANT = "_${tenant}"
+
+
+@lru_cache(maxsize=1)
+def catalog() -> dict[str, frozenset[str]]:
+    """Leaf paths per class / field group $id."""
+    out: dict[str, set[str]] = {}
+    text = (
+        resources.files("aepflow.manifest").joinpath("xdm-fields.tsv").read_text(encoding="utf-8")
+    )
+    for row in csv.DictReader(text.splitlines(), delimiter="\t"):
+        out.setdefault(row["group_id"], set()).add(row["path"])
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+def class_id(value: str) -> str:
+    return CLASSES.get(value, value)
+
+
+def field_group_id(value: str) -> str:
+    return FIELD_GROUPS.get(value, value)
+
+
+def custom_leaves(fields: dict[str, Any], prefix: str = TENANT + ".") -> list[str]:
+    out: list[str] = []
+    for name, spec in fields.items():
+        if isinstance(spec, dict) and spec.get("type") == "object":
+            out.extend(custom_leaves(spec.get("properties") or {}, f"{prefix}{name}."))
+        else:
+            out.append(prefix + name)
+    return out
+
+
+def schema_fields(
+    klass: str, groups: Iterable[str], custom: dict[str, Any]
+) -> frozenset[str] | None:
+    """All leaf paths of a schema; None when a class or group is not in the catalog."""
+    cat = catalog()
+    fields: set[str] = set(custom_leaves(custom))
+    for ref in (klass, *groups):
+        if ref not in cat:
+            return None
+        fields |= cat[ref]
+    return frozenset(fields)
+
+
+def normal(path: str) -> str:
+    path = re.sub(r"\[(\d+|\*)\]", "[]", path)
+    return re.sub(r"^identityMap\.[^.\[]+\[\]", "identityMap.{namespace}[]", path)
+
+
+def exists(path: str, fields: frozenset[str]) -> bool:
+    wanted = normal(path)
+    return any(
+        f == wanted or f.startswith(wanted + ".") or f.startswith(wanted + "[") for f in fields
+    )

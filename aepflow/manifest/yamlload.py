@@ -1,0 +1,161 @@
+"""YAML with positions: every mapping and list remembers where each key and item is.
+
+A SafeLoader subclass builds ``Node`` dicts and lists that carry 1-based line/column per key
+(and per value), rejects duplicate keys and anchors/aliases (an alias bomb is refused before
+it can expand), and turns every YAML problem into one Diagnostic.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from aepflow.errors import Diagnostic, SourceLocation
+
+MAX_BYTES = 5 * 1024 * 1024
+
+
+class LocDict(dict[str, Any]):
+    """A mapping that knows where its keys (``key_at``) and values (``value_at``) are."""
+
+    key_at: dict[str, SourceLocation]
+    value_at: dict[str, SourceLocation]
+    at: SourceLocation
+
+
+class LocList(list[Any]):
+    item_at: list[SourceLocation]
+    at: SourceLocation
+
+
+@dataclass(frozen=True)
+class Document:
+    file: str
+    index: int  # 0-based position in its file
+    body: Any
+    at: SourceLocation
+
+
+class _Problem(Exception):
+    def __init__(self, diagnostic: Diagnostic) -> None:
+        self.diagnostic = diagnostic
+
+
+def _loc(file: str, mark: Any) -> SourceLocation:
+    return SourceLocation(file, mark.line + 1, mark.column + 1)
+
+
+def _loader_for(file: str) -> type[yaml.SafeLoader]:
+    class Loader(yaml.SafeLoader):
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            if self.check_event(yaml.AliasEvent):
+                event = self.peek_event()
+                raise _Problem(
+                    Diagnostic(
+                        _loc(file, event.start_mark),
+                        "YAML aliases (*name) are not allowed in manifests: write the value out",
+                    )
+                )
+            return super().compose_node(parent, index)
+
+        def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+            result = LocDict()
+            result.key_at, result.value_at = {}, {}
+            result.at = _loc(file, node.start_mark)
+            for key_node, value_node in node.value:
+                key = self.construct_object(key_node, deep=True)
+                if not isinstance(key, str):
+                    key = str(key)
+                if key in result:
+                    first = result.key_at[key]
+                    raise _Problem(
+                        Diagnostic(
+                            _loc(file, key_node.start_mark),
+                            f"duplicate key {key!r} (first defined at line {first.line})",
+                        )
+                    )
+                result.key_at[key] = _loc(file, key_node.start_mark)
+                result.value_at[key] = _loc(file, value_node.start_mark)
+                result[key] = self.construct_object(value_node, deep=True)
+            return result
+
+        def construct_sequence(self, node: Any, deep: bool = False) -> Any:
+            result = LocList(self.construct_object(child, deep=True) for child in node.value)
+            result.item_at = [_loc(file, child.start_mark) for child in node.value]
+            result.at = _loc(file, node.start_mark)
+            return result
+
+    Loader.add_constructor("tag:yaml.org,2002:map", Loader.construct_mapping)
+    Loader.add_constructor("tag:yaml.org,2002:seq", Loader.construct_sequence)
+    # Timestamps stay strings: the schedule parser reads them itself.
+    Loader.yaml_implicit_resolvers = {
+        k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:timestamp"]
+        for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    return Loader
+
+
+def load_file(path: Path, display: str) -> tuple[list[Document], list[Diagnostic]]:
+    """The documents of one file, or the one problem that stops it from being read."""
+    start = SourceLocation(display, 1, 1)
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            return [], [
+                Diagnostic(
+                    start,
+                    f"file is too large ({size:,} bytes; the limit is {MAX_BYTES:,}): "
+                    "split it into several manifests",
+                )
+            ]
+        raw = path.read_bytes()
+    except OSError as e:
+        return [], [Diagnostic(start, f"cannot read the file: {e.strerror}")]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = raw[: e.start].count(b"\n") + 1
+        col = e.start - (raw.rfind(b"\n", 0, e.start) + 1) + 1
+        return [], [
+            Diagnostic(
+                SourceLocation(display, line, col),
+                f"the file is not valid UTF-8 (byte 0x{raw[e.start]:02x}): save it as UTF-8",
+            )
+        ]
+    if not text.strip():
+        return [], [
+            Diagnostic(
+                start,
+                "the file is empty: add a manifest (apiVersion, kind, metadata, spec) or delete the file",
+            )
+        ]
+    docs: list[Document] = []
+    try:
+        loader = _loader_for(display)(text)
+        try:
+            index = 0
+            while loader.check_node():
+                node = loader.get_node()
+                at = _loc(display, node.start_mark) if node is not None else start
+                body = loader.construct_document(node) if node is not None else None
+                if body is not None:
+                    docs.append(Document(display, index, body, at))
+                index += 1
+        finally:
+            loader.dispose()
+    except _Problem as p:
+        return [], [p.diagnostic]
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        where = _loc(display, mark) if mark is not None else start
+        return [], [Diagnostic(where, f"YAML syntax error: {e.problem or e.context}")]
+    except yaml.YAMLError as e:
+        return [], [Diagnostic(start, f"YAML error: {e}")]
+    if not docs:
+        return [], [
+            Diagnostic(start, "the file holds no documents: add a manifest or delete the file")
+        ]
+    return docs, []

@@ -1,0 +1,130 @@
+"""The project file ``aepflow.yaml``: environments, per-environment variables, where things live."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from aepflow.errors import Diagnostic, ManifestError, SourceLocation, UsageError
+
+PROJECT_FILE = "aepflow.yaml"
+
+
+@dataclass(frozen=True)
+class Environment:
+    name: str
+    type: Literal["embedded", "aep"]
+    sandbox: str
+    org_id: str | None
+    platform_url: str | None
+    ims_url: str | None
+    variables: dict[str, str]
+    lock_path: Path
+    state_dir: Path
+    variable_at: dict[str, SourceLocation] = field(default_factory=dict, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Project:
+    root: Path
+    file: Path | None
+    manifests_dir: Path
+    default_environment: str
+    environments: dict[str, Environment]
+
+    def environment(self, name: str | None) -> Environment:
+        chosen = name or self.default_environment
+        if chosen not in self.environments:
+            known = ", ".join(sorted(self.environments))
+            where = f" in {self.file.name}" if self.file else ""
+            raise UsageError(f"unknown environment {chosen!r}{where}; known environments: {known}")
+        return self.environments[chosen]
+
+
+def _default_lock(root: Path, name: str, kind: str) -> Path:
+    if kind == "embedded":
+        return root / ".aepflow" / "locks" / f"{name}.lock.json"
+    return root / "locks" / f"{name}.lock.json"
+
+
+def find_project_file(start: Path) -> Path | None:
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        candidate = folder / PROJECT_FILE
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_project(start: Path | None = None) -> Project:
+    """The project whose aepflow.yaml is in ``start`` (default: cwd) or a parent folder.
+
+    With no project file, the defaults: one embedded environment ``local``, sandbox ``prod``.
+    """
+    from aepflow.manifest.schema import validate_project
+    from aepflow.manifest.yamlload import load_file
+
+    base = (start or Path.cwd()).resolve()
+    if base.is_file():
+        base = base.parent
+    path = find_project_file(base)
+    if path is None:
+        root = base
+        env = Environment(
+            "local",
+            "embedded",
+            "prod",
+            None,
+            None,
+            None,
+            {},
+            _default_lock(root, "local", "embedded"),
+            root / ".aepflow" / "emulator",
+        )
+        return Project(root, None, root / "manifests", "local", {"local": env})
+    root = path.parent
+    display = _display(path)
+    docs, problems = load_file(path, display)
+    if problems:
+        raise ManifestError(problems)
+    body: Any = docs[0].body
+    problems = validate_project(body, display, docs[0].at)
+    if problems:
+        raise ManifestError(problems)
+    defaults = {k: str(v) for k, v in (body.get("variables") or {}).items()}
+    environments: dict[str, Environment] = {}
+    for name, spec in body["environments"].items():
+        kind = spec["type"]
+        variables = {**defaults, **{k: str(v) for k, v in (spec.get("variables") or {}).items()}}
+        lock = spec.get("lockFile")
+        environments[name] = Environment(
+            name=name,
+            type=kind,
+            sandbox=spec.get("sandbox", "prod"),
+            org_id=spec.get("orgId"),
+            platform_url=spec.get("platformUrl"),
+            ims_url=spec.get("imsUrl"),
+            variables=variables,
+            lock_path=(root / lock) if lock else _default_lock(root, name, kind),
+            state_dir=root / ".aepflow" / "emulator",
+        )
+    default = body.get("defaultEnvironment", "local")
+    if default not in environments:
+        at = body.value_at.get("defaultEnvironment", docs[0].at)
+        raise ManifestError(
+            [
+                Diagnostic(
+                    at,
+                    f"defaultEnvironment {default!r} is not one of the environments ({', '.join(environments)})",
+                )
+            ]
+        )
+    return Project(root, path, root / body.get("manifests", "manifests"), default, environments)
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)

@@ -1,0 +1,131 @@
+"""End-to-end fixtures: a small project on the embedded emulator, driven through the CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from aepflow.cli import cli
+
+PROJECT = """\
+version: 1
+manifests: manifests
+defaultEnvironment: local
+environments:
+  local: {type: embedded, sandbox: prod}
+"""
+
+CONNECTION = """\
+apiVersion: aepflow.io/v1
+kind: Connection
+metadata: {name: crm}
+spec:
+  connector: salesforce
+  auth:
+    type: basic
+    params:
+      environmentUrl: https://acme.my.salesforce.com
+      username: ${env:SF_USERNAME}
+      password: ${env:SF_PASSWORD}
+      securityToken: ${env:SF_TOKEN}
+"""
+
+SCHEMA = """\
+apiVersion: aepflow.io/v1
+kind: Schema
+metadata: {name: contacts}
+spec:
+  title: E2E Contacts
+  class: profile
+  fieldGroups: [profile-person-details, profile-personal-details]
+  customFields:
+    crmId: {type: string}
+  identities:
+    - {field: personalEmail.address, namespace: Email, primary: true}
+"""
+
+DATASET = """\
+apiVersion: aepflow.io/v1
+kind: Dataset
+metadata: {name: contacts}
+spec: {name: E2E Contacts, schema: contacts}
+"""
+
+FLOW = """\
+apiVersion: aepflow.io/v1
+kind: Dataflow
+metadata: {name: contacts}
+spec:
+  name: E2E contacts
+  connection: crm
+  source:
+    table: Contact
+    columns: [Id, FirstName, LastName, Email, LastModifiedDate]
+  schema: contacts
+  dataset: contacts
+  mappings:
+    - {source: Id, destination: "_${tenant}.crmId"}
+    - {source: FirstName, destination: person.name.firstName}
+    - {expression: lower(Email), destination: personalEmail.address}
+  deltaColumn: {name: LastModifiedDate}
+  schedule: {frequency: hour, interval: 1, start: "2030-01-01T00:00:00Z"}
+"""
+
+
+@dataclass
+class Project:
+    root: Path
+    runner: CliRunner
+
+    def write(self, name: str, text: str) -> None:
+        (self.root / "manifests" / name).write_text(text)
+
+    def edit(self, name: str, old: str, new: str) -> None:
+        path = self.root / "manifests" / name
+        text = path.read_text()
+        assert old in text, f"{old!r} not in {name}"
+        path.write_text(text.replace(old, new))
+
+    def run(self, *args: str, input: str | None = None) -> Result:
+        return self.runner.invoke(cli, list(args), input=input, catch_exceptions=False)
+
+    def lock(self) -> dict[str, Any]:
+        data: dict[str, Any] = json.loads(
+            (self.root / ".aepflow" / "locks" / "local.lock.json").read_text()
+        )
+        return data
+
+    def id(self, address: str) -> str:
+        return str(self.lock()["resources"][address]["id"])
+
+    def client(self) -> Any:
+        from aepflow.project import load_project
+
+        from aepflow.platform import PlatformClient
+
+        env = load_project(self.root).environment("local")
+        return PlatformClient.for_environment(env, {})
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Project]:
+    root = tmp_path / "project"
+    (root / "manifests").mkdir(parents=True)
+    (root / "aepflow.yaml").write_text(PROJECT)
+    p = Project(root, CliRunner())
+    p.write("crm.yaml", CONNECTION)
+    p.write("schema.yaml", SCHEMA + "---\n" + DATASET)
+    p.write("flow.yaml", FLOW)
+    monkeypatch.chdir(root)
+    for var in ("SF_USERNAME", "SF_PASSWORD", "SF_TOKEN"):
+        monkeypatch.delenv(var, raising=False)
+    for var in [v for v in os.environ if v.startswith("AEPFLOW_EMULATOR_")]:
+        monkeypatch.delenv(var)
+    yield p
