@@ -51,7 +51,7 @@ def test_sigkill_at_random_points_then_apply_converges_without_duplicates(projec
         proc = _cli(project, "apply", "--auto-approve", env=slow)
         time.sleep(rng.uniform(0.3, 2.0))
         proc.send_signal(signal.SIGKILL)
-        proc.wait()
+        proc.communicate()
     proc = _cli(project, "apply", "--auto-approve")
     out, _ = proc.communicate(timeout=120)
     assert proc.returncode == 0, out
