@@ -171,6 +171,10 @@ class PlatformClient:
 
     # -- token ---------------------------------------------------------------------------
 
+    def authenticate(self) -> None:
+        """Obtain a token now (``aepflow doctor``); requests do it on their own when needed."""
+        self._access_token()
+
     def _access_token(self, *, refresh: bool = False) -> str:
         with self._token_lock:
             # Refresh 5 minutes early (aepp refreshes 500 s before expiry).

@@ -1,0 +1,78 @@
+"""`aepflow doctor`: the first command against a real sandbox. Checks, line by line, with fixes."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from aepflow.cli import handle_errors
+
+
+@click.command()
+@click.option("-e", "--env", "environment", metavar="ENV", help="Environment from aepflow.yaml.")
+@handle_errors
+def doctor(environment: str | None) -> None:
+    """Check credentials, token, connection specs and the CRMToAEP flow spec."""
+    from aepflow.connectors import CONNECTORS, FLOW_SPEC_ID, FLOW_SPEC_NAME
+    from aepflow.errors import AepflowError
+    from aepflow.platform import PlatformClient
+    from aepflow.project import load_project
+
+    env = load_project().environment(environment)
+    where = "embedded emulator" if env.type == "embedded" else f"sandbox {env.sandbox}"
+    click.echo(f'Environment "{env.name}" ({where})')
+    failures = 0
+
+    def report(ok: bool, what: str, fix: str = "") -> None:
+        nonlocal failures
+        failures += 0 if ok else 1
+        click.echo(
+            f"  {'ok  ' if ok else 'FAIL'}  {what}" + (f"\n        fix: {fix}" if fix else "")
+        )
+
+    try:
+        client = PlatformClient.for_environment(env)
+    except AepflowError as e:
+        report(False, "credentials", str(e).replace("\n", "\n        "))
+        sys.exit(1)
+    report(True, "credentials are set" if env.type == "aep" else "emulator credentials")
+    with client:
+        try:
+            client.authenticate()
+            report(True, "obtained an access token from IMS")
+        except AepflowError as e:
+            report(False, f"token: {e}", "check AEP_CLIENT_ID, AEP_CLIENT_SECRET and AEP_SCOPES")
+            sys.exit(1)
+        try:
+            report(True, f"Schema Registry answers; tenant id {client.tenant_id()}")
+        except AepflowError as e:
+            report(False, f"Schema Registry: {e}", "grant the project access to this sandbox")
+        for connector in CONNECTORS.values():
+            try:
+                spec = client.connection_spec(connector.spec_id)
+                ok = spec is not None
+                report(
+                    ok,
+                    f"connection spec {connector.title} ({connector.spec_id})",
+                    "" if ok else "this connector is not available in the sandbox; check licensing",
+                )
+            except AepflowError as e:
+                report(False, f"connection spec {connector.title}: {e}")
+        try:
+            flow_spec = client.flow_spec_by_name(FLOW_SPEC_NAME)
+            ok = flow_spec is not None and flow_spec.get("id") == FLOW_SPEC_ID
+            report(
+                ok,
+                f"flow spec {FLOW_SPEC_NAME} ({FLOW_SPEC_ID})",
+                "" if ok else "the CRMToAEP flow spec is missing in this sandbox",
+            )
+        except AepflowError as e:
+            report(False, f"flow spec {FLOW_SPEC_NAME}: {e}")
+    if failures:
+        click.echo(f"{failures} check(s) failed.")
+        sys.exit(1)
+    click.echo("All checks passed.")
+
+
+COMMANDS = [doctor]
