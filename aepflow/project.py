@@ -116,7 +116,8 @@ def load_project(start: Path | None = None) -> Project:
             [
                 Diagnostic(
                     at,
-                    f"defaultEnvironment {default!r} is not one of the environments ({', '.join(environments)})",
+                    f"defaultEnvironment {default!r} is not one of the environments "
+                    f"({', '.join(environments)})",
                 )
             ]
         )

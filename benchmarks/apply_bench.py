@@ -23,21 +23,51 @@ from pathlib import Path
 from typing import Any
 
 CONNECTORS = [
-    ("salesforce", "basic", {"username": "${env:SF_USER}", "password": "${env:SF_PASSWORD}",
-                              "securityToken": "${env:SF_TOKEN}",
-                              "environmentUrl": "https://acme.my.salesforce.com"}),
-    ("salesforce-service-cloud", "basic", {"username": "${env:SFSC_USER}",
-                                            "password": "${env:SFSC_PASSWORD}",
-                                            "securityToken": "${env:SFSC_TOKEN}",
-                                            "environmentUrl": "https://acme.my.salesforce.com"}),
-    ("servicenow", "basic", {"endpoint": "https://acme.service-now.com",
-                             "username": "${env:SN_USER}", "password": "${env:SN_PASSWORD}"}),
-    ("dynamics", "basic", {"serviceUri": "https://acme.crm.dynamics.com",
-                           "username": "${env:DYN_USER}", "password": "${env:DYN_PASSWORD}"}),
+    (
+        "salesforce",
+        "basic",
+        {
+            "username": "${env:SF_USER}",
+            "password": "${env:SF_PASSWORD}",
+            "securityToken": "${env:SF_TOKEN}",
+            "environmentUrl": "https://acme.my.salesforce.com",
+        },
+    ),
+    (
+        "salesforce-service-cloud",
+        "basic",
+        {
+            "username": "${env:SFSC_USER}",
+            "password": "${env:SFSC_PASSWORD}",
+            "securityToken": "${env:SFSC_TOKEN}",
+            "environmentUrl": "https://acme.my.salesforce.com",
+        },
+    ),
+    (
+        "servicenow",
+        "basic",
+        {
+            "endpoint": "https://acme.service-now.com",
+            "username": "${env:SN_USER}",
+            "password": "${env:SN_PASSWORD}",
+        },
+    ),
+    (
+        "dynamics",
+        "basic",
+        {
+            "serviceUri": "https://acme.crm.dynamics.com",
+            "username": "${env:DYN_USER}",
+            "password": "${env:DYN_PASSWORD}",
+        },
+    ),
 ]
 TABLES = {
     "salesforce": ("Contact", ["Id", "FirstName", "LastName", "Email", "LastModifiedDate"]),
-    "salesforce-service-cloud": ("Contact", ["Id", "FirstName", "LastName", "Email", "LastModifiedDate"]),
+    "salesforce-service-cloud": (
+        "Contact",
+        ["Id", "FirstName", "LastName", "Email", "LastModifiedDate"],
+    ),
     "servicenow": ("sys_user", ["sys_id", "first_name", "last_name", "email", "sys_updated_on"]),
     "dynamics": ("contact", ["contactid", "firstname", "lastname", "emailaddress1", "modifiedon"]),
 }
@@ -59,22 +89,40 @@ def generate(root: Path, pipelines: int) -> None:
     )
     docs: list[dict[str, Any]] = []
     for key, auth, params in CONNECTORS:
-        docs.append({"apiVersion": "aepflow.io/v1", "kind": "Connection", "metadata": {"name": key},
-                     "spec": {"connector": key, "auth": {"type": auth, "params": params}}})
+        docs.append(
+            {
+                "apiVersion": "aepflow.io/v1",
+                "kind": "Connection",
+                "metadata": {"name": key},
+                "spec": {"connector": key, "auth": {"type": auth, "params": params}},
+            }
+        )
     for i in range(SCHEMAS):
-        docs.append({"apiVersion": "aepflow.io/v1", "kind": "Schema", "metadata": {"name": f"people-{i}"},
-                     "spec": {"title": f"Bench people {i}", "class": "profile",
-                              "fieldGroups": ["profile-person-details", "profile-personal-details"],
-                              "customFields": {"sourceId": {"type": "string"}},
-                              "identities": [{"field": "personalEmail.address", "namespace": "Email",
-                                              "primary": True}]}})
+        docs.append(
+            {
+                "apiVersion": "aepflow.io/v1",
+                "kind": "Schema",
+                "metadata": {"name": f"people-{i}"},
+                "spec": {
+                    "title": f"Bench people {i}",
+                    "class": "profile",
+                    "fieldGroups": ["profile-person-details", "profile-personal-details"],
+                    "customFields": {"sourceId": {"type": "string"}},
+                    "identities": [
+                        {"field": "personalEmail.address", "namespace": "Email", "primary": True}
+                    ],
+                },
+            }
+        )
     (root / "manifests" / "shared.yaml").write_text("---\n".join(_yaml(d) for d in docs))
     for n in range(pipelines):
         key = CONNECTORS[n % len(CONNECTORS)][0]
         table, columns = TABLES[key]
         first, last, email, modified = columns[1], columns[2], columns[3], columns[4]
         flow = {
-            "apiVersion": "aepflow.io/v1", "kind": "Dataflow", "metadata": {"name": f"pipeline-{n:04d}"},
+            "apiVersion": "aepflow.io/v1",
+            "kind": "Dataflow",
+            "metadata": {"name": f"pipeline-{n:04d}"},
             "spec": {
                 "connection": key,
                 "source": {"table": table, "columns": columns},
@@ -98,8 +146,8 @@ def _bound(depth: int, requests: int, latency_s: float, parallelism: int) -> flo
 
 
 def run_apply(root: Path, parallelism: int) -> dict[str, Any]:
-    from aepflow.engine.graph import depth
     from aepflow.engine.executor import step_graph
+    from aepflow.engine.graph import depth
     from aepflow.engine.workspace import apply_plan, make_plan, open_workspace
 
     started = time.perf_counter()
@@ -177,10 +225,14 @@ def main() -> None:
         "parallelism": args.parallelism,
         "validate_s": round(validate_s, 3),
         "apply_s": round(applied["seconds"], 3),
-        "apply_bound_s": round(_bound(applied["depth"], applied["requests"], latency, args.parallelism), 3),
+        "apply_bound_s": round(
+            _bound(applied["depth"], applied["requests"], latency, args.parallelism), 3
+        ),
         "apply_requests": applied["requests"],
         "noop_plan_s": round(noop["seconds"], 3),
-        "noop_plan_bound_s": round(_bound(noop["depth"], noop["requests"], latency, args.parallelism), 3),
+        "noop_plan_bound_s": round(
+            _bound(noop["depth"], noop["requests"], latency, args.parallelism), 3
+        ),
         "noop_plan_requests": noop["requests"],
         "sequential_apply_s": round(sequential["seconds"], 3),
     }

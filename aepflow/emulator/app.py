@@ -743,7 +743,7 @@ class App:
                 "Invalid Accept header",
                 "version must not be supplied in the accept header for a list",
             )
-        return accept
+        return str(accept)
 
     def _find_xdm(self, data: dict[str, Any], req: Req, kind: str, id: str) -> dict[str, Any]:
         items = self._coll(data, req.sandbox, kind)

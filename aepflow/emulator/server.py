@@ -14,6 +14,11 @@ if TYPE_CHECKING:
     from aepflow.emulator import Emulator
 
 
+def port_of(server: object) -> int:
+    address = getattr(server, "server_address", ("", 0))
+    return int(address[1])
+
+
 def run(
     emulator: Emulator,
     host: str,
@@ -32,7 +37,7 @@ def run(
             content = self.rfile.read(length) if length else b""
             request = httpx.Request(
                 self.command,
-                f"http://{host}:{self.server.server_address[1]}{self.path}",
+                f"http://{host}:{port_of(self.server)}{self.path}",
                 headers=list(self.headers.items()),
                 content=content,
             )
@@ -58,11 +63,16 @@ def run(
 
     server = ThreadingHTTPServer((host, port), Handler)
     server.daemon_threads = True
-    url = f"http://{host}:{server.server_address[1]}"
+    url = f"http://{host}:{port_of(server)}"
     if ready is not None:
         ready(url)
     if stop is not None:
-        threading.Thread(target=lambda: (stop.wait(), server.shutdown()), daemon=True).start()
+
+        def stopper() -> None:
+            stop.wait()
+            server.shutdown()
+
+        threading.Thread(target=stopper, daemon=True).start()
     try:
         server.serve_forever(poll_interval=0.2)
     except KeyboardInterrupt:

@@ -60,7 +60,7 @@ def _source_spec(id: str, name: str, auth: list[dict[str, Any]]) -> dict[str, An
 
 
 CONNECTION_SPECS: dict[str, dict[str, Any]] = {
-    s["id"]: s
+    str(s["id"]): s
     for s in (
         _source_spec("cfc0fee1-7dc0-40ef-b73e-d8b134c436f5", "salesforce", _SF_AUTH),
         _source_spec("cb66ab34-8619-49cb-96d1-39b37ede86ea", "salesforce-service-cloud", _SF_AUTH),

@@ -137,7 +137,7 @@ class _Builder:
 
     def add(self, doc: Document) -> None:
         body = doc.body
-        if not isinstance(body, dict):
+        if not isinstance(body, LocDict):
             self.problem(
                 doc.at, "a manifest must be a mapping with apiVersion, kind, metadata and spec"
             )
@@ -273,13 +273,13 @@ class _Builder:
         if not self._claim("Dataflow", name, at):
             return
         schema_name = spec["schema"]
-        if isinstance(spec["schema"], dict):
+        if isinstance(spec["schema"], LocDict):
             schema_name = name
             inline_at = spec.value_at["schema"]
             if self._claim("Schema", name, inline_at):
                 self.model.schemas[name] = self._schema_def(name, inline_at, spec["schema"], "")
         dataset_name = spec["dataset"]
-        if isinstance(spec["dataset"], dict):
+        if isinstance(spec["dataset"], LocDict):
             dataset_name = name
             inline_at = spec.value_at["dataset"]
             inline = spec["dataset"]
@@ -463,10 +463,13 @@ class _Builder:
             topological_order(edges)
         except CycleError as e:
             first = e.cycle[0].split("/")
-            kind = {"dataset": m.datasets, "schema": m.schemas, "dataflow": m.dataflows}.get(
-                first[0], {}
-            )
-            at = kind[first[1]].location if first[1] in kind else SourceLocation("manifests", 1, 1)
+            defs: dict[str, Mapping[str, Any]] = {
+                "dataset": m.datasets,
+                "schema": m.schemas,
+                "dataflow": m.dataflows,
+            }
+            found = defs.get(first[0], {}).get(first[1])
+            at = found.location if found is not None else SourceLocation("manifests", 1, 1)
             self.problem(at, f"dependency cycle: {' -> '.join(e.cycle)}")
 
 

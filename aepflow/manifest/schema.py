@@ -56,30 +56,30 @@ def location_of(node: Any, path: list[Any], default: SourceLocation) -> SourceLo
 
 
 def _message(e: ValidationError) -> tuple[list[Any], str]:
+    schema: dict[str, Any] = e.schema if isinstance(e.schema, dict) else {}
+    expected: Any = e.validator_value
     path = list(e.absolute_path)
     where = ".".join(str(p) for p in path)
     prefix = f"{where}: " if where else ""
     if e.validator == "enum":
-        options = ", ".join(str(o) for o in e.validator_value)
+        options = ", ".join(str(o) for o in expected)
         return path, f"{prefix}{e.instance!r} is not one of {options}"
     if e.validator == "required":
         missing = e.message.split("'")[1] if "'" in e.message else e.message
         return path, f"{prefix}missing required key {missing!r}".lstrip()
     if e.validator == "additionalProperties" and isinstance(e.instance, dict):
-        allowed = set((e.schema.get("properties") or {}))
+        allowed = set(schema.get("properties") or {})
         extra = sorted(k for k in e.instance if k not in allowed)
         known = ", ".join(sorted(allowed))
         return [*path, extra[0]] if extra else path, (
             f"{'.'.join(str(p) for p in [*path, extra[0]]) if extra else where}: unknown key"
             f" (allowed here: {known})"
         )
-    if e.validator in ("anyOf", "oneOf") and e.schema.get("description"):
-        return (
-            path,
-            f"{prefix}expected {e.schema['description'][0].lower()}{e.schema['description'][1:]}",
-        )
+    if e.validator in ("anyOf", "oneOf") and schema.get("description"):
+        text = str(schema["description"])
+        return path, f"{prefix}expected {text[0].lower()}{text[1:]}"
     if e.validator == "pattern":
-        return path, f"{prefix}{e.instance!r} does not match {e.validator_value}"
+        return path, f"{prefix}{e.instance!r} does not match {expected}"
     return path, f"{prefix}{e.message}"
 
 

@@ -52,7 +52,7 @@ def _loader_for(file: str) -> type[yaml.SafeLoader]:
     class Loader(yaml.SafeLoader):
         def compose_node(self, parent: Any, index: Any) -> Any:
             if self.check_event(yaml.AliasEvent):
-                event = self.peek_event()
+                event = self.peek_event()  # type: ignore[no-untyped-call]
                 raise _Problem(
                     Diagnostic(
                         _loc(file, event.start_mark),
@@ -129,7 +129,8 @@ def load_file(path: Path, display: str) -> tuple[list[Document], list[Diagnostic
         return [], [
             Diagnostic(
                 start,
-                "the file is empty: add a manifest (apiVersion, kind, metadata, spec) or delete the file",
+                "the file is empty: add a manifest (apiVersion, kind, metadata, spec) "
+                "or delete the file",
             )
         ]
     docs: list[Document] = []

@@ -251,7 +251,11 @@ class PlatformClient:
                 self.request_count += 1
             try:
                 resp = self._http.request(
-                    method, self.platform_url + path, params=params, json=json, headers=sent
+                    method,
+                    self.platform_url + path,
+                    params=httpx.QueryParams(list(params)) if params else None,
+                    json=json,
+                    headers=sent,
                 )
             except (httpx.ConnectError, httpx.ConnectTimeout) as e:
                 # Never reached the server: safe to try again, even for a create.
@@ -319,8 +323,10 @@ class PlatformClient:
             except ValueError:
                 parsed = email.utils.parsedate_to_datetime(value) if value else None
                 if parsed is not None:
-                    return max(0.0, parsed.timestamp() - self._wall_clock())
-        return min(self.retry.max_delay, self.retry.base_delay * 2 ** (attempt - 1))
+                    seconds: float = parsed.timestamp() - self._wall_clock()
+                    return max(0.0, seconds)
+        fallback: float = min(self.retry.max_delay, self.retry.base_delay * 2 ** (attempt - 1))
+        return fallback
 
     def _pause_all(self, delay: float) -> None:
         """A 429 slows every thread of this client, not only the one that saw it."""

@@ -78,7 +78,7 @@ def parse_error_body(body: Any) -> tuple[str | None, str]:
         code = type_.rsplit("/", 1)[-1]
     elif body.get("code"):
         code = str(body["code"])
-    report = body.get("report") if isinstance(body.get("report"), dict) else {}
+    report: dict[str, Any] = body["report"] if isinstance(body.get("report"), dict) else {}
     message = (
         report.get("detailed-message")
         or body.get("detail")

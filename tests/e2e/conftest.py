@@ -106,9 +106,8 @@ class Project:
         return str(self.lock()["resources"][address]["id"])
 
     def client(self) -> Any:
-        from aepflow.project import load_project
-
         from aepflow.platform import PlatformClient
+        from aepflow.project import load_project
 
         env = load_project(self.root).environment("local")
         return PlatformClient.for_environment(env, {})
