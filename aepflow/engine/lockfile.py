@@ -40,7 +40,7 @@ from aepflow.engine.resources import canonical
 from aepflow.errors import LockfileError
 
 FORMAT_VERSION = 1
-_PBKDF2_ROUNDS = 100_000
+_PBKDF2_ROUNDS = 20_000
 
 
 @dataclass(frozen=True)

@@ -48,18 +48,33 @@ def _loc(file: str, mark: Any) -> SourceLocation:
     return SourceLocation(file, mark.line + 1, mark.column + 1)
 
 
-def _loader_for(file: str) -> type[yaml.SafeLoader]:
-    class Loader(yaml.SafeLoader):
-        def compose_node(self, parent: Any, index: Any) -> Any:
-            if self.check_event(yaml.AliasEvent):
-                event = self.peek_event()  # type: ignore[no-untyped-call]
-                raise _Problem(
-                    Diagnostic(
-                        _loc(file, event.start_mark),
-                        "YAML aliases (*name) are not allowed in manifests: write the value out",
+# libyaml's parser when PyYAML has it (several times faster), else the pure-Python one.
+_BASE: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# Timestamps stay strings: the schedule parser reads them itself.
+_RESOLVERS = {
+    k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:timestamp"]
+    for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def _loader_for(file: str) -> Any:
+    class Loader(_BASE):  # type: ignore[misc,valid-type]
+        yaml_implicit_resolvers = _RESOLVERS
+
+        def construct_object(self, node: Any, deep: bool = False) -> Any:
+            # An alias is the same node met twice: refused, so an alias bomb cannot expand.
+            seen = self.__dict__.setdefault("_seen_nodes", set())
+            if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
+                if node in seen:  # nodes compare by identity; kept alive by the set
+                    raise _Problem(
+                        Diagnostic(
+                            _loc(file, node.start_mark),
+                            "YAML anchors and aliases (&name, *name) are not allowed in "
+                            "manifests: write the value out",
+                        )
                     )
-                )
-            return super().compose_node(parent, index)
+                seen.add(node)
+            return super().construct_object(node, deep)
 
         def construct_mapping(self, node: Any, deep: bool = False) -> Any:
             result = LocDict()
@@ -90,11 +105,6 @@ def _loader_for(file: str) -> type[yaml.SafeLoader]:
 
     Loader.add_constructor("tag:yaml.org,2002:map", Loader.construct_mapping)
     Loader.add_constructor("tag:yaml.org,2002:seq", Loader.construct_sequence)
-    # Timestamps stay strings: the schedule parser reads them itself.
-    Loader.yaml_implicit_resolvers = {
-        k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:timestamp"]
-        for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
-    }
     return Loader
 
 

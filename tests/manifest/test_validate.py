@@ -182,7 +182,7 @@ CASES = [
         "dynamics-contacts.yaml",
         "  source:\n",
         "  source: [\n",
-        "manifests/dynamics-contacts.yaml:25:12: YAML syntax error: expected ',' or ']', but got ':'",
+        "manifests/dynamics-contacts.yaml:25:12: YAML syntax error: did not find expected ',' or ']'",
         id="yaml-syntax",
     ),
     pytest.param(
@@ -259,7 +259,7 @@ def test_all_problems_are_reported_in_one_run(project: Path) -> None:
         ),
         pytest.param(
             b"a: &a [x, x, x]\nb: &b [*a, *a, *a]\nc: [*b, *b, *b]\n",
-            "manifests/bad.yaml:2:8: YAML aliases (*name) are not allowed in manifests: write the value out",
+            "manifests/bad.yaml:1:4: YAML anchors and aliases (&name, *name) are not allowed in manifests: write the value out",
             id="alias-bomb",
         ),
         pytest.param(
