@@ -58,7 +58,7 @@ _RESOLVERS = {
 
 
 def _loader_for(file: str) -> Any:
-    class Loader(_BASE):  # type: ignore[misc,valid-type]
+    class Loader(_BASE):  # type: ignore[misc]
         yaml_implicit_resolvers = _RESOLVERS
 
         def construct_object(self, node: Any, deep: bool = False) -> Any:
