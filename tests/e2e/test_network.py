@@ -1,0 +1,93 @@
+"""The engine over the network path: the emulator served on loopback, credentials from the environment."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from aepflow.emulator import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_ORG_ID, serve
+from tests.e2e.conftest import Project
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[str]:
+    urls: list[str] = []
+    ready, stop = threading.Event(), threading.Event()
+
+    def on_ready(url: str) -> None:
+        urls.append(url)
+        ready.set()
+
+    thread = threading.Thread(
+        target=serve,
+        kwargs={
+            "host": "127.0.0.1",
+            "port": 0,
+            "state_dir": tmp_path / "served",
+            "ready": on_ready,
+            "stop": stop,
+        },
+        daemon=True,
+    )
+    thread.start()
+    assert ready.wait(5)
+    yield urls[0]
+    stop.set()
+    thread.join(5)
+
+
+def test_plan_and_apply_over_loopback_like_a_real_sandbox(
+    project: Project, served: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (project.root / "aepflow.yaml").write_text(
+        "version: 1\nmanifests: manifests\ndefaultEnvironment: staging\n"
+        "environments:\n  staging: {type: aep, sandbox: dev}\n"
+    )
+    result = project.run("plan")
+    assert result.exit_code == 1
+    assert result.output.startswith(
+        "Error: manifests/crm.yaml:"
+    )  # real sandboxes need real secrets
+    for name, value in {"SF_USERNAME": "u", "SF_PASSWORD": "p", "SF_TOKEN": "t"}.items():
+        monkeypatch.setenv(name, value)
+    result = project.run("plan")
+    assert result.output == (
+        "Error: missing AEP credentials; set these environment variables:\n"
+        "  AEP_CLIENT_ID: the Client ID of your Developer Console project (OAuth Server-to-Server)\n"
+        "  AEP_CLIENT_SECRET: a Client Secret of that project\n"
+        "  AEP_ORG_ID: your IMS organization id (…@AdobeOrg), or orgId in aepflow.yaml\n"
+        "  AEP_SCOPES: the comma-separated scopes listed in that project's credential\n"
+    )
+    monkeypatch.setenv("AEP_CLIENT_ID", DEFAULT_CLIENT_ID)
+    monkeypatch.setenv("AEP_CLIENT_SECRET", DEFAULT_CLIENT_SECRET)
+    monkeypatch.setenv("AEP_ORG_ID", DEFAULT_ORG_ID)
+    monkeypatch.setenv("AEP_SCOPES", "openid,AdobeID")
+    monkeypatch.setenv("AEPFLOW_PLATFORM_URL", served)
+    monkeypatch.setenv("AEPFLOW_IMS_URL", served)
+    applied = project.run("apply", "--auto-approve")
+    assert applied.exit_code == 0, applied.output
+    assert "Apply complete: 9 step(s). Lock file: locks/staging.lock.json" in applied.output
+    again = project.run("plan", "--detailed-exitcode")
+    assert (again.exit_code, again.output) == (0, "No changes.\n")
+    doctor = project.run("doctor")
+    assert doctor.exit_code == 0
+    assert doctor.output.splitlines() == [
+        'Environment "staging" (sandbox dev)',
+        "  ok    credentials are set",
+        "  ok    obtained an access token from IMS",
+        "  ok    Schema Registry answers; tenant id aepflowlocal",
+        "  ok    connection spec Salesforce Service Cloud (cb66ab34-8619-49cb-96d1-39b37ede86ea)",
+        "  ok    connection spec ServiceNow (eb13cb25-47ab-407f-ba89-c0125281c563)",
+        "  ok    connection spec Salesforce (cfc0fee1-7dc0-40ef-b73e-d8b134c436f5)",
+        "  ok    connection spec Microsoft Dynamics (38ad80fe-8b06-4938-94f4-d4ee80266b07)",
+        "  ok    flow spec CRMToAEP (14518937-270c-4525-bdec-c2ba7cce3860)",
+        "All checks passed.",
+    ]
+    monkeypatch.setenv("AEP_CLIENT_SECRET", "wrong-secret")
+    bad = project.run("doctor")
+    assert bad.exit_code == 1
+    assert "wrong-secret" not in bad.output
+    assert "  FAIL  token: POST /ims/token/v3 failed: 401 invalid_client" in bad.output
