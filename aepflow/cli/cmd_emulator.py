@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import click
@@ -12,7 +13,7 @@ from aepflow.cli import handle_errors
 state_option = click.option(
     "--state",
     "state",
-    type=click.Path(path_type=Path),
+    type=click.Path(file_okay=False, path_type=Path),
     default=None,
     help="State folder (default: .aepflow/emulator under the current folder).",
 )
@@ -31,9 +32,9 @@ def emulator() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8765, show_default=True, type=int, help="Port (0: any free port).")
 @state_option
-@click.option("--org-id", default=None, help="IMS org the emulator accepts.")
-@click.option("--client-id", default=None, help="Client id (x-api-key) the emulator accepts.")
-@click.option("--client-secret", default=None, help="Client secret the emulator accepts.")
+@click.option("--org-id", default=None, help="IMS org the emulator serves.")
+@click.option("--client-id", default=None, help="OAuth client id (x-api-key) it accepts.")
+@click.option("--client-secret", default=None, help="OAuth client secret it accepts.")
 @handle_errors
 def serve(
     host: str,
@@ -43,7 +44,7 @@ def serve(
     client_id: str | None,
     client_secret: str | None,
 ) -> None:
-    """Serve the emulator over HTTP for curl, Postman, aepp or `aepflow -e` environments."""
+    """Serve the emulator over HTTP for curl, Postman, aepp or an `aep` environment."""
     from aepflow import emulator as emu
 
     org = org_id or emu.DEFAULT_ORG_ID
@@ -53,13 +54,15 @@ def serve(
     def ready(url: str) -> None:
         # The emulator's own throwaway credentials: printing them is the point.
         click.echo(f"AEP emulator listening on {url}")
-        click.echo(f"  platform URL:  {url}   (AEPFLOW_PLATFORM_URL)")
-        click.echo(f"  IMS URL:       {url}   (AEPFLOW_IMS_URL; token at {url}/ims/token/v3)")
+        click.echo(f"  platform URL: {url}   (AEPFLOW_PLATFORM_URL)")
+        click.echo(f"  IMS URL:      {url}   (AEPFLOW_IMS_URL; token: POST {url}/ims/token/v3)")
         click.echo(f"  AEP_ORG_ID={org}")
         click.echo(f"  AEP_CLIENT_ID={cid}")
         click.echo(f"  AEP_CLIENT_SECRET={secret}")
         click.echo("  AEP_SCOPES=openid,AdobeID,read_organizations")
-        click.echo(f"  sandboxes: prod, dev; state in {_state(state)}. Ctrl-C stops.")
+        click.echo(f"  tenant: {emu.DEFAULT_TENANT_ID}; sandboxes: prod, dev")
+        click.echo(f"  state: {_state(state)}")
+        click.echo("Ctrl-C stops.")
 
     emu.serve(
         host,
@@ -84,16 +87,18 @@ def stats(state: Path | None, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(data, indent=2, sort_keys=True))
         return
+    since = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(data["since"] / 1000))
+    click.echo(f"Requests since {since}:")
     for endpoint, count in data["by_endpoint"].items():
-        click.echo(f"{count:>7}  {endpoint}")
-    click.echo(f"{data['requests']:>7}  requests in all")
+        click.echo(f"{count:>8}  {endpoint}")
+    click.echo(f"{data['requests']:>8}  in all")
 
 
 @emulator.command()
 @state_option
 @handle_errors
 def reset(state: Path | None) -> None:
-    """Forget everything the emulator holds."""
+    """Forget every resource, token and counter the emulator holds."""
     from aepflow.emulator import Emulator
 
     Emulator(_state(state)).reset()

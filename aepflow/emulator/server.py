@@ -1,82 +1,103 @@
-"""The emulator on a real socket (loopback by default), for curl, Postman or aepp."""
+"""The emulator on a real socket (``aepflow emulator serve``), for curl, Postman or aepp.
+
+The same :meth:`Emulator.respond` answers; only the transport differs. The ``lost`` fault
+closes the connection without a response, as a network timeout would look to a client.
+"""
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING
+from pathlib import Path
 
 import httpx
 
-if TYPE_CHECKING:
-    from aepflow.emulator import Emulator
+from aepflow.emulator.core import Emulator
+from aepflow.emulator.faults import LostResponse
+from aepflow.emulator.settings import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_ORG_ID
 
 
-def port_of(server: object) -> int:
-    address = getattr(server, "server_address", ("", 0))
-    return int(address[1])
-
-
-def run(
-    emulator: Emulator,
-    host: str,
-    port: int,
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8765,
     *,
+    state_dir: Path,
+    org_id: str = DEFAULT_ORG_ID,
+    client_id: str = DEFAULT_CLIENT_ID,
+    client_secret: str = DEFAULT_CLIENT_SECRET,
     ready: Callable[[str], None] | None = None,
     stop: threading.Event | None = None,
 ) -> None:
-    from aepflow.emulator import LostResponse
+    """Serve until interrupted (or ``stop`` is set); ``ready`` gets the base URL (port 0: any).
 
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def _any(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            content = self.rfile.read(length) if length else b""
-            request = httpx.Request(
-                self.command,
-                f"http://{host}:{port_of(self.server)}{self.path}",
-                headers=list(self.headers.items()),
-                content=content,
-            )
-            try:
-                status, body, headers = emulator.respond(request)
-            except LostResponse:
-                self.close_connection = True
-                return
-            payload = b"" if body is None else json.dumps(body).encode()
-            self.send_response(status)
-            for k, v in headers.items():
-                self.send_header(k, v)
-            if body is not None:
-                self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-
-        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _any
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass  # quiet: request lines could carry ids users consider private
-
-    server = ThreadingHTTPServer((host, port), Handler)
+    The base URL serves both the platform paths and IMS (``/ims/token/v3``).
+    """
+    emulator = Emulator(state_dir, org_id=org_id, client_id=client_id, client_secret=client_secret)
+    server = ThreadingHTTPServer((host, port), _handler(emulator))
     server.daemon_threads = True
-    url = f"http://{host}:{port_of(server)}"
+    bound_host, bound_port = server.server_address[:2]
+    text = bound_host.decode() if isinstance(bound_host, bytes) else str(bound_host)
+    shown = f"[{text}]" if ":" in text else text
     if ready is not None:
-        ready(url)
+        ready(f"http://{shown}:{bound_port}")
     if stop is not None:
-
-        def stopper() -> None:
-            stop.wait()
-            server.shutdown()
-
-        threading.Thread(target=stopper, daemon=True).start()
+        threading.Thread(target=_stop_when_set, args=(stop, server), daemon=True).start()
     try:
-        server.serve_forever(poll_interval=0.2)
+        server.serve_forever(poll_interval=0.1)
     except KeyboardInterrupt:
         pass
     finally:
         server.server_close()
-        emulator.flush_stats()
+        emulator.flush()
+
+
+def _stop_when_set(stop: threading.Event, server: ThreadingHTTPServer) -> None:
+    stop.wait()
+    server.shutdown()
+
+
+def _handler(emulator: Emulator) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        server_version = "aepflow-emulator"
+
+        def _respond(self) -> None:
+            request = httpx.Request(
+                self.command,
+                f"http://emulator{self.path if self.path.startswith('/') else '/' + self.path}",
+                headers=[(k, v) for k, v in self.headers.items()],
+                content=self._body(),
+            )
+            try:
+                answer = emulator.respond(request)
+            except LostResponse:
+                self.close_connection = True  # no answer at all, like a dropped response
+                return
+            self.send_response(answer.status)
+            for key, value in answer.headers:
+                self.send_header(key, value)
+            self.send_header("Content-Length", str(len(answer.content)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(answer.content)
+
+        def _body(self) -> bytes:
+            if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+                chunks: list[bytes] = []
+                while True:
+                    size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                    if size == 0:
+                        self.rfile.readline()
+                        return b"".join(chunks)
+                    chunks.append(self.rfile.read(size))
+                    self.rfile.readline()
+            length = int(self.headers.get("Content-Length") or 0)
+            return self.rfile.read(length) if length > 0 else b""
+
+        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _respond
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass  # quiet: the CLI prints what matters
+
+    return Handler

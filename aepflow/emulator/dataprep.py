@@ -1,0 +1,236 @@
+"""Data Prep mapping sets (``/data/foundation/conversion/mappingSets``, reference §5).
+
+- ``POST`` -> 200 (not 201) ``{id (32 hex), version: 0, createdDate, modifiedDate, createdBy,
+  modifiedBy}``; ``PUT`` stores version N+1 with new mapping ids and answers the full set;
+  ``GET`` answers the latest version or ``?version=N`` (old versions stay readable);
+  ``GET /mappingSets`` answers ``{"data": [...], "_page": {"count", "limit"}}``.
+- Both bodies are accepted: the current one (``outputSchema.schemaRef`` and mappings with
+  ``sourceType`` ATTRIBUTE | EXPRESSION | STATIC, ``source``, ``destination``) and the legacy one
+  of the source tutorials (``xdmSchema`` and ``sourceAttribute`` / ``destinationXdmPath``).
+- Every destination must be a field of the resolved output schema. Attribute mappings come back
+  with ``sourceType: "text/x.schema-path"``, as documented.
+- ``DELETE`` is not in the published spec (UNCONFIRMED; a community client uses it): it answers
+  204 and later reads 404.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from typing import Any
+
+from aepflow.emulator import errors, xdm
+from aepflow.emulator.context import Call, Reply
+from aepflow.emulator.records import new_hex
+from aepflow.emulator.router import Handler, Router
+from aepflow.emulator.settings import DATA_PREP
+from aepflow.emulator.state import Tx
+
+SOURCE_TYPES = ("ATTRIBUTE", "EXPRESSION", "STATIC")
+STORED_SOURCE_TYPE = {"ATTRIBUTE": "text/x.schema-path"}
+DEFAULT_CONTENT_TYPE = "application/vnd.adobe.xed-full+json;version=1"
+
+
+def register(router: Router) -> None:
+    def add(method: str, path: str, handler: Handler) -> None:
+        router.add(method, DATA_PREP + path, handler, service="dataprep")
+
+    add("POST", "/mappingSets", create)
+    add("GET", "/mappingSets", list_sets)
+    add("GET", "/mappingSets/{id}", get_set)
+    add("GET", "/mappingSets/{id}/mappings", get_mappings)
+    add("PUT", "/mappingSets/{id}", put_set)
+    add("DELETE", "/mappingSets/{id}", delete_set)
+
+
+def _parse(call: Call, tx: Tx, body: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """(schemaRef, mappings as {sourceType, source, destination, ...}) of a request body."""
+    if not isinstance(body, dict):
+        raise errors.bad_request("The body must be a JSON object")
+    output = body.get("outputSchema")
+    if isinstance(output, dict) and isinstance(output.get("schemaRef"), dict):
+        schema_ref = {"contentType": DEFAULT_CONTENT_TYPE, **output["schemaRef"]}
+    elif isinstance(body.get("xdmSchema"), str):  # the legacy body
+        schema_ref = {"id": body["xdmSchema"], "contentType": DEFAULT_CONTENT_TYPE}
+    else:
+        raise errors.bad_request("outputSchema.schemaRef.id is required: the target schema")
+    schema = tx.get(call.sandbox, "schemas", str(schema_ref.get("id")))
+    if schema is None:
+        raise errors.bad_request(
+            f"The output schema {schema_ref.get('id')} is not a schema of this sandbox"
+        )
+    raw = body.get("mappings")
+    if not isinstance(raw, list) or not raw:
+        raise errors.bad_request("mappings must be a non-empty list")
+    fields = xdm.FieldIndex(xdm.fields_of(schema, tx.collection(call.sandbox, "fieldgroups")))
+    mappings = []
+    for index, item in enumerate(raw):
+        if not isinstance(item, dict):
+            raise errors.bad_request(f"mappings[{index}] must be an object")
+        mapping = _mapping(item, index)
+        if not fields.has(mapping["destination"]):
+            raise errors.bad_request(
+                f"mappings[{index}]: the destination {mapping['destination']} is not a field of "
+                f"the output schema {schema['$id']}"
+            )
+        mappings.append(mapping)
+    return schema_ref, mappings
+
+
+def _mapping(item: Mapping[str, Any], index: int) -> dict[str, Any]:
+    if "destinationXdmPath" in item or "sourceAttribute" in item:  # legacy
+        source_type, source = "ATTRIBUTE", item.get("sourceAttribute")
+        destination = item.get("destinationXdmPath")
+    else:
+        source_type = item.get("sourceType", "ATTRIBUTE")
+        source, destination = item.get("source"), item.get("destination")
+    if source_type not in SOURCE_TYPES:
+        raise errors.bad_request(
+            f"mappings[{index}]: sourceType {source_type!r} is not one of "
+            + ", ".join(SOURCE_TYPES)
+        )
+    if source is None or (source_type != "STATIC" and not str(source).strip()):
+        raise errors.bad_request(f"mappings[{index}]: source is required")
+    if not isinstance(destination, str) or not destination.strip():
+        raise errors.bad_request(f"mappings[{index}]: destination is required")
+    return {
+        **{k: copy.deepcopy(v) for k, v in item.items() if k in ("name", "description")},
+        "sourceType": source_type,
+        "source": source,
+        "destination": destination,
+    }
+
+
+def _version(
+    call: Call,
+    set_id: str,
+    version: int,
+    schema_ref: dict[str, Any],
+    mappings: list[dict[str, Any]],
+) -> dict[str, Any]:
+    who = call.identity
+    return {
+        "id": set_id,
+        "version": version,
+        "createdDate": call.now_ms,
+        "modifiedDate": call.now_ms,
+        "createdBy": who.user,
+        "modifiedBy": who.user,
+        "supportVersion": "1.1",
+        "inputSchema": None,
+        "outputSchema": {"schemaRef": schema_ref},
+        "mappings": [
+            {
+                "id": new_hex(16),
+                "version": version,
+                "sourceType": STORED_SOURCE_TYPE.get(m["sourceType"], m["sourceType"]),
+                "source": m["source"],
+                "destination": m["destination"],
+                "name": m.get("name"),
+                "description": m.get("description"),
+                "identity": False,
+                "identityGroup": None,
+                "namespaceCode": None,
+                "primaryIdentity": False,
+                "matchScore": 0.0,
+                "functionVersion": 0,
+                "sourceAttribute": m["source"],
+                "destinationXdmPath": m["destination"],
+            }
+            for m in mappings
+        ],
+        "status": "PUBLISHED",
+        "strictMapping": False,
+        "allowNullValues": False,
+        "xdmVersion": "1.0",
+        "xdmSchema": schema_ref["id"],
+        "schemaRef": schema_ref,
+    }
+
+
+def _body(call: Call) -> Any:
+    return call.json(errors.bad_request)
+
+
+def _stored(call: Call, tx: Tx) -> dict[str, Any]:
+    found = tx.get(call.sandbox, "mappingSets", call.params["id"])
+    if found is None:
+        raise errors.not_found(f"Mapping set {call.params['id']} was not found.")
+    stored: dict[str, Any] = found
+    return stored
+
+
+def create(call: Call, tx: Tx) -> Reply:
+    schema_ref, mappings = _parse(call, tx, _body(call))
+    set_id = new_hex(16)
+    first = _version(call, set_id, 0, schema_ref, mappings)
+    tx.put(call.sandbox, "mappingSets", set_id, {"versions": [first]})
+    keys = ("id", "version", "createdDate", "modifiedDate", "createdBy", "modifiedBy")
+    return Reply(200, {k: first[k] for k in keys})
+
+
+def put_set(call: Call, tx: Tx) -> Reply:
+    stored = _stored(call, tx)
+    schema_ref, mappings = _parse(call, tx, _body(call))
+    versions = stored["versions"]
+    new = _version(call, stored["versions"][0]["id"], len(versions), schema_ref, mappings)
+    new["createdDate"] = versions[0]["createdDate"]
+    new["createdBy"] = versions[0]["createdBy"]
+    tx.put(call.sandbox, "mappingSets", new["id"], {"versions": [*versions, new]})
+    return Reply(200, new)
+
+
+def _pick(call: Call, tx: Tx) -> dict[str, Any]:
+    versions = _stored(call, tx)["versions"]
+    raw = call.arg("version")
+    if raw is None:
+        chosen = versions[-1]
+    elif raw.isdigit() and int(raw) < len(versions):
+        chosen = versions[int(raw)]
+    else:
+        raise errors.not_found(f"Mapping set {call.params['id']} has no version {raw}.")
+    out: dict[str, Any] = copy.deepcopy(chosen)
+    if (call.arg("expandSchema") or "").lower() == "true":
+        schema = tx.get(call.sandbox, "schemas", out["outputSchema"]["schemaRef"]["id"])
+        if schema is not None:
+            properties = xdm.resolved_properties(schema, tx.collection(call.sandbox, "fieldgroups"))
+            out["outputSchema"]["jsonSchema"] = {"type": "object", "properties": properties}
+    return out
+
+
+def get_set(call: Call, tx: Tx) -> Reply:
+    return Reply(200, _pick(call, tx))
+
+
+def get_mappings(call: Call, tx: Tx) -> Reply:
+    return Reply(200, _pick(call, tx)["mappings"])
+
+
+def list_sets(call: Call, tx: Tx) -> Reply:
+    def number(name: str, default: int) -> int:
+        raw = call.arg(name)
+        if raw is None:
+            return default
+        if not raw.isdigit():
+            raise errors.bad_request(f"{name} must be a non-negative integer, not {raw!r}")
+        return int(raw)
+
+    start, limit = number("start", 0), number("limit", 10)
+    latest = [s["versions"][-1] for s in tx.collection(call.sandbox, "mappingSets").values()]
+    order = call.arg("orderBy") or "+createdDate"
+    field = {"createdDate": "createdDate", "updatedDate": "modifiedDate"}.get(order.lstrip("+-"))
+    if field is None:
+        raise errors.bad_request(f"orderBy {order} is not valid: use +/-createdDate or updatedDate")
+    latest.sort(
+        key=lambda s: s[field], reverse=order.startswith("-")
+    )  # stable: ties keep creation order
+    return Reply(
+        200,
+        {"data": latest[start : start + limit], "_page": {"count": len(latest), "limit": limit}},
+    )
+
+
+def delete_set(call: Call, tx: Tx) -> Reply:
+    stored = _stored(call, tx)
+    tx.delete(call.sandbox, "mappingSets", stored["versions"][0]["id"])
+    return Reply(204)

@@ -1,0 +1,231 @@
+"""XDM composition: the standard classes and field groups, and the fields a schema resolves to.
+
+The standard field lists come from ``data/xdm.json``, built from the shared
+``reference/xdm-fields.tsv`` (the 2026 upstream ``_repo`` additions are left out: no published
+AEP registry returns them). Paths are dotted XED names; ``[]`` marks an array and
+``{namespace}`` the key of the identity map (``identityMap.{namespace}[].id``).
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from aepflow.emulator.specs import load
+
+_INDEX = re.compile(r"\[(\d+|\*)\]")
+_MAP_KEY = re.compile(r"^identityMap\.[^.\[]+\[\]")
+
+
+@dataclass(frozen=True)
+class Field:
+    path: str
+    type: str = "string"
+    format: str | None = None
+    xdm_type: str | None = None
+
+
+def _object(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def classes() -> dict[str, dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = load("xdm.json")["classes"]
+    return found
+
+
+def field_groups() -> dict[str, dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = load("xdm.json")["fieldGroups"]
+    return found
+
+
+@cache
+def standard_fields(ref: str) -> tuple[Field, ...]:
+    rows = load("xdm.json")["fields"].get(ref, [])
+    return tuple(
+        Field(r["path"], r.get("type", "string"), r.get("format"), r.get("meta:xdmType"))
+        for r in rows
+    )
+
+
+def custom_fields(properties: Mapping[str, Any], prefix: str = "") -> list[Field]:
+    """The leaf fields of a JSON-schema ``properties`` object (a custom field group's)."""
+    out: list[Field] = []
+    for name, prop in properties.items():
+        path = f"{prefix}{name}"
+        if not isinstance(prop, dict):
+            continue
+        kind = prop.get("type")
+        if kind == "object" and isinstance(prop.get("properties"), dict):
+            out.extend(custom_fields(prop["properties"], path + "."))
+        elif kind == "array":
+            items = _object(prop.get("items"))
+            if items.get("type") == "object" and isinstance(items.get("properties"), dict):
+                out.extend(custom_fields(items["properties"], path + "[]."))
+            else:
+                out.append(Field(path + "[]", "array", None, "array"))
+        else:
+            out.append(
+                Field(path, str(kind or "string"), prop.get("format"), prop.get("meta:xdmType"))
+            )
+    return out
+
+
+def refs(resource: Mapping[str, Any]) -> list[str]:
+    return [
+        str(item["$ref"])
+        for item in resource.get("allOf") or []
+        if isinstance(item, dict) and isinstance(item.get("$ref"), str)
+    ]
+
+
+def definition_properties(resource: Mapping[str, Any], ref: str) -> Mapping[str, Any]:
+    """The properties of ``#/definitions/<name>`` inside ``resource``."""
+    name = ref.split("/", 2)[-1] if ref.startswith("#/definitions/") else ""
+    definition = (resource.get("definitions") or {}).get(name) or {}
+    found: Mapping[str, Any] = definition.get("properties") or {}
+    return found
+
+
+def fields_of(
+    resource: Mapping[str, Any],
+    tenant_groups: Mapping[str, Mapping[str, Any]],
+    _seen: frozenset[str] = frozenset(),
+) -> list[Field]:
+    """Every field a schema or field group resolves to: class, standard and tenant groups."""
+    out: list[Field] = []
+    for ref in refs(resource):
+        if ref.startswith("#/"):
+            out.extend(custom_fields(definition_properties(resource, ref)))
+        elif ref in classes() or ref in field_groups():
+            out.extend(standard_fields(ref))
+        elif ref in tenant_groups and ref not in _seen:
+            out.extend(fields_of(tenant_groups[ref], tenant_groups, _seen | {ref}))
+    return out
+
+
+def normalize(path: str) -> str:
+    """A destination in catalog form: ``identityMap.Email[0].id`` -> ``...{namespace}[].id``."""
+    path = _INDEX.sub("[]", path.strip())
+    return _MAP_KEY.sub("identityMap.{namespace}[]", path)
+
+
+class FieldIndex:
+    """Leaf paths and object paths of a resolved schema, for path checks."""
+
+    def __init__(self, fields: Iterable[Field]) -> None:
+        self.leaves = {f.path for f in fields}
+        self.objects: set[str] = set()
+        for leaf in self.leaves:
+            parts = leaf.split(".")
+            for i in range(1, len(parts)):
+                self.objects.add(".".join(parts[:i]))
+        for container in [p for p in self.objects if p.endswith("[]")]:
+            self.objects.add(container[:-2])
+
+    def has(self, path: str) -> bool:
+        """A leaf or an object of the schema (a mapping may target either)."""
+        wanted = normalize(path)
+        return wanted in self.leaves or wanted in self.objects
+
+    def has_leaf(self, path: str) -> bool:
+        return normalize(path) in self.leaves
+
+
+def nest(fields: Iterable[Field]) -> dict[str, Any]:
+    """The ``properties`` tree of the resolved (``xed-full``) view of standard fields."""
+    root: dict[str, Any] = {}
+    for f in fields:
+        _node(root, f.path.split("."), f)
+    return root
+
+
+def _node(properties: dict[str, Any], segments: list[str], f: Field) -> None:
+    head, rest = segments[0], segments[1:]
+    if head == "{namespace}[]":
+        return  # handled by the map above it
+    if rest and rest[0] == "{namespace}[]":  # identityMap.{namespace}[].x
+        node = properties.setdefault(head, _map())
+        _node(node["additionalProperties"]["items"]["properties"], rest[1:], f)
+        return
+    if not rest:
+        if f.xdm_type == "map":
+            properties.setdefault(head, _map())
+        elif head.endswith("[]"):
+            properties[head[:-2]] = {
+                "type": "array",
+                "items": {"type": "string"},
+                "meta:xdmType": "array",
+            }
+        else:
+            leaf: dict[str, Any] = {"type": f.type}
+            if f.format:
+                leaf["format"] = f.format
+            leaf["meta:xdmType"] = f.xdm_type or f.type
+            properties[head] = leaf
+        return
+    if head.endswith("[]"):
+        node = properties.setdefault(
+            head[:-2],
+            {"type": "array", "items": {"type": "object", "properties": {}}},
+        )
+        _node(node["items"]["properties"], rest, f)
+        return
+    node = properties.setdefault(
+        head, {"type": "object", "meta:xdmType": "object", "properties": {}}
+    )
+    _node(node["properties"], rest, f)
+
+
+def _map() -> dict[str, Any]:
+    return {
+        "type": "object",
+        "meta:xdmType": "map",
+        "additionalProperties": {
+            "type": "array",
+            "items": {"type": "object", "properties": {}},
+        },
+    }
+
+
+def merge_properties(target: dict[str, Any], extra: Mapping[str, Any]) -> None:
+    """Deep-merge a custom ``properties`` object into a resolved tree (objects combine)."""
+    for name, prop in extra.items():
+        existing = target.get(name)
+        if (
+            isinstance(existing, dict)
+            and isinstance(prop, dict)
+            and isinstance(existing.get("properties"), dict)
+            and isinstance(prop.get("properties"), dict)
+        ):
+            merge_properties(existing["properties"], prop["properties"])
+        else:
+            target[name] = copy.deepcopy(prop)
+
+
+def resolved_properties(
+    resource: Mapping[str, Any], tenant_groups: Mapping[str, Mapping[str, Any]]
+) -> dict[str, Any]:
+    """The ``properties`` of a schema with its class and every field group resolved."""
+    out: dict[str, Any] = {}
+    _resolve_into(out, resource, tenant_groups, frozenset())
+    return out
+
+
+def _resolve_into(
+    out: dict[str, Any],
+    resource: Mapping[str, Any],
+    tenant_groups: Mapping[str, Mapping[str, Any]],
+    seen: frozenset[str],
+) -> None:
+    for ref in refs(resource):
+        if ref.startswith("#/"):
+            merge_properties(out, definition_properties(resource, ref))
+        elif ref in classes() or ref in field_groups():
+            merge_properties(out, nest(standard_fields(ref)))
+        elif ref in tenant_groups and ref not in seen:
+            _resolve_into(out, tenant_groups[ref], tenant_groups, seen | {ref})
