@@ -6,6 +6,7 @@ closes the connection without a response, as a network timeout would look to a c
 
 from __future__ import annotations
 
+import signal
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -43,13 +44,22 @@ def serve(
         ready(f"http://{shown}:{bound_port}")
     if stop is not None:
         threading.Thread(target=_stop_when_set, args=(stop, server), daemon=True).start()
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _interrupt) if main else None
     try:
         server.serve_forever(poll_interval=0.1)
     except KeyboardInterrupt:
         pass
     finally:
+        if main:
+            signal.signal(signal.SIGTERM, previous)
         server.server_close()
-        emulator.flush()
+        emulator.flush()  # the request counts kept in memory
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    """SIGTERM stops the server like Ctrl-C does, so its request counts are saved."""
+    raise KeyboardInterrupt
 
 
 def _stop_when_set(stop: threading.Event, server: ThreadingHTTPServer) -> None:

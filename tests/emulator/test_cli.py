@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from click.testing import CliRunner
 
@@ -13,6 +17,8 @@ import aepflow.emulator
 from aepflow.cli import cli
 from aepflow.emulator import Emulator
 from tests.emulator.conftest import FLOW, Api
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def run(*args: str) -> Any:
@@ -132,3 +138,52 @@ def test_serve_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
         "aepflow-emulator",
         "aepflow-emulator-secret",
     )
+
+
+def test_serve_stops_on_sigterm_and_keeps_its_counts(state_dir: Path) -> None:
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "aepflow",
+            "emulator",
+            "serve",
+            "--port",
+            "0",
+            "--state",
+            str(state_dir),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().split()[-1]
+        assert url.startswith("http://127.0.0.1:")
+        token = httpx.post(
+            url + "/ims/token/v3",
+            data={
+                "grant_type": "client_credentials",
+                "client_id": "aepflow-emulator",
+                "client_secret": "aepflow-emulator-secret",
+                "scope": "openid",
+            },
+        )
+        headers = {
+            "Authorization": f"Bearer {token.json()['access_token']}",
+            "x-api-key": "aepflow-emulator",
+            "x-gw-ims-org-id": "AEPFLOW0EMULATOR000000000@AdobeOrg",
+        }
+        assert (
+            httpx.get(url + "/data/foundation/schemaregistry/stats", headers=headers).status_code
+            == 200
+        )
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=30)
+    assert proc.returncode == 0
+    assert Emulator(state_dir).stats()["by_endpoint"] == {
+        "GET /data/foundation/schemaregistry/stats": 1,
+        "POST /ims/token/v3": 1,
+    }
