@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import copy
 import json
+import os
+from collections.abc import Callable, Iterator, Mapping
 from functools import lru_cache
-from importlib import resources
+from importlib import import_module, resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import urldefrag, urljoin
 
 from jsonschema import Draft202012Validator, ValidationError
 from referencing import Registry, Resource
@@ -39,6 +43,183 @@ def validator(name: str) -> Draft202012Validator:
         (doc["$id"], Resource.from_contents(doc)) for doc in docs.values()
     )
     return Draft202012Validator(docs[name], registry=registry)
+
+
+# -- fast path --------------------------------------------------------------------------------
+#
+# ``fastjsonschema`` compiles a schema into plain Python once; that accepts a valid document
+# many times faster than ``jsonschema``. It only says yes or no here: when it says no (or
+# anything goes wrong), ``validate`` asks ``jsonschema`` again for the positioned, friendly
+# report, so the messages are exactly the ones ``jsonschema`` gives. The fast validator must
+# therefore never accept what ``jsonschema`` rejects; it may reject more (that only costs time).
+# fastjsonschema implements drafts 4 to 7: a schema set that uses a 2019-09/2020-12 keyword it
+# would silently ignore is not compiled, and ``jsonschema`` alone checks it.
+
+FastValidator = Callable[[Any], Any]
+
+FASTPATH_ENV = "AEPFLOW_SCHEMA_FASTPATH"  # "0": jsonschema only (to compare, or to debug)
+
+# Keywords fastjsonschema does not implement (it would ignore them and accept too much).
+_UNSUPPORTED = frozenset(
+    {
+        "$anchor",
+        "$dynamicAnchor",
+        "$dynamicRef",
+        "$recursiveAnchor",
+        "$recursiveRef",
+        "$vocabulary",
+        "dependentRequired",
+        "dependentSchemas",
+        "maxContains",
+        "minContains",
+        "prefixItems",
+        "unevaluatedItems",
+        "unevaluatedProperties",
+    }
+)
+_SCHEMA_MAPS = frozenset({"properties", "patternProperties", "$defs", "definitions"})
+_DATA = frozenset({"enum", "const", "default", "examples"})
+
+
+class FastPathUnsupported(Exception):
+    """The schema set needs something fastjsonschema cannot do faithfully."""
+
+
+def _fastjsonschema() -> Any:
+    """The fastjsonschema module, or None when it is not installed or switched off."""
+    if os.environ.get(FASTPATH_ENV, "1").strip().lower() in ("0", "false", "no", "off"):
+        return None
+    try:
+        return import_module("fastjsonschema")
+    except ImportError:
+        return None
+
+
+def _prepare(node: Any, root: bool = True) -> Any:
+    """A copy of a schema that fastjsonschema reads as draft 2020-12 means it.
+
+    Draft 7 (and fastjsonschema) ignores the keywords beside a ``$ref``; 2020-12 applies them:
+    ``{"$ref": r, ...rest}`` becomes ``{...rest, "allOf": [...allOf, {"$ref": r}]}`` (appended,
+    so JSON pointers into an existing allOf still hold). Raises FastPathUnsupported for a keyword
+    fastjsonschema would ignore, or an ``$id`` below the root (its ``$ref``s are not checked).
+    """
+    if isinstance(node, list):
+        return [_prepare(v, root=False) for v in node]
+    if not isinstance(node, dict):
+        return node
+    unsupported = _UNSUPPORTED.intersection(node)
+    if unsupported:
+        raise FastPathUnsupported(f"keyword {sorted(unsupported)[0]!r}")
+    if "$id" in node and not (root and isinstance(node["$id"], str)):
+        raise FastPathUnsupported("$id below the root of a schema")
+    out: dict[str, Any] = {}
+    for key, value in node.items():
+        if key in _DATA:
+            out[key] = copy.deepcopy(value)
+        elif key in _SCHEMA_MAPS and isinstance(value, dict):
+            out[key] = {k: _prepare(v, root=False) for k, v in value.items()}
+        else:
+            out[key] = _prepare(value, root=False)
+    ref = out.get("$ref")
+    if "$ref" in out and not isinstance(ref, str):
+        raise FastPathUnsupported("$ref is not a string")
+    if ref is not None and len(out) > 1:
+        if "$id" in out:
+            raise FastPathUnsupported("$ref beside $id")
+        all_of = out.get("allOf", [])
+        if not isinstance(all_of, list):
+            raise FastPathUnsupported("allOf is not a list")
+        del out["$ref"]
+        out["allOf"] = [*all_of, {"$ref": ref}]
+    return out
+
+
+def _refs(node: Any) -> Iterator[str]:
+    if isinstance(node, list):
+        for v in node:
+            yield from _refs(v)
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            if key == "$ref" and isinstance(value, str):
+                yield value
+            elif key not in _DATA:
+                yield from _refs(value)
+
+
+def _uri(ref: str) -> str:
+    return urldefrag(ref)[0].rstrip("#")
+
+
+class _LocalHandlers(Mapping[str, Callable[[str], Any]]):
+    """fastjsonschema's remote-ref handlers: every scheme answers from the loaded schemas.
+
+    ``scheme in handlers`` is always true, so fastjsonschema never opens a URL itself; an ``$id``
+    that is not loaded raises KeyError and the schema falls back to jsonschema.
+    """
+
+    def __init__(self, by_id: Mapping[str, Any]) -> None:
+        self._by_id = by_id
+
+    def _load(self, uri: str) -> Any:
+        return copy.deepcopy(self._by_id[_uri(uri)])
+
+    def __getitem__(self, scheme: str) -> Callable[[str], Any]:
+        return self._load
+
+    def __contains__(self, scheme: object) -> bool:
+        return True
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(("http", "https", "file", ""))
+
+    def __len__(self) -> int:
+        return 4
+
+
+@lru_cache(maxsize=1)
+def _prepared() -> dict[str, Any]:
+    """Every loaded schema, by ``$id``, ready for fastjsonschema (see ``_prepare``)."""
+    docs = _schemas()
+    by_id = {_uri(str(doc.get("$id", ""))): _prepare(doc) for doc in docs.values()}
+    for doc in docs.values():
+        for ref in _refs(doc):
+            target = _uri(urljoin(str(doc.get("$id", "")), ref))
+            if target and target not in by_id:
+                raise FastPathUnsupported(f"$ref {ref!r} is not to a loaded schema")
+    return by_id
+
+
+@lru_cache(maxsize=8)
+def fast_validator(name: str) -> FastValidator | None:
+    """The schema compiled with fastjsonschema, or None: then only jsonschema checks it."""
+    fjs = _fastjsonschema()
+    if fjs is None:
+        return None
+    try:
+        docs = _schemas()
+        by_id = _prepared()
+        root = copy.deepcopy(by_id[_uri(str(docs[name].get("$id", "")))])
+        compiled: FastValidator = fjs.compile(
+            root,
+            handlers=_LocalHandlers(by_id),
+            use_default=False,  # never fill in defaults: the manifest must stay as written
+            use_formats=False,  # jsonschema does not assert "format" either (no FormatChecker)
+        )
+    except Exception:  # unsupported keyword, unresolvable $ref, a fastjsonschema limitation
+        return None
+    return compiled
+
+
+def is_valid_fast(body: Any, name: str) -> bool | None:
+    """True when the fast validator accepts ``body``; None when it rejects it or is unavailable."""
+    fast = fast_validator(name)
+    if fast is None:
+        return None
+    try:
+        fast(body)
+    except Exception:  # JsonSchemaValueException, or anything odd: jsonschema decides
+        return None
+    return True
 
 
 def location_of(node: Any, path: list[Any], default: SourceLocation) -> SourceLocation:
@@ -84,6 +265,13 @@ def _message(e: ValidationError) -> tuple[list[Any], str]:
 
 
 def validate(body: Any, schema: str, at: SourceLocation) -> list[Diagnostic]:
+    if is_valid_fast(body, schema):
+        return []
+    return report(body, schema, at)
+
+
+def report(body: Any, schema: str, at: SourceLocation) -> list[Diagnostic]:
+    """Every jsonschema error of ``body``, each at its line (the slow, exact path)."""
     out = []
     for error in validator(schema).iter_errors(body):
         path, message = _message(error)
