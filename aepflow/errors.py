@@ -13,7 +13,8 @@ Tree::
     ├── LockfileError         unreadable, corrupt or incompatible lock file; apply lock held
     ├── PlanError             the plan cannot be made (unsafe schema change, protected dataset, ...)
     ├── StalePlanError        a saved plan no longer matches the lock or the live state
-    └── PlatformError         (aepflow.platform.errors) an AEP request failed
+    ├── ChangedSincePlanError an object changed between the plan and its apply (a 412)
+    └── PlatformError         an AEP request failed (raised by the Platform client)
 """
 
 from __future__ import annotations
@@ -79,4 +80,63 @@ class PlanError(AepflowError):
 
 
 class StalePlanError(AepflowError):
+    pass
+
+
+class ChangedSincePlanError(AepflowError):
+    pass
+
+
+class PlatformError(AepflowError):
+    """An AEP request failed. Carries what a user needs to search the AEP docs or open a ticket."""
+
+    def __init__(
+        self,
+        method: str,
+        path: str,
+        status: int | None,
+        code: str | None,
+        message: str,
+        request_id: str | None = None,
+    ) -> None:
+        self.method = method
+        self.path = path
+        self.status = status
+        self.code = code
+        self.message = message
+        self.request_id = request_id
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        status = f"{self.status} " if self.status is not None else ""
+        code = f"{self.code} " if self.code else ""
+        rid = f" (request id {self.request_id})" if self.request_id else ""
+        return f"{self.method} {self.path} failed: {status}{code}{self.message}{rid}".rstrip()
+
+
+class NotFound(PlatformError):
+    pass
+
+
+class PreconditionFailed(PlatformError):
+    pass
+
+
+class AuthenticationError(PlatformError):
+    pass
+
+
+class RateLimited(PlatformError):
+    pass
+
+
+class ServerError(PlatformError):
+    pass
+
+
+class OutcomeUnknown(PlatformError):
+    """A create was sent and no answer came back: the object may or may not exist."""
+
+
+class TransportError(PlatformError):
     pass

@@ -1,6 +1,9 @@
-"""The glue of one command run: project, environment, manifests, lock, live state, client.
+"""The composition root: one command run's project, environment, manifests, lock and client.
 
-Commands call these functions in order; every piece below stays independent of the others.
+The only module that wires the layers together: it loads the manifests, reads the lock,
+builds the Platform client with the right transport (the embedded emulator or the network)
+and hands them to the engine. Commands call these functions in order; every piece below
+stays independent of the others.
 """
 
 from __future__ import annotations
@@ -9,22 +12,24 @@ import json
 import os
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from aepflow import emulator
 from aepflow.engine import lockfile
 from aepflow.engine.executor import ApplyResult, Executor, Reporter
-from aepflow.engine.live import LiveState, read_by_id, read_live
-from aepflow.engine.lockfile import Lock, LockEntry, LockWriter
-from aepflow.engine.plan import Plan
+from aepflow.engine.live import read_live
+from aepflow.engine.lockfile import LockWriter
+from aepflow.engine.plan import Lock, LockEntry, Plan
 from aepflow.engine.planner import build_plan
-from aepflow.engine.resources import KINDS, Resource, desired_resources
 from aepflow.errors import LockfileError, StalePlanError, UsageError
-
-if TYPE_CHECKING:
-    from aepflow.platform import PlatformClient
-    from aepflow.project import Environment, Project
+from aepflow.kinds import KINDS, desired_resources
+from aepflow.kinds.base import Resource
+from aepflow.manifest import load_model
+from aepflow.platform import Credentials, PlatformClient
+from aepflow.platform.client import DEFAULT_IMS_URL, DEFAULT_PLATFORM_URL
+from aepflow.project import Environment, Project, load_project
 
 PLAN_FILE_VERSION = 1
 
@@ -62,7 +67,6 @@ class Workspace:
     client: PlatformClient
     tenant: str
     parallelism: int = 10
-    _live: LiveState | None = field(default=None, repr=False)
 
     def close(self) -> None:
         self.client.close()
@@ -77,10 +81,6 @@ def open_workspace(
     environ: Mapping[str, str] | None = None,
 ) -> Workspace:
     """Load and validate the manifests (with secrets), then connect to the environment."""
-    from aepflow.manifest import load_model
-    from aepflow.platform import PlatformClient
-    from aepflow.project import load_project
-
     base_environ = os.environ if environ is None else environ
     project = load_project(project_dir)
     env = project.environment(environment)
@@ -89,7 +89,7 @@ def open_workspace(
     # Invalid manifests stop here, before any request reaches the platform.
     model = load_model(project, env, paths=chosen, secrets=True, environ=model_environ)
     lock = lockfile.load(env.lock_path, env.name, env.sandbox)
-    client = PlatformClient.for_environment(env, base_environ)
+    client = platform_client(env, base_environ)
     try:
         tenant = client.tenant_id()
     except BaseException:
@@ -99,14 +99,40 @@ def open_workspace(
     return Workspace(project, env, chosen, desired, lock, client, tenant, parallelism)
 
 
+def platform_client(env: Environment, environ: Mapping[str, str]) -> PlatformClient:
+    """The client for an environment: the embedded emulator as its transport, or the network
+    with the AEP_* credentials from the environment."""
+    if env.type == "embedded":
+        return PlatformClient(
+            credentials=Credentials(
+                emulator.DEFAULT_CLIENT_ID,
+                emulator.DEFAULT_CLIENT_SECRET,
+                emulator.DEFAULT_ORG_ID,
+                "openid,AdobeID,read_organizations",
+            ),
+            sandbox=env.sandbox,
+            platform_url=emulator.EMBEDDED_BASE_URL,
+            ims_url=emulator.EMBEDDED_IMS_URL,
+            transport=emulator.Emulator(env.state_dir).transport(),
+        )
+    return PlatformClient(
+        credentials=Credentials.from_env(environ, org_id=env.org_id),
+        sandbox=env.sandbox,
+        platform_url=environ.get("AEPFLOW_PLATFORM_URL")
+        or env.platform_url
+        or DEFAULT_PLATFORM_URL,
+        ims_url=environ.get("AEPFLOW_IMS_URL") or env.ims_url or DEFAULT_IMS_URL,
+    )
+
+
 def make_plan(ws: Workspace, *, allow_data_loss: bool = False, destroy: bool = False) -> Plan:
     live = read_live(ws.client, ws.desired, ws.lock, parallelism=ws.parallelism)
-    ws._live = live
     return build_plan(
         ws.desired,
         ws.lock,
         live,
         now=time.time(),
+        tenant=ws.tenant,
         allow_data_loss=allow_data_loss,
         destroy=destroy,
     )
@@ -115,7 +141,7 @@ def make_plan(ws: Workspace, *, allow_data_loss: bool = False, destroy: bool = F
 def apply_plan(ws: Workspace, plan: Plan, reporter: Reporter | None = None) -> ApplyResult:
     writer = LockWriter(ws.lock, ws.env.lock_path)
     executor = Executor(
-        ws.client, writer, ws.desired, ws.tenant, parallelism=ws.parallelism, reporter=reporter
+        ws.client, writer, ws.desired, parallelism=ws.parallelism, reporter=reporter
     )
     return executor.apply(plan)
 
@@ -163,11 +189,17 @@ def check_saved_plan(ws: Workspace, plan: Plan) -> None:
         raise StalePlanError(
             f"saved plan is stale: the lock file changed since it was made; {rerun}"
         )
-    live = read_live(ws.client, ws.desired, ws.lock, parallelism=ws.parallelism)
-    if live.checksum() != plan.live_checksum:
-        raise StalePlanError(
-            f"saved plan is stale: the live state of the sandbox changed since it was made; {rerun}"
-        )
+    for change in plan.actionable:
+        # Only the objects the plan writes are read again: each must still be as planned.
+        if change.id is None:
+            continue
+        obj = KINDS[change.kind].read(ws.client, change.id)
+        before = None if obj is None else obj.spec
+        if before != change.before:
+            raise StalePlanError(
+                f"saved plan is stale: {change.address} changed in the sandbox since the plan "
+                f"was made; {rerun}"
+            )
     for change in plan.changes:
         if change.action == "delete":
             if change.address in ws.desired and not plan.destroy:
@@ -206,7 +238,7 @@ def import_resource(ws: Workspace, address: str, id: str) -> LockEntry:
             f"{address} is already in the lock as {ws.lock.resources[address].id}; "
             "remove it from the lock file first to import another object"
         )
-    obj = read_by_id(ws.client, kind, id)
+    obj = KINDS[kind].read(ws.client, id)
     if obj is None:
         raise UsageError(f"no {kind} with id {id} exists in sandbox {ws.env.sandbox}")
     entry = LockEntry(

@@ -148,7 +148,7 @@ def _bound(depth: int, requests: int, latency_s: float, parallelism: int) -> flo
 def run_apply(root: Path, parallelism: int) -> dict[str, Any]:
     from aepflow.engine.executor import step_graph
     from aepflow.engine.graph import depth
-    from aepflow.engine.workspace import apply_plan, make_plan, open_workspace
+    from aepflow.workspace import apply_plan, make_plan, open_workspace
 
     started = time.perf_counter()
     ws = open_workspace(None, (), project_dir=root, parallelism=parallelism)
@@ -159,7 +159,7 @@ def run_apply(root: Path, parallelism: int) -> dict[str, Any]:
         if not result.ok:
             raise SystemExit(f"apply failed: {result.errors}")
         read_deps = {a: [d for d in r.depends_on] for a, r in ws.desired.items()}
-        chain = 2 + depth(read_deps) + depth(step_graph(plan, ws.desired))  # token + /stats first
+        chain = 2 + depth(read_deps) + depth(step_graph(plan))  # token + /stats first
         return {
             "seconds": elapsed,
             "requests": ws.client.request_count,
@@ -171,7 +171,7 @@ def run_apply(root: Path, parallelism: int) -> dict[str, Any]:
 
 
 def run_noop_plan(root: Path, parallelism: int) -> dict[str, Any]:
-    from aepflow.engine.workspace import make_plan, open_workspace
+    from aepflow.workspace import make_plan, open_workspace
 
     started = time.perf_counter()
     ws = open_workspace(None, (), project_dir=root, parallelism=parallelism)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -16,8 +17,8 @@ def doctor(environment: str | None) -> None:
     """Check credentials, token, connection specs and the CRMToAEP flow spec."""
     from aepflow.connectors import CONNECTORS, FLOW_SPEC_ID, FLOW_SPEC_NAME
     from aepflow.errors import AepflowError
-    from aepflow.platform import PlatformClient
     from aepflow.project import load_project
+    from aepflow.workspace import platform_client
 
     env = load_project().environment(environment)
     where = "embedded emulator" if env.type == "embedded" else f"sandbox {env.sandbox}"
@@ -32,7 +33,7 @@ def doctor(environment: str | None) -> None:
         )
 
     try:
-        client = PlatformClient.for_environment(env)
+        client = platform_client(env, os.environ)
     except AepflowError as e:
         report(False, "credentials", str(e).replace("\n", "\n        "))
         sys.exit(1)

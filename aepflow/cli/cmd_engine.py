@@ -14,7 +14,7 @@ from aepflow.cli import handle_errors
 if TYPE_CHECKING:
     from aepflow.engine.executor import ApplyResult
     from aepflow.engine.plan import Plan
-    from aepflow.engine.workspace import Workspace
+    from aepflow.workspace import Workspace
 
 env_option = click.option(
     "-e",
@@ -158,7 +158,7 @@ def plan(
     parallelism: int,
 ) -> None:
     """Show what apply would change in the sandbox (reads only)."""
-    from aepflow.engine.workspace import make_plan, open_workspace, save_plan
+    from aepflow.workspace import make_plan, open_workspace, save_plan
 
     ws = open_workspace(environment, paths, parallelism=parallelism)
     try:
@@ -198,14 +198,14 @@ def apply(
     lock_timeout: float,
 ) -> None:
     """Make the sandbox match the manifests (or apply a saved plan exactly)."""
-    from aepflow.engine.workspace import (
+    from aepflow.render.plan_text import render_text
+    from aepflow.workspace import (
         apply_plan,
         check_saved_plan,
         make_plan,
         open_workspace,
         read_plan_file,
     )
-    from aepflow.render.plan_text import render_text
 
     if planfile is not None:
         saved = read_plan_file(planfile)
@@ -258,8 +258,8 @@ def destroy(
     lock_timeout: float,
 ) -> None:
     """Delete everything the lock file records, in reverse dependency order."""
-    from aepflow.engine.workspace import apply_plan, make_plan, open_workspace
     from aepflow.render.plan_text import render_text
+    from aepflow.workspace import apply_plan, make_plan, open_workspace
 
     ws = open_workspace(environment, (), parallelism=parallelism)
     try:
@@ -282,7 +282,7 @@ def destroy(
 @handle_errors
 def import_(environment: str | None, address: str, id: str, lock_timeout: float) -> None:
     """Record an existing platform object (made in the AEP UI) as ADDRESS in the lock."""
-    from aepflow.engine.workspace import import_resource, open_workspace
+    from aepflow.workspace import import_resource, open_workspace
 
     ws = open_workspace(environment, ())
     try:

@@ -2,10 +2,12 @@
 
 It walks a Plan as a graph of steps: ``delete:X`` for destroys and the first half of a
 replacement, ``apply:X`` for creates, updates, adoptions and the second half of a
-replacement. A step starts as soon as its own dependencies are done (deletes wait for the
-deletes of what depends on them; applies wait for the applies of what they reference), and
-the lock is saved after every successful step, so an interrupted apply leaves a truthful
-lock and the next apply carries on.
+replacement. A step starts as soon as its own dependencies are done, sends exactly the
+requests the plan holds (filling in ids created earlier in this run and secrets from the
+environment), and records the outcome in the lock at once, so an interrupted apply leaves
+a truthful lock and the next apply carries on. It never re-reads or re-diffs, except to
+resolve a lost response on a create (look for the marker, then create once) or a 412 (the
+object changed since the plan: re-read it, and stop unless the reviewed change still holds).
 """
 
 from __future__ import annotations
@@ -13,19 +15,16 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from dataclasses import dataclass, field, replace
+from typing import Any, Protocol
 
-from aepflow.engine import operations
-from aepflow.engine.live import find_by_marker
-from aepflow.engine.lockfile import LockEntry, LockWriter
-from aepflow.engine.plan import UNKNOWN, Plan, ResourceChange
-from aepflow.engine.planner import SECRETS_PATH, resolve
-from aepflow.engine.resources import Resource
+from aepflow.api import SELF, Door, Request, fill, is_ref
+from aepflow.engine.lockfile import LockWriter
+from aepflow.engine.plan import LockEntry, Plan, ResourceChange
 from aepflow.engine.scheduler import run_dag
-
-if TYPE_CHECKING:
-    from aepflow.platform import PlatformClient
+from aepflow.errors import ChangedSincePlanError, OutcomeUnknown, PreconditionFailed
+from aepflow.kinds import KINDS
+from aepflow.kinds.base import Resource
 
 
 class Reporter(Protocol):
@@ -66,19 +65,21 @@ class ApplyResult:
         return not self.errors and not self.not_started
 
 
-def step_graph(plan: Plan, desired: Mapping[str, Resource]) -> dict[str, list[str]]:
+def step_graph(plan: Plan) -> dict[str, list[str]]:
     """The steps of a plan and, for each, the steps it waits for."""
     changes = {c.address: c for c in plan.actionable}
     deletes = {a for a, c in changes.items() if c.action in ("delete", "replace")}
     applies = {a for a, c in changes.items() if c.action != "delete"}
+    dependents: dict[str, list[str]] = {a: [] for a in deletes}
+    for b in deletes:
+        for a in changes[b].depends_on:
+            if a in dependents and a != b:
+                dependents[a].append(f"delete:{b}")
     graph: dict[str, list[str]] = {}
     for a in sorted(deletes):
-        # Whatever depends on a must be deleted before it.
-        graph[f"delete:{a}"] = sorted(
-            f"delete:{b}" for b in deletes if a in changes[b].depends_on and b != a
-        )
+        graph[f"delete:{a}"] = sorted(dependents[a])  # what depends on a goes first
     for a in sorted(applies):
-        deps = [f"apply:{d}" for d in desired[a].depends_on if d in applies]
+        deps = [f"apply:{d}" for d in changes[a].depends_on if d in applies]
         if a in deletes:
             deps.append(f"delete:{a}")
         graph[f"apply:{a}"] = sorted(deps)
@@ -88,18 +89,16 @@ def step_graph(plan: Plan, desired: Mapping[str, Resource]) -> dict[str, list[st
 class Executor:
     def __init__(
         self,
-        client: PlatformClient,
+        door: Door,
         lock: LockWriter,
         desired: Mapping[str, Resource],
-        tenant: str,
         *,
         parallelism: int = 10,
         reporter: Reporter | None = None,
     ) -> None:
-        self.client = client
+        self.door = door
         self.lock = lock
         self.desired = desired
-        self.tenant = tenant
         self.parallelism = parallelism
         self.reporter = reporter or NullReporter()
         self._values: dict[str, dict[str, Any]] = {}
@@ -109,7 +108,7 @@ class Executor:
         changes = {c.address: c for c in plan.changes}
         for address, entry in self.lock.lock.resources.items():
             self._values[address] = {"id": entry.id, "version": entry.version}
-        graph = step_graph(plan, self.desired)
+        graph = step_graph(plan)
         self.reporter.begin(len(graph))
 
         def run(step: str) -> None:
@@ -137,87 +136,106 @@ class Executor:
     # -- steps ---------------------------------------------------------------------------
 
     def _delete(self, change: ResourceChange) -> None:
-        entry = self.lock.lock.resources.get(change.address)
-        if change.id is not None and change.before is not None:
-            operations.delete(self.client, change.kind, change.id)
-        if entry is not None:
+        for request in change.delete_requests:
+            self.door.send(request, allow_404=True)  # already gone counts as deleted
+        if change.address in self.lock.lock.resources:
             self.lock.remove(change.address)
         with self._mutex:
             self._values.pop(change.address, None)
 
-    def _resolved(self, r: Resource) -> dict[str, Any]:
-        with self._mutex:
-            spec: dict[str, Any] = resolve(r.spec, dict(self._values))
-        missing = _unknown_paths(spec)
-        if missing:
-            raise RuntimeError(f"{r.address}: unresolved references at {', '.join(missing)}")
-        return spec
+    def _apply(self, change: ResourceChange) -> None:
+        r = self.desired[change.address]
+        if change.action in ("create", "replace"):
+            id, version = self._create(r, change)
+            self._record(r, change, id, version, r.hash)
+            return
+        assert change.id is not None
+        entry = self.lock.lock.resources.get(r.address)
+        version = entry.version if entry is not None else None
+        if change.action == "adopt":
+            version = change.version
+            # Recorded first, so the adoption survives a failure of the update below.
+            self._record(r, change, change.id, version, None if change.requests else r.hash)
+            if not change.requests:
+                return
+        for request in change.requests:
+            body = self._send(r, change, request, change.id)
+            made = KINDS[r.kind].updated(body) if body is not None else None
+            version = made if made is not None else version
+        self._record(r, change, change.id, version, r.hash)
 
-    def _record(self, r: Resource, id: str, version: int | None, hash: str | None) -> None:
-        lock = self.lock.lock
+    def _create(self, r: Resource, change: ResourceChange) -> tuple[str, int | None]:
+        kind = KINDS[r.kind]
+        first, *rest = change.requests
+        try:
+            id, version = kind.created(self._send(r, change, first, None))
+        except OutcomeUnknown:
+            # The request went out and no answer came back: the object may exist. Look for
+            # it by its marker before creating it again, so it never exists twice. (A
+            # mapping set is found through its flow, which does not exist yet: a second one
+            # may be left orphaned; it ingests nothing.)
+            with self._mutex:
+                ids = {a: v["id"] for a, v in self._values.items()}
+            found = kind.find(r, ids, self.desired, self.door)
+            if found is not None:
+                id, version = found.id, found.version
+            else:
+                id, version = kind.created(self._send(r, change, first, None))
+        for request in rest:
+            self._send(r, change, request, id)
+        return id, version
+
+    def _send(self, r: Resource, change: ResourceChange, request: Request, id: str | None) -> Any:
+        """Send one planned request with its placeholders filled; a 412 is resolved once."""
+        ready = self._filled(r, request, id)
+        try:
+            return self.door.send(ready)
+        except PreconditionFailed:
+            if change.id is None or change.before is None:
+                raise
+            fresh = KINDS[r.kind].read(self.door, change.id)
+            fields = {c.field for c in change.changes if not c.sensitive}
+            after = change.after or {}
+            if fresh is None:
+                raise ChangedSincePlanError(
+                    f"{r.address}: deleted since the plan was made; run plan again"
+                ) from None
+            if all(fresh.spec.get(f) == after.get(f) for f in fields):
+                return None  # the reviewed change already holds
+            if all(fresh.spec.get(f) == change.before.get(f) for f in fields):
+                return self.door.send(replace(ready, if_match=fresh.etag))
+            moved = ", ".join(sorted(f for f in fields if fresh.spec.get(f) != change.before[f]))
+            raise ChangedSincePlanError(
+                f"{r.address}: changed since the plan ({moved} differ from what the plan "
+                "read); nothing was written. Run plan again and review the new plan"
+            ) from None
+
+    def _filled(self, r: Resource, request: Request, id: str | None) -> Request:
+        def lookup(placeholder: Mapping[str, Any]) -> Any:
+            if is_ref(placeholder):
+                with self._mutex:
+                    value = self._values.get(placeholder["$resource"], {})
+                found = value.get(placeholder.get("field", "id"))
+                if found is None:
+                    raise RuntimeError(f"{r.address}: {placeholder['$ref']} has no id yet")
+                return found
+            return r.secrets[placeholder["$secret"]]
+
+        path = request.path if id is None else request.path.replace(SELF, id)
+        return replace(request, path=path, body=fill(request.body, lookup))
+
+    def _record(
+        self, r: Resource, change: ResourceChange, id: str, version: int | None, hash: str | None
+    ) -> None:
         entry = LockEntry(
             id=id,
             kind=r.kind,
             hash=hash,
             depends_on=r.depends_on,
             version=version,
-            secrets_hash=lock.secrets_hash(r.secrets),
+            secrets_hash=self.lock.lock.secrets_hash(r.secrets),
             protect=r.protect,
         )
         self.lock.put(r.address, entry)
         with self._mutex:
             self._values[r.address] = {"id": id, "version": version}
-
-    def _apply(self, change: ResourceChange) -> None:
-        r = self.desired[change.address]
-        spec = self._resolved(r)
-        if change.action in ("create", "replace"):
-            outcome = self._create(r, spec)
-            self._record(r, outcome.id, outcome.version, r.hash)
-            return
-        assert change.id is not None
-        entry = self.lock.lock.resources.get(r.address)
-        version = entry.version if entry is not None else None
-        if change.action == "adopt":
-            if r.kind == "mappingSet":
-                live = self.client.mapping_set_get(change.id) or {}
-                version = int(live.get("version", 0))
-            # Recorded first, so the adoption survives a failure of the update below.
-            self._record(r, change.id, version, None if change.changes else r.hash)
-            if not change.changes:
-                return
-        changed = {c.path.split(".")[0] for c in change.changes if c.path != SECRETS_PATH}
-        if any(c.path == SECRETS_PATH for c in change.changes):
-            changed.add("secrets")
-        outcome = operations.update(self.client, r, spec, change.id, changed, self.tenant)
-        self._record(
-            r, change.id, outcome.version if outcome.version is not None else version, r.hash
-        )
-
-    def _create(self, r: Resource, spec: dict[str, Any]) -> operations.Outcome:
-        from aepflow.platform.errors import OutcomeUnknown
-
-        try:
-            return operations.create(self.client, r, spec, self.tenant)
-        except OutcomeUnknown:
-            # The request went out and no answer came back: the object may exist. Look for
-            # it by its marker before creating it again, so it never exists twice.
-            with self._mutex:
-                ids = {a: v["id"] for a, v in self._values.items()}
-            found = find_by_marker(self.client, r, ids, self.desired)
-            if found is not None:
-                return operations.Outcome(found.id, found.version)
-            # Not there: the request never took effect. Create it, once. (A mapping set is
-            # found through its flow, which does not exist yet: a second one may be left
-            # orphaned; it ingests nothing.)
-            return operations.create(self.client, r, spec, self.tenant)
-
-
-def _unknown_paths(value: Any, path: str = "") -> list[str]:
-    if value == UNKNOWN:
-        return [path or "."]
-    if isinstance(value, dict):
-        return [p for k, v in value.items() for p in _unknown_paths(v, f"{path}.{k}".lstrip("."))]
-    if isinstance(value, list):
-        return [p for i, v in enumerate(value) for p in _unknown_paths(v, f"{path}.{i}")]
-    return []

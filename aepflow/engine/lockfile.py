@@ -26,96 +26,36 @@ slow hash (PBKDF2) so a rotated secret is detected without the secret being stor
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import secrets as _secrets
 import tempfile
 import threading
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from aepflow.engine.resources import canonical
+from aepflow.engine.plan import Lock, LockEntry
 from aepflow.errors import LockfileError
 
 FORMAT_VERSION = 1
-_PBKDF2_ROUNDS = 20_000
+
+__all__ = ["Lock", "LockEntry", "LockWriter", "load", "save", "text", "to_json"]
 
 
-@dataclass(frozen=True)
-class LockEntry:
-    id: str
-    kind: str
-    hash: str | None = None  # None: imported, never applied by aepflow
-    depends_on: tuple[str, ...] = ()
-    version: int | None = None  # mapping sets: the version the flow uses
-    secrets_hash: str | None = None
-    protect: bool = False
-
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"id": self.id, "kind": self.kind}
-        if self.hash is not None:
-            out["hash"] = self.hash
-        if self.depends_on:
-            out["depends_on"] = list(self.depends_on)
-        if self.version is not None:
-            out["version"] = self.version
-        if self.secrets_hash is not None:
-            out["secrets_hash"] = self.secrets_hash
-        if self.protect:
-            out["protect"] = True
-        return out
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> LockEntry:
-        return cls(
-            id=str(data["id"]),
-            kind=str(data["kind"]),
-            hash=data.get("hash"),
-            depends_on=tuple(data.get("depends_on", ())),
-            version=data.get("version"),
-            secrets_hash=data.get("secrets_hash"),
-            protect=bool(data.get("protect", False)),
-        )
+def to_json(lock: Lock) -> dict[str, Any]:
+    return {
+        "format_version": FORMAT_VERSION,
+        "environment": lock.environment,
+        "sandbox": lock.sandbox,
+        "lineage": lock.lineage,
+        "serial": lock.serial,
+        "secret_salt": lock.secret_salt,
+        "resources": {a: e.to_json() for a, e in sorted(lock.resources.items())},
+    }
 
 
-@dataclass
-class Lock:
-    environment: str
-    sandbox: str
-    lineage: str = field(default_factory=lambda: _secrets.token_hex(16))
-    serial: int = 0
-    secret_salt: str = field(default_factory=lambda: _secrets.token_hex(16))
-    resources: dict[str, LockEntry] = field(default_factory=dict)
-
-    def secrets_hash(self, values: dict[str, str]) -> str | None:
-        if not values:
-            return None
-        digest = hashlib.pbkdf2_hmac(
-            "sha256", canonical(values).encode(), bytes.fromhex(self.secret_salt), _PBKDF2_ROUNDS
-        )
-        return f"pbkdf2-sha256:{_PBKDF2_ROUNDS}:{digest.hex()}"
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "format_version": FORMAT_VERSION,
-            "environment": self.environment,
-            "sandbox": self.sandbox,
-            "lineage": self.lineage,
-            "serial": self.serial,
-            "secret_salt": self.secret_salt,
-            "resources": {a: e.to_json() for a, e in sorted(self.resources.items())},
-        }
-
-    def text(self) -> str:
-        return json.dumps(self.to_json(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-
-    def checksum(self) -> str:
-        """What a saved plan pins: the lock's content, not its serial or file layout."""
-        return hashlib.sha256(
-            canonical({a: e.to_json() for a, e in self.resources.items()}).encode()
-        ).hexdigest()
+def text(lock: Lock) -> str:
+    return json.dumps(to_json(lock), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
 def load(path: Path, environment: str, sandbox: str) -> Lock:
@@ -190,7 +130,7 @@ def save(lock: Lock, path: Path) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(lock.text())
+            f.write(text(lock))
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)

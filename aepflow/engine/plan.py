@@ -1,26 +1,115 @@
-"""A Plan is data: what will change, resource by resource. Rendering and applying walk it."""
+"""The plan model: what will change, resource by resource, down to the requests apply sends.
+
+Rendering and applying walk the same Plan, so what was reviewed is what runs. The state a
+plan is made from — the lock (``Lock``) and the live objects (``LiveState``) — is typed here
+too, so the planner needs nothing but this module and the kinds.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import secrets as _secrets
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-from aepflow.engine.resources import canonical
+from aepflow.api import Request
+from aepflow.kinds.base import UNKNOWN, Change, LiveObject, canonical
 
 Action = Literal["create", "update", "replace", "delete", "adopt", "noop"]
-FORMAT_VERSION = "1.0"
-UNKNOWN = "(known after apply)"
+FORMAT_VERSION = "2.0"
 SENSITIVE = "(sensitive value)"
+PBKDF2_ROUNDS = 20_000
+
+__all__ = [
+    "SENSITIVE",
+    "UNKNOWN",
+    "Change",
+    "LiveObject",
+    "LiveState",
+    "Lock",
+    "LockEntry",
+    "Plan",
+    "ResourceChange",
+]
+
+
+# -- the state a plan is made from -------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class Change:
-    path: str  # dotted path in the resource's spec
-    before: Any
-    after: Any  # UNKNOWN when only known after apply
-    forces_replacement: bool = False
-    sensitive: bool = False
+class LockEntry:
+    id: str
+    kind: str
+    hash: str | None = None  # None: imported, never applied by aepflow
+    depends_on: tuple[str, ...] = ()
+    version: int | None = None  # mapping sets: the version the flow uses
+    secrets_hash: str | None = None
+    protect: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"id": self.id, "kind": self.kind}
+        if self.hash is not None:
+            out["hash"] = self.hash
+        if self.depends_on:
+            out["depends_on"] = list(self.depends_on)
+        if self.version is not None:
+            out["version"] = self.version
+        if self.secrets_hash is not None:
+            out["secrets_hash"] = self.secrets_hash
+        if self.protect:
+            out["protect"] = True
+        return out
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> LockEntry:
+        return cls(
+            id=str(data["id"]),
+            kind=str(data["kind"]),
+            hash=data.get("hash"),
+            depends_on=tuple(data.get("depends_on", ())),
+            version=data.get("version"),
+            secrets_hash=data.get("secrets_hash"),
+            protect=bool(data.get("protect", False)),
+        )
+
+
+@dataclass
+class Lock:
+    environment: str
+    sandbox: str
+    lineage: str = field(default_factory=lambda: _secrets.token_hex(16))
+    serial: int = 0
+    secret_salt: str = field(default_factory=lambda: _secrets.token_hex(16))
+    resources: dict[str, LockEntry] = field(default_factory=dict)
+
+    def secrets_hash(self, values: dict[str, str]) -> str | None:
+        if not values:
+            return None
+        digest = hashlib.pbkdf2_hmac(
+            "sha256", canonical(values).encode(), bytes.fromhex(self.secret_salt), PBKDF2_ROUNDS
+        )
+        return f"pbkdf2-sha256:{PBKDF2_ROUNDS}:{digest.hex()}"
+
+    def checksum(self) -> str:
+        """What a saved plan pins: the lock's content, not its serial or file layout."""
+        return hashlib.sha256(
+            canonical({a: e.to_json() for a, e in self.resources.items()}).encode()
+        ).hexdigest()
+
+
+@dataclass
+class LiveState:
+    objects: dict[str, LiveObject | None]  # address -> object (None: not found)
+
+    def checksum(self) -> str:
+        data = {
+            a: None if o is None else {"id": o.id, "spec": o.spec, "version": o.version}
+            for a, o in sorted(self.objects.items())
+        }
+        return hashlib.sha256(canonical(data).encode()).hexdigest()
+
+
+# -- the plan ----------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -36,6 +125,10 @@ class ResourceChange:
     before: dict[str, Any] | None = None  # live spec, normalised (no secrets)
     after: dict[str, Any] | None = None  # desired spec, refs resolved where known (no secrets)
     drift: bool = False
+    protect: bool = False
+    version: int | None = None  # the live object's version (mapping sets), as the plan read it
+    delete_requests: tuple[Request, ...] = ()  # a delete, or the first half of a replacement
+    requests: tuple[Request, ...] = ()  # a create, an update, or the second half
 
     @property
     def actions(self) -> list[str]:
@@ -48,6 +141,58 @@ class ResourceChange:
             "adopt": ["adopt"] + (["update"] if self.changes else []),
             "noop": ["no-op"],
         }[self.action]
+
+    def to_data(self) -> dict[str, Any]:
+        return {
+            "address": self.address,
+            "kind": self.kind,
+            "actions": self.actions,
+            "id": self.id,
+            "reason": self.reason,
+            "drift": self.drift,
+            "protect": self.protect,
+            "version": self.version,
+            "depends_on": list(self.depends_on),
+            "hash": self.hash,
+            "before": self.before,
+            "after": self.after,
+            "changes": [asdict(ch) for ch in self.changes],
+            "requests": [r.to_data() for r in self.delete_requests + self.requests],
+            "delete_requests": len(self.delete_requests),
+        }
+
+    @classmethod
+    def from_data(cls, c: dict[str, Any]) -> ResourceChange:
+        requests = tuple(Request.from_data(r) for r in c["requests"])
+        n = int(c["delete_requests"])
+        return cls(
+            address=c["address"],
+            kind=c["kind"],
+            action=_INVERSE[tuple(c["actions"])],
+            id=c["id"],
+            reason=c["reason"],
+            changes=tuple(Change(**ch) for ch in c["changes"]),
+            depends_on=tuple(c["depends_on"]),
+            hash=c["hash"],
+            before=c["before"],
+            after=c["after"],
+            drift=c["drift"],
+            protect=bool(c["protect"]),
+            version=c["version"],
+            delete_requests=requests[:n],
+            requests=requests[n:],
+        )
+
+
+_INVERSE: dict[tuple[str, ...], Action] = {
+    ("create",): "create",
+    ("update",): "update",
+    ("delete", "create"): "replace",
+    ("delete",): "delete",
+    ("adopt",): "adopt",
+    ("adopt", "update"): "adopt",
+    ("no-op",): "noop",
+}
 
 
 @dataclass(frozen=True)
@@ -96,22 +241,7 @@ class Plan:
             "sandbox": self.sandbox,
             "destroy": self.destroy,
             "summary": self.counts | {"text": self.summary()},
-            "resource_changes": [
-                {
-                    "address": c.address,
-                    "kind": c.kind,
-                    "actions": c.actions,
-                    "id": c.id,
-                    "reason": c.reason,
-                    "drift": c.drift,
-                    "depends_on": list(c.depends_on),
-                    "hash": c.hash,
-                    "before": c.before,
-                    "after": c.after,
-                    "changes": [asdict(ch) for ch in c.changes],
-                }
-                for c in self.changes
-            ],
+            "resource_changes": [c.to_data() for c in self.changes],
             "notes": list(self.notes),
             "prior_state": {
                 "lineage": self.lineage,
@@ -122,36 +252,11 @@ class Plan:
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> Plan:
-        inverse = {
-            ("create",): "create",
-            ("update",): "update",
-            ("delete", "create"): "replace",
-            ("delete",): "delete",
-            ("adopt",): "adopt",
-            ("adopt", "update"): "adopt",
-            ("no-op",): "noop",
-        }
-        changes = tuple(
-            ResourceChange(
-                address=c["address"],
-                kind=c["kind"],
-                action=inverse[tuple(c["actions"])],  # type: ignore[arg-type]
-                id=c["id"],
-                reason=c["reason"],
-                changes=tuple(Change(**ch) for ch in c["changes"]),
-                depends_on=tuple(c["depends_on"]),
-                hash=c["hash"],
-                before=c["before"],
-                after=c["after"],
-                drift=c["drift"],
-            )
-            for c in data["resource_changes"]
-        )
         prior = data["prior_state"]
         return cls(
             environment=data["environment"],
             sandbox=data["sandbox"],
-            changes=changes,
+            changes=tuple(ResourceChange.from_data(c) for c in data["resource_changes"]),
             lock_checksum=prior["lock_checksum"],
             live_checksum=prior["live_checksum"],
             lineage=prior["lineage"],

@@ -1,23 +1,29 @@
-"""The Platform client: the one door to AEP, over httpx (the network or the embedded emulator).
+"""The Platform client: the one door to AEP, over httpx and whatever transport it is given.
 
-Facts: reference/aep-api.md §1-5. Thread-safe: the engine calls one client from many threads.
+It sends requests the kinds built as data (``aepflow.api``): it adds the IMS token and the
+gateway headers (help/landing/platform-apis/api-authentication.md), retries 429s after
+``Retry-After`` and 5xx with jittered backoff, never re-sends a create blindly, reads every
+page of a list, and turns an error body into one typed line. It never imports the emulator:
+the composition root hands it the emulator's transport. Thread-safe: the engine calls one
+client from many threads.
 """
 
 from __future__ import annotations
 
 import email.utils
-import os
 import random
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qs, quote, urlsplit
+from typing import Any
+from urllib.parse import quote, urlsplit
 
 import httpx
 
+from aepflow.api import FLOW, SCHEMA, ListRequest, Request
 from aepflow.errors import CredentialsError
+from aepflow.platform import paging
 from aepflow.platform.errors import (
     AuthenticationError,
     NotFound,
@@ -30,19 +36,8 @@ from aepflow.platform.errors import (
     parse_error_body,
 )
 
-if TYPE_CHECKING:
-    from aepflow.project import Environment
-
-FLOW = "/data/foundation/flowservice"
-SCHEMA = "/data/foundation/schemaregistry"
-CATALOG = "/data/foundation/catalog"
-CONVERSION = "/data/foundation/conversion"
 DEFAULT_PLATFORM_URL = "https://platform.adobe.io"
 DEFAULT_IMS_URL = "https://ims-na1.adobelogin.com"
-XED_ID = "application/vnd.adobe.xed-id+json"
-XED_V1 = "application/vnd.adobe.xed+json; version=1"
-XED_FULL_V1 = "application/vnd.adobe.xed-full+json; version=1"
-XDM_DESCRIPTORS = "application/vnd.adobe.xdm+json"
 ENV_VARS = {
     "AEP_CLIENT_ID": "the Client ID of your Developer Console project (OAuth Server-to-Server)",
     "AEP_CLIENT_SECRET": "a Client Secret of that project",
@@ -129,36 +124,6 @@ class PlatformClient:
         self.request_count = 0
 
     # -- construction -------------------------------------------------------------------
-
-    @classmethod
-    def for_environment(
-        cls, env: Environment, environ: Mapping[str, str] | None = None
-    ) -> PlatformClient:
-        environ = os.environ if environ is None else environ
-        if env.type == "embedded":
-            from aepflow import emulator
-
-            return cls(
-                credentials=Credentials(
-                    emulator.DEFAULT_CLIENT_ID,
-                    emulator.DEFAULT_CLIENT_SECRET,
-                    emulator.DEFAULT_ORG_ID,
-                    "openid,AdobeID,read_organizations",
-                ),
-                sandbox=env.sandbox,
-                platform_url=emulator.EMBEDDED_BASE_URL,
-                ims_url=emulator.EMBEDDED_IMS_URL,
-                transport=emulator.Emulator(env.state_dir).transport(),
-            )
-        credentials = Credentials.from_env(environ, org_id=env.org_id)
-        return cls(
-            credentials=credentials,
-            sandbox=env.sandbox,
-            platform_url=environ.get("AEPFLOW_PLATFORM_URL")
-            or env.platform_url
-            or DEFAULT_PLATFORM_URL,
-            ims_url=environ.get("AEPFLOW_IMS_URL") or env.ims_url or DEFAULT_IMS_URL,
-        )
 
     def close(self) -> None:
         self._http.close()
@@ -366,299 +331,54 @@ class PlatformClient:
             cls = ServerError
         return cls(method, path, status, code, message or resp.reason_phrase, request_id)
 
-    # -- Flow Service ---------------------------------------------------------------------
+    # -- the door: requests as data ----------------------------------------------------
 
-    def flow_create(self, collection: str, body: dict[str, Any]) -> dict[str, Any]:
-        resp = self.request("POST", f"{FLOW}/{collection}", json=body)
-        assert resp is not None
-        return dict(resp.json())
-
-    def flow_get(self, collection: str, id: str) -> dict[str, Any] | None:
-        resp = self.request("GET", f"{FLOW}/{collection}/{quote(id, safe='')}", allow_404=True)
+    def send(self, request: Request, *, allow_404: bool = False) -> Any:
+        """Send a planned request; its JSON body (None for a 404 when ``allow_404``)."""
+        headers = {"If-Match": request.if_match} if request.if_match is not None else None
+        resp = self.request(
+            request.method,
+            request.path,
+            params=request.params or None,
+            json=request.body,
+            accept=request.accept,
+            content_type=request.content_type,
+            headers=headers,
+            allow_404=allow_404,
+        )
         if resp is None:
             return None
-        items = resp.json().get("items") or []
-        return dict(items[0]) if items else None
+        return _json(resp) if resp.content else {}
 
-    def flow_list(self, collection: str, filters: Sequence[str] = ()) -> list[dict[str, Any]]:
-        params = [("property", f) for f in filters]
-        out: list[dict[str, Any]] = []
-        token: str | None = None
-        while True:
-            page = params + ([("continuationToken", token)] if token else [])
-            resp = self.request("GET", f"{FLOW}/{collection}", params=page)
-            assert resp is not None
-            body = resp.json()
-            out.extend(body.get("items") or [])
-            href = ((body.get("_links") or {}).get("next") or {}).get("href")
-            if not href:
-                return out
-            token = parse_qs(urlsplit(href).query).get("continuationToken", [None])[0]
-            if not token:
-                return out
+    def list(self, query: ListRequest) -> list[dict[str, Any]]:
+        """Every item of every page, in the paging style of the query's service."""
+        return paging.read_all(self._get_page, query)
 
-    def flow_patch(
-        self, collection: str, id: str, ops: list[dict[str, Any]], etag: str | None = None
-    ) -> dict[str, Any]:
-        path = f"{FLOW}/{collection}/{quote(id, safe='')}"
-        if etag is None:
-            current = self.flow_get(collection, id)
-            if current is None:
-                raise NotFound("PATCH", path, 404, None, f"{collection} {id} does not exist")
-            etag = str(current["etag"])
-        try:
-            return self._patch_with_etag(path, ops, etag)
-        except PreconditionFailed:
-            fresh = self.flow_get(collection, id)
-            if fresh is None:
-                raise
-            if all(_op_holds(fresh, op) for op in ops):
-                return {"id": id, "etag": fresh.get("etag")}
-            return self._patch_with_etag(path, ops, str(fresh["etag"]))
-
-    def _patch_with_etag(self, path: str, ops: list[dict[str, Any]], etag: str) -> dict[str, Any]:
-        resp = self.request("PATCH", path, json=ops, headers={"If-Match": etag})
-        assert resp is not None
-        return dict(resp.json())
-
-    def flow_delete(self, collection: str, id: str) -> bool:
-        resp = self.request("DELETE", f"{FLOW}/{collection}/{quote(id, safe='')}", allow_404=True)
-        return resp is not None
-
-    def flow_action(self, id: str, op: str) -> dict[str, Any]:
-        resp = self.request(
-            "POST", f"{FLOW}/flows/{quote(id, safe='')}/action", params=[("op", op)]
-        )
-        assert resp is not None
-        return dict(resp.json())
-
-    def connection_spec(self, id: str) -> dict[str, Any] | None:
-        return self.flow_get("connectionSpecs", id)
-
-    def connection_spec_by_name(self, name: str) -> dict[str, Any] | None:
-        found = self.flow_list("connectionSpecs", [f'name=="{name}"'])
-        return found[0] if found else None
-
-    def flow_spec_by_name(self, name: str) -> dict[str, Any] | None:
-        found = self.flow_list("flowSpecs", [f'name=="{name}"'])
-        return found[0] if found else None
-
-    def runs(self, flow_id: str, filters: Sequence[str] = ()) -> list[dict[str, Any]]:
-        return self.flow_list("runs", [f"flowId=={flow_id}", *filters])
-
-    def test_connection(self, id: str) -> bool:
-        resp = self.request("GET", f"{FLOW}/connections/{quote(id, safe='')}/test")
-        assert resp is not None
-        return bool(resp.json().get("result"))
-
-    def explore(
-        self,
-        connection_id: str,
-        object_type: str = "root",
-        object: str | None = None,
-        preview: bool = False,
-    ) -> Any:
-        params = [("objectType", object_type)]
-        if object is not None:
-            params.append(("object", object))
-        if preview:
-            params.append(("preview", "true"))
-        resp = self.request(
-            "GET", f"{FLOW}/connections/{quote(connection_id, safe='')}/explore", params=params
-        )
+    def _get_page(self, query: ListRequest, extra: Sequence[tuple[str, str]]) -> Any:
+        params = [*query.params, *extra]
+        resp = self.request("GET", query.path, params=params or None, accept=query.accept)
         assert resp is not None
         return resp.json()
 
-    # -- Schema Registry ------------------------------------------------------------------
+    # -- look-ups for doctor ----------------------------------------------------------------
 
     def tenant_id(self) -> str:
         if self._tenant is None:
-            resp = self.request("GET", f"{SCHEMA}/stats")
-            assert resp is not None
-            self._tenant = str(resp.json()["tenantId"])
+            body = self.send(Request("GET", f"{SCHEMA}/stats"))
+            self._tenant = str(body["tenantId"])
         return self._tenant
 
-    def _xdm_create(self, collection: str, body: dict[str, Any]) -> dict[str, Any]:
-        resp = self.request("POST", f"{SCHEMA}/tenant/{collection}", json=body)
-        assert resp is not None
-        return dict(resp.json())
-
-    def _xdm_get(self, collection: str, id: str, accept: str) -> dict[str, Any] | None:
-        resp = self.request(
-            "GET",
-            f"{SCHEMA}/tenant/{collection}/{quote(id, safe='')}",
-            accept=accept,
-            allow_404=True,
+    def connection_spec(self, id: str) -> dict[str, Any] | None:
+        body = self.send(
+            Request("GET", f"{FLOW}/connectionSpecs/{quote(id, safe='')}"), allow_404=True
         )
-        return None if resp is None else dict(resp.json())
+        items = (body or {}).get("items") or []
+        return dict(items[0]) if items else None
 
-    def _xdm_list(self, collection: str, title: str | None) -> list[dict[str, Any]]:
-        params: list[tuple[str, str]] = [("orderby", "title")]
-        if title is not None:
-            params.append(("property", f"title=={title}"))
-        out: list[dict[str, Any]] = []
-        start: str | None = None
-        while True:
-            page = params + ([("start", start)] if start is not None else [])
-            resp = self.request("GET", f"{SCHEMA}/tenant/{collection}", params=page, accept=XED_ID)
-            assert resp is not None
-            body = resp.json()
-            out.extend(body.get("results") or [])
-            nxt = (body.get("_page") or {}).get("next")
-            if nxt is None:
-                return out
-            start = str(nxt)
-
-    def _xdm_write(self, method: str, collection: str, id: str, body: Any) -> dict[str, Any]:
-        resp = self.request(method, f"{SCHEMA}/tenant/{collection}/{quote(id, safe='')}", json=body)
-        assert resp is not None
-        return dict(resp.json())
-
-    def _xdm_delete(self, collection: str, id: str) -> bool:
-        resp = self.request(
-            "DELETE", f"{SCHEMA}/tenant/{collection}/{quote(id, safe='')}", allow_404=True
-        )
-        return resp is not None
-
-    def schema_create(self, body: dict[str, Any]) -> dict[str, Any]:
-        return self._xdm_create("schemas", body)
-
-    def schema_get(self, id: str, *, full: bool = False) -> dict[str, Any] | None:
-        return self._xdm_get("schemas", id, XED_FULL_V1 if full else XED_V1)
-
-    def schema_list(self, title: str | None = None) -> list[dict[str, Any]]:
-        return self._xdm_list("schemas", title)
-
-    def schema_patch(self, id: str, ops: list[dict[str, Any]]) -> dict[str, Any]:
-        return self._xdm_write("PATCH", "schemas", id, ops)
-
-    def schema_put(self, id: str, body: dict[str, Any]) -> dict[str, Any]:
-        return self._xdm_write("PUT", "schemas", id, body)
-
-    def schema_delete(self, id: str) -> bool:
-        return self._xdm_delete("schemas", id)
-
-    def fieldgroup_create(self, body: dict[str, Any]) -> dict[str, Any]:
-        return self._xdm_create("fieldgroups", body)
-
-    def fieldgroup_get(self, id: str) -> dict[str, Any] | None:
-        return self._xdm_get("fieldgroups", id, XED_V1)
-
-    def fieldgroup_list(self, title: str | None = None) -> list[dict[str, Any]]:
-        return self._xdm_list("fieldgroups", title)
-
-    def fieldgroup_patch(self, id: str, ops: list[dict[str, Any]]) -> dict[str, Any]:
-        return self._xdm_write("PATCH", "fieldgroups", id, ops)
-
-    def fieldgroup_put(self, id: str, body: dict[str, Any]) -> dict[str, Any]:
-        return self._xdm_write("PUT", "fieldgroups", id, body)
-
-    def fieldgroup_delete(self, id: str) -> bool:
-        return self._xdm_delete("fieldgroups", id)
-
-    def descriptor_create(self, body: dict[str, Any]) -> dict[str, Any]:
-        return self._xdm_create("descriptors", body)
-
-    def descriptor_get(self, id: str) -> dict[str, Any] | None:
-        return self._xdm_get("descriptors", id, XDM_DESCRIPTORS)
-
-    def descriptor_list(self) -> list[dict[str, Any]]:
-        resp = self.request("GET", f"{SCHEMA}/tenant/descriptors", accept=XDM_DESCRIPTORS)
-        assert resp is not None
-        body = resp.json()
-        if isinstance(body, dict):
-            return [
-                d
-                for items in body.values()
-                if isinstance(items, list)
-                for d in items
-                if isinstance(d, dict)
-            ]
-        return [d for d in body if isinstance(d, dict)]
-
-    def descriptor_put(self, id: str, body: dict[str, Any]) -> dict[str, Any]:
-        return self._xdm_write("PUT", "descriptors", id, body)
-
-    def descriptor_delete(self, id: str) -> bool:
-        return self._xdm_delete("descriptors", id)
-
-    # -- Catalog --------------------------------------------------------------------------
-
-    def dataset_create(self, body: dict[str, Any]) -> str:
-        resp = self.request("POST", f"{CATALOG}/dataSets", json=body)
-        assert resp is not None
-        return _catalog_id(resp.json())
-
-    def dataset_get(self, id: str) -> dict[str, Any] | None:
-        resp = self.request("GET", f"{CATALOG}/dataSets/{quote(id, safe='')}", allow_404=True)
-        if resp is None:
-            return None
-        body = resp.json()
-        if id not in body:
-            return None
-        return {**body[id], "id": id}
-
-    def dataset_list(
-        self, *, name: str | None = None, tags: str | None = None
-    ) -> list[dict[str, Any]]:
-        limit = 100
-        base: list[tuple[str, str]] = [("limit", str(limit))]
-        if name is not None:
-            base.append(("property", f"name=={name}"))
-        if tags is not None:
-            base.append(("tags", tags))
-        out: list[dict[str, Any]] = []
-        start = 0
-        while True:
-            resp = self.request("GET", f"{CATALOG}/dataSets", params=[*base, ("start", str(start))])
-            assert resp is not None
-            page = resp.json() or {}
-            out.extend({**obj, "id": key} for key, obj in page.items())
-            if len(page) < limit:
-                return out
-            start += limit
-
-    def dataset_patch(self, id: str, changes: dict[str, Any]) -> None:
-        self.request("PATCH", f"{CATALOG}/dataSets/{quote(id, safe='')}", json=changes)
-
-    def dataset_delete(self, id: str) -> bool:
-        resp = self.request("DELETE", f"{CATALOG}/dataSets/{quote(id, safe='')}", allow_404=True)
-        return resp is not None and bool(resp.json())
-
-    # -- Data Prep ------------------------------------------------------------------------
-
-    def mapping_set_create(self, body: dict[str, Any]) -> dict[str, Any]:
-        resp = self.request("POST", f"{CONVERSION}/mappingSets", json=body)
-        assert resp is not None
-        return dict(resp.json())
-
-    def mapping_set_get(self, id: str, version: int | None = None) -> dict[str, Any] | None:
-        params = [("version", str(version))] if version is not None else None
-        resp = self.request(
-            "GET", f"{CONVERSION}/mappingSets/{quote(id, safe='')}", params=params, allow_404=True
-        )
-        return None if resp is None else dict(resp.json())
-
-    def mapping_set_put(self, id: str, body: dict[str, Any]) -> dict[str, Any]:
-        resp = self.request("PUT", f"{CONVERSION}/mappingSets/{quote(id, safe='')}", json=body)
-        assert resp is not None
-        return dict(resp.json())
-
-    def mapping_set_list(self) -> list[dict[str, Any]]:
-        out: list[dict[str, Any]] = []
-        start, limit = 0, 100
-        while True:
-            resp = self.request(
-                "GET",
-                f"{CONVERSION}/mappingSets",
-                params=[("start", str(start)), ("limit", str(limit))],
-            )
-            assert resp is not None
-            data = resp.json().get("data") or []
-            out.extend(data)
-            if len(data) < limit:
-                return out
-            start += limit
+    def flow_spec_by_name(self, name: str) -> dict[str, Any] | None:
+        query = ListRequest(f"{FLOW}/flowSpecs", "flowservice", (("property", f'name=="{name}"'),))
+        found = self.list(query)
+        return found[0] if found else None
 
 
 def _json(resp: httpx.Response) -> Any:
@@ -666,33 +386,3 @@ def _json(resp: httpx.Response) -> Any:
         return resp.json()
     except ValueError:
         return None
-
-
-def _catalog_id(body: Any) -> str:
-    """``["@/dataSets/5c8c3c555033b814b69f947f"]`` -> the id."""
-    ref = body[0] if isinstance(body, list) and body else str(body)
-    return str(ref).rsplit("/", 1)[-1]
-
-
-def _pointer_get(obj: Any, path: str) -> tuple[bool, Any]:
-    for part in [p.replace("~1", "/").replace("~0", "~") for p in path.strip("/").split("/")]:
-        if isinstance(obj, dict) and part in obj:
-            obj = obj[part]
-        elif isinstance(obj, list) and part.isdigit() and int(part) < len(obj):
-            obj = obj[int(part)]
-        else:
-            return False, None
-    return True, obj
-
-
-def _op_holds(obj: dict[str, Any], op: dict[str, Any]) -> bool:
-    """Whether a JSON-Patch op's effect is already present on ``obj``."""
-    found, value = _pointer_get(obj, str(op.get("path", "")))
-    if op.get("op") == "remove":
-        return not found
-    if not found:
-        return False
-    if isinstance(value, (dict, list)):
-        return bool(value == op.get("value"))
-    # Flow Service echoes scheduleParams and mapping versions as strings.
-    return str(value).lower() == str(op.get("value")).lower()

@@ -1,65 +1,35 @@
-"""Typed errors for AEP requests: one readable line each, never a raw body or a credential."""
+"""Reading AEP's error bodies: one readable line each, never a raw body or a credential.
+
+The error classes live in ``aepflow.errors`` so the engine can catch them without importing
+the client.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from aepflow.errors import AepflowError
+from aepflow.errors import (
+    AuthenticationError,
+    NotFound,
+    OutcomeUnknown,
+    PlatformError,
+    PreconditionFailed,
+    RateLimited,
+    ServerError,
+    TransportError,
+)
 
-
-class PlatformError(AepflowError):
-    """An AEP request failed. Carries what a user needs to search the AEP docs or open a ticket."""
-
-    def __init__(
-        self,
-        method: str,
-        path: str,
-        status: int | None,
-        code: str | None,
-        message: str,
-        request_id: str | None = None,
-    ) -> None:
-        self.method = method
-        self.path = path
-        self.status = status
-        self.code = code
-        self.message = message
-        self.request_id = request_id
-        super().__init__(str(self))
-
-    def __str__(self) -> str:
-        status = f"{self.status} " if self.status is not None else ""
-        code = f"{self.code} " if self.code else ""
-        rid = f" (request id {self.request_id})" if self.request_id else ""
-        return f"{self.method} {self.path} failed: {status}{code}{self.message}{rid}".rstrip()
-
-
-class NotFound(PlatformError):
-    pass
-
-
-class PreconditionFailed(PlatformError):
-    pass
-
-
-class AuthenticationError(PlatformError):
-    pass
-
-
-class RateLimited(PlatformError):
-    pass
-
-
-class ServerError(PlatformError):
-    pass
-
-
-class OutcomeUnknown(PlatformError):
-    """A create was sent and no answer came back: the object may or may not exist."""
-
-
-class TransportError(PlatformError):
-    pass
+__all__ = [
+    "AuthenticationError",
+    "NotFound",
+    "OutcomeUnknown",
+    "PlatformError",
+    "PreconditionFailed",
+    "RateLimited",
+    "ServerError",
+    "TransportError",
+    "parse_error_body",
+]
 
 
 def parse_error_body(body: Any) -> tuple[str | None, str]:

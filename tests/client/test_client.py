@@ -9,7 +9,9 @@ import httpx
 import pytest
 import respx
 
+from aepflow.api import ListRequest, Request
 from aepflow.errors import CredentialsError
+from aepflow.kinds import KINDS
 from aepflow.platform import (
     AuthenticationError,
     Credentials,
@@ -17,6 +19,7 @@ from aepflow.platform import (
     OutcomeUnknown,
     PlatformClient,
     PlatformError,
+    PreconditionFailed,
     RateLimited,
     RetryPolicy,
     ServerError,
@@ -24,7 +27,10 @@ from aepflow.platform import (
 
 BASE = "https://platform.adobe.io"
 IMS = "https://ims-na1.adobelogin.com"
-FLOW = BASE + "/data/foundation/flowservice"
+FLOW_PATH = "/data/foundation/flowservice"
+SR_PATH = "/data/foundation/schemaregistry"
+CAT_PATH = "/data/foundation/catalog"
+FLOW = BASE + FLOW_PATH
 SECRET = "client-secret-value-123"
 CREDS = Credentials("my-client", SECRET, "ORG@AdobeOrg", "openid,AdobeID")
 
@@ -94,7 +100,10 @@ def test_token_request_and_headers_of_a_flow_create(
     create = respx_mock.post(FLOW + "/flows").mock(
         return_value=httpx.Response(201, json={"id": "f1", "etag": '"e1"'})
     )
-    assert client.flow_create("flows", {"name": "x"}) == {"id": "f1", "etag": '"e1"'}
+    assert client.send(Request("POST", FLOW_PATH + "/flows", {"name": "x"})) == {
+        "id": "f1",
+        "etag": '"e1"',
+    }
     form = dict(httpx.QueryParams(token.calls[0].request.content.decode()))
     assert form == {
         "grant_type": "client_credentials",
@@ -120,16 +129,16 @@ def test_the_token_is_cached_and_refreshed_before_it_expires(
     respx_mock.get(FLOW + "/flows/f1").mock(
         return_value=httpx.Response(200, json={"items": [{"id": "f1"}]})
     )
-    client.flow_get("flows", "f1")
-    client.flow_get("flows", "f1")
+    client.send(KINDS["flow"].get("f1"))
+    client.send(KINDS["flow"].get("f1"))
     assert token.call_count == 1
     clock.now += 3600 - 299  # inside the 5-minute margin
-    client.flow_get("flows", "f1")
+    client.send(KINDS["flow"].get("f1"))
     assert token.call_count == 2
 
 
 @respx.mock(assert_all_mocked=True)
-def test_flow_get_unwraps_items_and_404_is_none(
+def test_a_get_unwraps_items_and_404_is_none_only_when_allowed(
     respx_mock: respx.MockRouter, client: PlatformClient
 ) -> None:
     token_route(respx_mock)
@@ -141,8 +150,11 @@ def test_flow_get_unwraps_items_and_404_is_none(
             404, json={"type": "https://ns.adobe.com/aep/errors/FLOW-1439-404"}
         )
     )
-    assert client.flow_get("connections", "c1") == {"id": "c1"}
-    assert client.flow_get("connections", "c2") is None
+    connection = KINDS["connection"]
+    assert connection.unwrap(client.send(connection.get("c1")), "c1") == {"id": "c1"}
+    assert client.send(connection.get("c2"), allow_404=True) is None
+    with pytest.raises(NotFound):
+        client.send(connection.get("c2"))
 
 
 @pytest.mark.parametrize(
@@ -208,7 +220,7 @@ def test_every_error_shape_becomes_one_readable_line(
         token_route(mock)
         mock.get(FLOW + "/flows").mock(return_value=httpx.Response(status, json=body))
         with pytest.raises(cls) as e:
-            client.flow_list("flows")
+            client.list(ListRequest(FLOW_PATH + "/flows", "flowservice"))
     assert str(e.value) == message
     assert "tok-1" not in str(e.value) and SECRET not in str(e.value)
 
@@ -231,7 +243,7 @@ def test_429_honours_retry_after_seconds_and_http_dates(
             httpx.Response(200, json={"items": [], "_links": {}}),
         ]
     )
-    assert client.flow_list("flows") == []
+    assert client.list(ListRequest(FLOW_PATH + "/flows", "flowservice")) == []
     assert clock.sleeps == [3.0, 5.0]
 
 
@@ -246,7 +258,7 @@ def test_429_until_retries_run_out(respx_mock: respx.MockRouter, client: Platfor
         )
     )
     with pytest.raises(RateLimited) as e:
-        client.flow_list("flows")
+        client.list(ListRequest(FLOW_PATH + "/flows", "flowservice"))
     assert route.call_count == 4
     assert (
         str(e.value)
@@ -266,7 +278,7 @@ def test_5xx_is_retried_with_jittered_exponential_backoff_but_a_create_is_not(
             httpx.Response(200, json={"items": []}),
         ]
     )
-    assert client.flow_list("flows") == []
+    assert client.list(ListRequest(FLOW_PATH + "/flows", "flowservice")) == []
     assert len(clock.sleeps) == 2 and 0 <= clock.sleeps[0] <= 1 and 0 <= clock.sleeps[1] <= 2
     create = respx_mock.post(FLOW + "/flows").mock(
         return_value=httpx.Response(
@@ -280,7 +292,7 @@ def test_5xx_is_retried_with_jittered_exponential_backoff_but_a_create_is_not(
         )
     )
     with pytest.raises(ServerError):
-        client.flow_create("flows", {})
+        client.send(Request("POST", FLOW_PATH + "/flows", {}))
     assert create.call_count == 1  # the write may have happened: never blindly re-sent
 
 
@@ -291,7 +303,11 @@ def test_a_create_that_times_out_is_an_unknown_outcome_not_a_retry(
     token_route(respx_mock)
     route = respx_mock.post(FLOW + "/connections").mock(side_effect=httpx.ReadTimeout("slow"))
     with pytest.raises(OutcomeUnknown) as e:
-        client.flow_create("connections", {"auth": {"params": {"password": "pw-xyz"}}})
+        client.send(
+            Request(
+                "POST", FLOW_PATH + "/connections", {"auth": {"params": {"password": "pw-xyz"}}}
+            )
+        )
     assert route.call_count == 1
     assert str(e.value) == (
         "POST /data/foundation/flowservice/connections failed: no response (ReadTimeout); "
@@ -313,7 +329,7 @@ def test_a_401_refreshes_the_token_once(
             httpx.Response(200, json={"items": [{"id": "f"}]}),
         ]
     )
-    assert client.flow_get("flows", "f") == {"id": "f"}
+    assert client.send(KINDS["flow"].get("f")) == {"items": [{"id": "f"}]}
     assert token.call_count == 2
 
 
@@ -334,7 +350,9 @@ def test_flow_service_paging_follows_continuation_tokens_with_the_same_filters(
             httpx.Response(200, json={"items": [{"id": 2}], "_links": {}}),
         ]
     )
-    assert client.flow_list("flows", ["name==My flow"]) == [{"id": 1}, {"id": 2}]
+    assert client.list(
+        ListRequest(FLOW_PATH + "/flows", "flowservice", (("property", "name==My flow"),))
+    ) == [{"id": 1}, {"id": 2}]
     assert route.calls[0].request.url.params.multi_items() == [("property", "name==My flow")]
     assert route.calls[1].request.url.params.multi_items() == [
         ("property", "name==My flow"),
@@ -354,7 +372,14 @@ def test_schema_registry_paging_and_accept_headers(
             httpx.Response(200, json={"results": [{"title": "B"}], "_page": {"next": None}}),
         ]
     )
-    assert client.schema_list(title="A") == [{"title": "A"}, {"title": "B"}]
+    assert client.list(
+        ListRequest(
+            SR_PATH + "/tenant/schemas",
+            "schemaregistry",
+            (("orderby", "title"), ("property", "title==A")),
+            accept="application/vnd.adobe.xed-id+json",
+        )
+    ) == [{"title": "A"}, {"title": "B"}]
     assert route.calls[0].request.headers["accept"] == "application/vnd.adobe.xed-id+json"
     assert route.calls[1].request.url.params.multi_items() == [
         ("orderby", "title"),
@@ -364,7 +389,9 @@ def test_schema_registry_paging_and_accept_headers(
     one = respx_mock.get(
         url__regex=r".*/tenant/schemas/https%3A%2F%2Fns.adobe.com%2Ft%2Fschemas%2Fabc$"
     ).mock(return_value=httpx.Response(200, json={"$id": "x"}))
-    assert client.schema_get("https://ns.adobe.com/t/schemas/abc") == {"$id": "x"}
+    assert KINDS["schema"].unwrap(
+        client.send(KINDS["schema"].get("https://ns.adobe.com/t/schemas/abc")), ""
+    ) == {"$id": "x"}
     assert one.calls[0].request.headers["accept"] == "application/vnd.adobe.xed+json; version=1"
 
 
@@ -380,57 +407,44 @@ def test_catalog_offset_paging_and_id_keyed_objects(
             httpx.Response(200, json={"ff" * 12: {"name": "last"}}),
         ]
     )
-    found = client.dataset_list(name="d")
+    found = client.list(ListRequest(CAT_PATH + "/dataSets", "catalog", (("property", "name==d"),)))
     assert len(found) == 101 and found[-1] == {"name": "last", "id": "ff" * 12}
     assert route.calls[1].request.url.params.multi_items() == [
-        ("limit", "100"),
         ("property", "name==d"),
+        ("limit", "100"),
         ("start", "100"),
     ]
     respx_mock.post(BASE + "/data/foundation/catalog/dataSets").mock(
         return_value=httpx.Response(201, json=["@/dataSets/5c8c3c555033b814b69f947f"])
     )
-    assert client.dataset_create({"name": "x"}) == "5c8c3c555033b814b69f947f"
+    assert (
+        KINDS["dataset"].created(
+            client.send(Request("POST", CAT_PATH + "/dataSets", {"name": "x"}))
+        )[0]
+        == "5c8c3c555033b814b69f947f"
+    )
 
 
 @respx.mock(assert_all_mocked=True)
-def test_patch_sends_if_match_and_on_412_retries_once_with_the_fresh_etag(
+def test_a_patch_carries_the_planned_etag_and_a_412_is_raised_not_retried(
     respx_mock: respx.MockRouter, client: PlatformClient
 ) -> None:
+    """A 412 means "changed since the plan": the client never re-reads or re-sends on its
+    own; the executor decides (help/sources/tutorials/api/update-dataflows.md: If-Match)."""
     token_route(respx_mock)
-    respx_mock.get(FLOW + "/flows/f").mock(
-        side_effect=[
-            httpx.Response(200, json={"items": [{"id": "f", "etag": '"e1"', "name": "old"}]}),
-            httpx.Response(200, json={"items": [{"id": "f", "etag": '"e2"', "name": "old"}]}),
-        ]
-    )
     patch = respx_mock.patch(FLOW + "/flows/f").mock(
-        side_effect=[
-            httpx.Response(412, json={"type": "https://ns.adobe.com/aep/errors/FLOW-1404-412"}),
-            httpx.Response(200, json={"id": "f", "etag": '"e3"'}),
-        ]
-    )
-    ops = [{"op": "replace", "path": "/name", "value": "new"}]
-    assert client.flow_patch("flows", "f", ops) == {"id": "f", "etag": '"e3"'}
-    assert [c.request.headers["if-match"] for c in patch.calls] == ['"e1"', '"e2"']
-    assert json.loads(patch.calls[0].request.content) == ops
-
-
-@respx.mock(assert_all_mocked=True)
-def test_a_412_whose_change_already_holds_is_not_sent_again(
-    respx_mock: respx.MockRouter, client: PlatformClient
-) -> None:
-    token_route(respx_mock)
-    respx_mock.get(FLOW + "/flows/f").mock(
         return_value=httpx.Response(
-            200, json={"items": [{"id": "f", "etag": '"e2"', "name": "new"}]}
+            412, json={"type": "https://ns.adobe.com/aep/errors/FLOW-1404-412"}
         )
     )
-    patch = respx_mock.patch(FLOW + "/flows/f").mock(return_value=httpx.Response(412, json={}))
-    result = client.flow_patch(
-        "flows", "f", [{"op": "replace", "path": "/name", "value": "new"}], etag='"e1"'
+    ops = [{"op": "replace", "path": "/name", "value": "new"}]
+    with pytest.raises(PreconditionFailed) as e:
+        client.send(Request("PATCH", FLOW_PATH + "/flows/f", ops, if_match='"e1"'))
+    assert str(e.value) == (
+        "PATCH /data/foundation/flowservice/flows/f failed: 412 FLOW-1404-412 Precondition Failed"
     )
-    assert result == {"id": "f", "etag": '"e2"'} and patch.call_count == 1
+    assert [c.request.headers["if-match"] for c in patch.calls] == ['"e1"']
+    assert json.loads(patch.calls[0].request.content) == ops
 
 
 def test_a_429_pauses_every_thread_of_the_client(clock: FakeClock) -> None:
@@ -470,7 +484,7 @@ def test_ims_refusal_is_an_authentication_error_without_the_secret(
         )
     )
     with pytest.raises(AuthenticationError) as e:
-        client.flow_list("flows")
+        client.list(ListRequest(FLOW_PATH + "/flows", "flowservice"))
     assert str(e.value) == (
         "POST /ims/token/v3 failed: 401 invalid_client invalid client_id or client_secret; check "
         "AEP_CLIENT_ID, AEP_CLIENT_SECRET and AEP_SCOPES against your Developer Console project"

@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
+from aepflow import api
+from aepflow.api import ListRequest, Request
 from aepflow.cli import cli
 
 PROJECT = """\
@@ -105,12 +107,46 @@ class Project:
     def id(self, address: str) -> str:
         return str(self.lock()["resources"][address]["id"])
 
-    def client(self) -> Any:
-        from aepflow.platform import PlatformClient
+    def client(self) -> Sandbox:
         from aepflow.project import load_project
+        from aepflow.workspace import platform_client
 
         env = load_project(self.root).environment("local")
-        return PlatformClient.for_environment(env, {})
+        return Sandbox(platform_client(env, {}))
+
+
+class Sandbox:
+    """Hands-on access to the emulated sandbox, as a user would have with curl."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+
+    def flow_get(self, collection: str, id: str) -> dict[str, Any] | None:
+        body = self.client.send(Request("GET", f"{api.FLOW}/{collection}/{id}"), allow_404=True)
+        items = (body or {}).get("items") or []
+        return dict(items[0]) if items else None
+
+    def flow_list(self, collection: str) -> list[dict[str, Any]]:
+        return list(self.client.list(ListRequest(f"{api.FLOW}/{collection}", "flowservice")))
+
+    def flow_patch(self, collection: str, id: str, ops: list[dict[str, Any]]) -> None:
+        etag = (self.flow_get(collection, id) or {})["etag"]
+        self.client.send(Request("PATCH", f"{api.FLOW}/{collection}/{id}", ops, if_match=etag))
+
+    def flow_delete(self, collection: str, id: str) -> None:
+        self.client.send(Request("DELETE", f"{api.FLOW}/{collection}/{id}"))
+
+    def dataset_get(self, id: str) -> dict[str, Any] | None:
+        body = self.client.send(Request("GET", f"{api.CATALOG}/dataSets/{id}"), allow_404=True)
+        return None if body is None or id not in body else {**body[id], "id": id}
+
+    def dataset_list(self) -> list[dict[str, Any]]:
+        return list(self.client.list(ListRequest(f"{api.CATALOG}/dataSets", "catalog")))
+
+    def mapping_set_get(self, id: str, version: int | None = None) -> dict[str, Any] | None:
+        params = (("version", str(version)),) if version is not None else ()
+        request = Request("GET", f"{api.CONVERSION}/mappingSets/{id}", params=params)
+        return self.client.send(request, allow_404=True)  # type: ignore[no-any-return]
 
 
 @pytest.fixture

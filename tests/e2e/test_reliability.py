@@ -113,4 +113,4 @@ def test_no_secret_appears_in_any_output(project: Project, monkeypatch: pytest.M
             for secret in ("pw-Zq8!secret-7e2a", "tok-91c4d0e6-secret", "pw-rotated-secret-55"):
                 assert secret.encode() not in content, path
     assert "(sensitive value changed)" in outputs[5]
-    assert json.loads(outputs[1])["format_version"] == "1.0"
+    assert json.loads(outputs[1])["format_version"] == "2.0"

@@ -29,7 +29,7 @@ def test_the_lock_is_sorted_one_block_per_resource_and_round_trips(tmp_path: Pat
     again = lockfile.load(path, "prod", "prod")
     assert again.resources == lock.resources
     assert again.lineage == lock.lineage
-    assert again.text() == text
+    assert lockfile.text(again) == text
     assert sorted(p.name for p in path.parent.iterdir()) == ["prod.lock.json"]  # no temp files left
 
 

@@ -2,22 +2,28 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from aepflow.engine.plan import UNKNOWN, Change
 from aepflow.engine.planner import SECRETS_PATH, build_plan
-from aepflow.engine.resources import ref
 from aepflow.errors import PlanError
+from aepflow.kinds.base import Resource
 from tests.engine.helpers import (
     connection,
     dataset,
     live,
     live_of,
     lock_of,
-    res,
+    mapping,
+    pipeline,
     resolved,
     schema,
     source,
+)
+from tests.engine.helpers import (
+    flow as flow_res_full,
 )
 
 NOW = 1_800_000_000.0
@@ -67,32 +73,27 @@ def test_a_renamed_connection_is_updated_in_place_field_by_field():
 
 
 def test_a_table_change_replaces_the_source_connection_and_so_the_flow():
-    c, s_old = connection(), source(table="Contact")
+    flow = flow_res_full()
+    desired, lock, state = pipeline((flow, "f1", resolved(flow, FLOW_IDS)))
     s_new = source(table="Lead")
-    flow = res(
-        "flow.f",
-        {"name": "f", "sourceConnection": ref("sourceConnection.f")},
-    )
-    lock = lock_of((c, "c1"), (s_old, "s1"), (flow, "f1"))
-    state = live_of(
-        {
-            c.address: live("c1", resolved(c, {})),
-            s_old.address: live("s1", resolved(s_old, {c.address: "c1"})),
-            flow.address: live("f1", {"name": "f", "sourceConnection": "s1"}),
-        }
-    )
-    plan = build_plan(
-        {c.address: c, s_new.address: s_new, flow.address: flow}, lock, state, now=NOW
-    )
-    assert actions(plan) == {
-        "connection.crm": "noop",
+    desired[s_new.address] = s_new
+    plan = build_plan(desired, lock, state, now=NOW)
+    assert {a: x for a, x in actions(plan).items() if x != "noop"} == {
         "flow.f": "replace",
         "sourceConnection.f": "replace",
     }
     src = next(ch for ch in plan.changes if ch.address == "sourceConnection.f")
     assert src.changes == (Change("table", "Contact", "Lead", forces_replacement=True),)
+    assert [(r.method, r.path) for r in src.delete_requests] == [
+        ("DELETE", "/data/foundation/flowservice/sourceConnections/s1")
+    ]
+    assert src.requests[0].body["baseConnectionId"] == "c1"  # known: resolved in the plan
+    assert src.requests[0].body["params"] == {"tableName": "Lead"}
     fl = next(ch for ch in plan.changes if ch.address == "flow.f")
     assert fl.changes == (Change("sourceConnection", "s1", UNKNOWN, forces_replacement=True),)
+    # The new source's id comes from this run: the create carries a reference to it.
+    assert fl.requests[0].body["sourceConnectionIds"] == [{"$resource": "sourceConnection.f"}]
+    assert fl.drift is False
     assert plan.summary() == "Plan: 2 to add, 0 to change, 2 to destroy."
 
 
@@ -202,21 +203,34 @@ def test_adding_a_field_group_is_an_in_place_update():
     )
     (change,) = plan.changes
     assert change.action == "update"
-    assert change.changes == (Change("fieldGroups", None, [pd]),)
+    assert change.changes == (Change(f"fieldGroups[{pd}]", None, pd),)
+    assert [r.to_data() for r in change.requests] == [
+        {
+            "method": "PATCH",
+            "path": "/data/foundation/schemaregistry/tenant/schemas/S1",
+            "body": [
+                {"op": "add", "path": "/meta:extends/-", "value": pd},
+                {"op": "add", "path": "/allOf/-", "value": {"$ref": pd}},
+            ],
+            "content_type": "application/json",
+        }
+    ]
 
 
-def flow_res(start: int) -> object:
-    return res(
-        "flow.f",
-        {"name": "f", "schedule": {"startTime": start, "frequency": "hour", "interval": 1}},
-    )
+def flow_res(start: int) -> Resource:
+    return flow_res_full(schedule={"startTime": start, "frequency": "hour", "interval": 1})
+
+
+FLOW_IDS = {"sourceConnection.f": "s1", "targetConnection.f": "t1", "mappingSet.f": "m1"}
+FLOW_IDS_V0 = {**FLOW_IDS}
 
 
 def test_a_past_start_time_is_not_sent_again_and_the_plan_notes_why():
     old, new = flow_res(1_700_000_000), flow_res(1_900_000_000)
-    state = live_of({old.address: live("f1", resolved(old, {}))})
-    plan = build_plan({new.address: new}, lock_of((old, "f1")), state, now=NOW)
-    assert actions(plan) == {"flow.f": "noop"}
+    desired, lock, state = pipeline((old, "f1", resolved(old, FLOW_IDS)))
+    desired[new.address] = new
+    plan = build_plan(desired, lock, state, now=NOW)
+    assert actions(plan)["flow.f"] == "noop"
     assert plan.notes == (
         "flow.f: schedule start 1900000000 is not applied: the flow already started at "
         "1700000000, and AEP cannot move a past start time.",
@@ -225,9 +239,25 @@ def test_a_past_start_time_is_not_sent_again_and_the_plan_notes_why():
 
 def test_a_future_start_time_is_updated():
     old, new = flow_res(1_850_000_000), flow_res(1_900_000_000)
-    state = live_of({old.address: live("f1", resolved(old, {}))})
-    plan = build_plan({new.address: new}, lock_of((old, "f1")), state, now=NOW)
-    assert plan.changes[0].changes == (Change("schedule.startTime", 1_850_000_000, 1_900_000_000),)
+    desired, lock, state = pipeline((old, "f1", resolved(old, FLOW_IDS)))
+    desired[new.address] = new
+    raw = {"scheduleParams": {"startTime": "1850000000", "frequency": "hour", "interval": "1"}}
+    state.objects[new.address] = live("f1", resolved(old, FLOW_IDS), "flow", etag='"e1"', raw=raw)
+    plan = build_plan(desired, lock, state, now=NOW)
+    (change,) = plan.actionable
+    assert change.changes == (Change("schedule.startTime", 1_850_000_000, 1_900_000_000),)
+    # The plan holds the one write apply sends: a PATCH of that field, with the etag it read.
+    assert [r.to_data() for r in change.requests] == [
+        {
+            "method": "PATCH",
+            "path": "/data/foundation/flowservice/flows/f1",
+            "body": [
+                {"op": "replace", "path": "/scheduleParams/startTime", "value": 1_900_000_000}
+            ],
+            "content_type": "application/json",
+            "if_match": '"e1"',
+        }
+    ]
 
 
 def test_a_rotated_secret_is_a_sensitive_change():
@@ -244,38 +274,43 @@ def test_a_rotated_secret_is_a_sensitive_change():
 
 
 def test_a_new_mapping_version_flows_into_the_flow():
-    m_old = res(
-        "mappingSet.f",
-        {
-            "schema": "S",
-            "mappings": [{"sourceType": "ATTRIBUTE", "source": "a", "destination": "b"}],
-        },
+    flow = flow_res_full()
+    raw = {"transformations": [{"name": "Copy"}, {"name": "Mapping"}]}
+    desired, lock, state = pipeline((flow, "f1", {**resolved(flow, FLOW_IDS), "mappingVersion": 0}))
+    state.objects[flow.address] = replace(state.objects[flow.address], raw=raw)
+    m_new = mapping(destination="c")
+    desired[m_new.address] = m_new
+    plan = build_plan(desired, lock, state, now=NOW)
+    assert {a: x for a, x in actions(plan).items() if x != "noop"} == {
+        "flow.f": "update",
+        "mappingSet.f": "update",
+    }
+    ms = next(c for c in plan.changes if c.address == "mappingSet.f")
+    assert ms.changes == (
+        Change("mappings[b]", {"sourceType": "ATTRIBUTE", "source": "a", "destination": "b"}, None),
+        Change("mappings[c]", None, {"sourceType": "ATTRIBUTE", "source": "a", "destination": "c"}),
     )
-    m_new = res(
-        "mappingSet.f",
-        {
-            "schema": "S",
-            "mappings": [{"sourceType": "ATTRIBUTE", "source": "a", "destination": "c"}],
-        },
-    )
-    flow = res(
-        "flow.f",
-        {"mappingId": ref("mappingSet.f"), "mappingVersion": ref("mappingSet.f", "version")},
-    )
-    lock = lock_of((m_old, "m1"), (flow, "f1"))
-    lock.resources["mappingSet.f"] = lock.resources["mappingSet.f"].__class__(
-        **{**lock.resources["mappingSet.f"].__dict__, "version": 0}
-    )
-    state = live_of(
-        {
-            m_old.address: live("m1", m_old.spec, version=0),
-            flow.address: live("f1", {"mappingId": "m1", "mappingVersion": 0}),
-        }
-    )
-    plan = build_plan({m_new.address: m_new, flow.address: flow}, lock, state, now=NOW)
-    assert actions(plan) == {"flow.f": "update", "mappingSet.f": "update"}
+    assert [(r.method, r.path) for r in ms.requests] == [
+        ("PUT", "/data/foundation/conversion/mappingSets/m1")
+    ]
     fl = next(c for c in plan.changes if c.address == "flow.f")
     assert fl.changes == (Change("mappingVersion", 0, UNKNOWN),)
+    assert fl.drift is False  # caused by the mapping edit, not by anyone outside
+    # The new version is known only once the PUT answered: the request refers to it.
+    (patch,) = fl.requests
+    assert patch.body == [
+        {
+            "op": "replace",
+            "path": "/transformations/1",
+            "value": {
+                "name": "Mapping",
+                "params": {
+                    "mappingId": "m1",
+                    "mappingVersion": {"$resource": "mappingSet.f", "field": "version"},
+                },
+            },
+        }
+    ]
 
 
 def test_an_object_found_by_its_marker_is_adopted_not_created():

@@ -92,7 +92,7 @@ def test_text_plan() -> None:
 
 def test_json_plan_is_stable_and_versioned() -> None:
     data = json.loads(render_json(sample_plan()))
-    assert data["format_version"] == "1.0"
+    assert data["format_version"] == "2.0"
     assert data["summary"] == {
         "adopt": 0,
         "add": 2,

@@ -1,0 +1,115 @@
+"""One AEP request as data: what a plan carries, what a reviewer reads, what the client sends.
+
+A request body may hold placeholders that are filled only when it is sent:
+
+- ``{"$resource": ADDRESS}`` — the id of another resource (``"field": "version"`` for a mapping
+  set's version), for objects created earlier in the same apply;
+- ``{"$secret": NAME}`` — a secret of the resource, read from the environment at send time;
+  a plan, a saved plan and the JSON plan hold only this reference, never the value;
+- ``{SELF}`` in the path — the id of the object this step creates (a flow's action after its
+  creation).
+
+Every class here is plain data with no I/O, so the planner builds requests and the client
+sends them without either importing the other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
+
+FLOW = "/data/foundation/flowservice"
+SCHEMA = "/data/foundation/schemaregistry"
+CATALOG = "/data/foundation/catalog"
+CONVERSION = "/data/foundation/conversion"
+
+JSON = "application/json"
+JSON_PATCH = "application/json-patch+json"
+XED_ID = "application/vnd.adobe.xed-id+json"
+XED = "application/vnd.adobe.xed+json"
+XED_V1 = "application/vnd.adobe.xed+json; version=1"
+XED_FULL_V1 = "application/vnd.adobe.xed-full+json; version=1"
+XDM_DESCRIPTORS = "application/vnd.adobe.xdm+json"
+
+SELF = "{self}"
+
+Paging = Literal["flowservice", "schemaregistry", "catalog", "dataprep", "none"]
+
+
+@dataclass(frozen=True)
+class Request:
+    method: str
+    path: str
+    body: Any = None
+    params: tuple[tuple[str, str], ...] = ()
+    accept: str = JSON
+    content_type: str = JSON
+    if_match: str | None = None  # the etag the plan read: a 412 means "changed since the plan"
+
+    def to_data(self) -> dict[str, Any]:
+        """The request as the JSON plan shows it; secrets stay placeholders."""
+        out: dict[str, Any] = {"method": self.method, "path": self.path}
+        if self.params:
+            out["params"] = [list(p) for p in self.params]
+        if self.body is not None:
+            out["body"] = self.body
+            out["content_type"] = self.content_type
+        if self.accept != JSON:
+            out["accept"] = self.accept
+        if self.if_match is not None:
+            out["if_match"] = self.if_match
+        return out
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> Request:
+        return cls(
+            method=str(data["method"]),
+            path=str(data["path"]),
+            body=data.get("body"),
+            params=tuple((str(k), str(v)) for k, v in data.get("params", ())),
+            accept=str(data.get("accept", JSON)),
+            content_type=str(data.get("content_type", JSON)),
+            if_match=data.get("if_match"),
+        )
+
+
+@dataclass(frozen=True)
+class ListRequest:
+    """A paged list read; ``paging`` names the service's paging style."""
+
+    path: str
+    paging: Paging
+    params: tuple[tuple[str, str], ...] = ()
+    accept: str = JSON
+
+
+def is_ref(value: Any) -> bool:
+    return isinstance(value, dict) and "$resource" in value and set(value) <= {"$resource", "field"}
+
+
+def is_secret(value: Any) -> bool:
+    return isinstance(value, dict) and set(value) == {"$secret"}
+
+
+def fill(value: Any, lookup: Callable[[Mapping[str, Any]], Any]) -> Any:
+    """``value`` with every placeholder replaced by ``lookup(placeholder)``."""
+    if is_ref(value) or is_secret(value):
+        return lookup(value)
+    if isinstance(value, dict):
+        return {k: fill(v, lookup) for k, v in value.items()}
+    if isinstance(value, list):
+        return [fill(v, lookup) for v in value]
+    return value
+
+
+class Door(Protocol):
+    """The one door to AEP, as the engine and the kinds see it (the Platform client)."""
+
+    def send(self, request: Request, *, allow_404: bool = False) -> Any:
+        """The response's JSON body (None for a 404 when ``allow_404``)."""
+        ...
+
+    def list(self, query: ListRequest) -> list[dict[str, Any]]:
+        """Every item of every page."""
+        ...

@@ -1,0 +1,260 @@
+"""What every resource kind module provides, and the data they share with the engine.
+
+A kind module owns everything aepflow knows about one kind of platform object: its desired
+spec built from the manifests, the normalised form of a live object (so the two compare
+directly), which fields update in place, force replacement or are refused, the identity keys
+of its lists, how an object is found again by its marker, and the exact requests that
+create, update and delete it. The engine dispatches through the registry
+(``aepflow.kinds.KINDS``) and holds no per-kind branches.
+
+A resource's ``spec`` holds only the fields aepflow manages. References to other resources
+are ``{"$resource": address}`` (the other's id) or ``{"$resource": address, "field": "version"}``;
+secrets are kept apart in ``secrets`` and never serialised.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from aepflow.api import Door, ListRequest, Request, is_ref
+from aepflow.errors import SourceLocation
+from aepflow.model import TENANT_PLACEHOLDER, ProjectModel
+
+MARKER_PREFIX = "aepflow:"
+UNKNOWN = "(known after apply)"
+
+
+def ref(address: str, field_name: str | None = None) -> dict[str, str]:
+    return (
+        {"$resource": address}
+        if field_name is None
+        else {"$resource": address, "field": field_name}
+    )
+
+
+def refs_in(value: Any) -> set[str]:
+    """Addresses referenced anywhere inside ``value``."""
+    if is_ref(value):
+        return {value["$resource"]}
+    if isinstance(value, dict):
+        return set().union(*(refs_in(v) for v in value.values())) if value else set()
+    if isinstance(value, list):
+        return set().union(*(refs_in(v) for v in value)) if value else set()
+    return set()
+
+
+def canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def spec_hash(spec: Any) -> str:
+    return "sha256:" + hashlib.sha256(canonical(spec).encode()).hexdigest()
+
+
+def marker(address: str) -> str:
+    """The line aepflow adds to a description so it can find its resources again."""
+    return f"{MARKER_PREFIX} {address}"
+
+
+def with_marker(description: str, address: str) -> str:
+    return f"{description}\n\n{marker(address)}" if description else marker(address)
+
+
+def split_marker(description: str | None) -> tuple[str, str | None]:
+    """(user description, address in the marker or None)."""
+    text = description or ""
+    head, sep, last = text.rpartition("\n")
+    candidate = last if sep else text
+    if candidate.startswith(MARKER_PREFIX):
+        return head.rstrip("\n"), candidate[len(MARKER_PREFIX) :].strip()
+    return text, None
+
+
+def tenantize(value: Any, tenant: str) -> Any:
+    """``_${tenant}`` replaced by the sandbox's tenant namespace, in keys and strings alike."""
+    if isinstance(value, str):
+        return value.replace(TENANT_PLACEHOLDER, f"_{tenant}")
+    if isinstance(value, dict):
+        return {tenantize(k, tenant): tenantize(v, tenant) for k, v in value.items()}
+    if isinstance(value, list):
+        return [tenantize(v, tenant) for v in value]
+    return value
+
+
+@dataclass(frozen=True)
+class Resource:
+    address: str
+    kind: str
+    spec: dict[str, Any]
+    location: SourceLocation
+    secrets: dict[str, str] = field(default_factory=dict, repr=False)
+    protect: bool = False  # destroying or replacing loses data: needs an explicit opt-in
+
+    @property
+    def name(self) -> str:
+        return self.address.split(".", 1)[1]
+
+    @property
+    def depends_on(self) -> tuple[str, ...]:
+        return tuple(sorted(refs_in(self.spec)))
+
+    @property
+    def hash(self) -> str:
+        return spec_hash(self.spec)
+
+
+@dataclass(frozen=True)
+class LiveObject:
+    id: str
+    kind: str
+    spec: dict[str, Any]  # normalised by the kind
+    etag: str | None = None
+    version: int | None = None  # mapping sets: latest version
+    adopted: bool = False  # found by its marker, not through the lock
+    raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Change:
+    path: str  # dotted path in the spec; a keyed list item is ``columns[Email]``
+    before: Any
+    after: Any  # UNKNOWN when only known after apply
+    forces_replacement: bool = False
+    sensitive: bool = False
+
+    @property
+    def field(self) -> str:
+        """The top-level spec field the change is in."""
+        return self.path.split(".", 1)[0].split("[", 1)[0]
+
+
+@dataclass(frozen=True)
+class PlanContext:
+    """What a kind's rules may consult while a plan is made: no I/O, no clock."""
+
+    now: float  # epoch seconds: a flow's start time already past is not re-sent
+    in_use: frozenset[str]  # addresses of live objects that data lives on (a dataset's schema)
+    desired: Mapping[str, Resource]
+
+
+class Kind:
+    """Base of the kind modules; each module defines one subclass and registers it."""
+
+    name: ClassVar[str]
+    # Fields whose change cannot be made in place: the object is deleted and created again.
+    replace_fields: ClassVar[frozenset[str]] = frozenset()
+    # Lists compared by identity, not position: field -> the key of an item (None: the item).
+    list_keys: ClassVar[Mapping[str, str | None]] = {}
+    holds_data: ClassVar[bool] = False  # deleting it deletes data (datasets)
+    versioned: ClassVar[bool] = False  # an update makes a new version (mapping sets)
+
+    # -- desired ---------------------------------------------------------------------------
+
+    def desired(self, model: ProjectModel, tenant: str) -> Iterable[Resource]:
+        raise NotImplementedError
+
+    # -- live ------------------------------------------------------------------------------
+
+    def normalize(self, raw: Mapping[str, Any]) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def get(self, id: str) -> Request:
+        """The request that reads one object by id."""
+        raise NotImplementedError
+
+    def unwrap(self, body: Any, id: str) -> dict[str, Any] | None:
+        """The object inside a GET response (None when absent)."""
+        return dict(body) if isinstance(body, dict) else None
+
+    def object_id(self, raw: Mapping[str, Any]) -> str:
+        return str(raw.get("id") or raw.get("$id") or raw.get("@id"))
+
+    def version(self, raw: Mapping[str, Any]) -> int | None:
+        return None
+
+    def live(self, raw: Mapping[str, Any], *, adopted: bool = False) -> LiveObject:
+        etag = raw.get("etag")
+        return LiveObject(
+            id=self.object_id(raw),
+            kind=self.name,
+            spec=self.normalize(raw),
+            etag=etag if isinstance(etag, str) else None,
+            version=self.version(raw),
+            adopted=adopted,
+            raw=dict(raw),
+        )
+
+    def marked(self, raw: Mapping[str, Any]) -> str | None:
+        """The address in the object's aepflow marker, or None."""
+        return split_marker(raw.get("description"))[1]
+
+    def lookup(
+        self, r: Resource, ids: Mapping[str, str], desired: Mapping[str, Resource]
+    ) -> ListRequest | None:
+        """The list read whose results include ``r``'s live copy, if one exists (None: no way
+        to look; ``ids`` holds the ids known so far, by address)."""
+        return None
+
+    def matches(self, raw: Mapping[str, Any], r: Resource, ids: Mapping[str, str]) -> bool:
+        return self.marked(raw) == r.address
+
+    def read(self, door: Door, id: str) -> LiveObject | None:
+        """The object with this id, or None when it is gone."""
+        raw = self.unwrap(door.send(self.get(id), allow_404=True), id)
+        return None if raw is None else self.live(raw)
+
+    def find(
+        self, r: Resource, ids: Mapping[str, str], desired: Mapping[str, Resource], door: Door
+    ) -> LiveObject | None:
+        """The live object carrying ``r``'s marker, or None (adoption after a lost lock)."""
+        query = self.lookup(r, ids, desired)
+        if query is None:
+            return None
+        for raw in door.list(query):
+            if self.matches(raw, r, ids):
+                return self.live(raw, adopted=True)
+        return None
+
+    # -- rules -----------------------------------------------------------------------------
+
+    def check(
+        self,
+        r: Resource,
+        live: LiveObject,
+        after: dict[str, Any],
+        changes: list[Change],
+        ctx: PlanContext,
+        notes: list[str],
+    ) -> list[Change]:
+        """Kind-specific rules over the field changes: drop, mark or refuse (PlanError)."""
+        return changes
+
+    # -- writes ----------------------------------------------------------------------------
+
+    def create(self, r: Resource, spec: Mapping[str, Any], tenant: str) -> Sequence[Request]:
+        raise NotImplementedError
+
+    def created(self, body: Any) -> tuple[str, int | None]:
+        """(id, version) of the object a create response describes."""
+        return str(body["id"]), None
+
+    def update(
+        self,
+        r: Resource,
+        spec: Mapping[str, Any],
+        live: LiveObject,
+        changes: Sequence[Change],
+        tenant: str,
+    ) -> Sequence[Request]:
+        raise NotImplementedError
+
+    def updated(self, body: Any) -> int | None:
+        """The version an update made (mapping sets), else None."""
+        return None
+
+    def delete(self, id: str) -> Sequence[Request]:
+        raise NotImplementedError

@@ -1,0 +1,94 @@
+"""Base connection: a connector's credentials (Flow Service ``/connections``).
+
+Create: help/sources/tutorials/api/create/crm/salesforce.md (and the ServiceNow, Service Cloud
+and Dynamics tutorials beside it): ``auth.specName`` + ``auth.params``, ``connectionSpec``.
+Update: a JSON Patch with ``If-Match`` (help/sources/tutorials/api/update.md); secrets are
+sent only as ``{"$secret": NAME}`` references, filled from the environment at send time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from aepflow.api import Request
+from aepflow.connectors import CONNECTORS_BY_SPEC_ID
+from aepflow.kinds.base import Change, LiveObject, Resource, with_marker
+from aepflow.kinds.flowservice import FlowServiceKind, description_of, spec_ref
+from aepflow.model import ProjectModel
+
+SECRETS_PATH = "params (secrets)"
+
+
+def _auth(r: Resource) -> dict[str, Any]:
+    params = {**r.spec["params"], **{k: {"$secret": k} for k in sorted(r.secrets)}}
+    return {"specName": r.spec["authSpec"], "params": params}
+
+
+class Connection(FlowServiceKind):
+    name = "connection"
+    collection = "connections"
+    replace_fields = frozenset({"connectionSpec"})
+
+    def desired(self, model: ProjectModel, tenant: str) -> Iterable[Resource]:
+        for c in model.connections.values():
+            yield Resource(
+                f"connection.{c.name}",
+                self.name,
+                {
+                    "name": c.name,
+                    "description": c.description,
+                    "connectionSpec": c.connection_spec_id,
+                    "authSpec": c.auth_spec_name,
+                    "params": {k: v for k, v in c.params.items() if k not in c.secret_params},
+                },
+                c.location,
+                secrets={k: str(v) for k, v in c.params.items() if k in c.secret_params},
+            )
+
+    def normalize(self, raw: Mapping[str, Any]) -> dict[str, Any]:
+        spec_id = (raw.get("connectionSpec") or {}).get("id", "")
+        auth = raw.get("auth") or {}
+        spec_name = auth.get("specName", "")
+        secret_names: frozenset[str] = frozenset()
+        connector = CONNECTORS_BY_SPEC_ID.get(spec_id)
+        if connector:
+            for auth_type in connector.auth_types.values():
+                if auth_type.spec_name == spec_name:
+                    secret_names = auth_type.secrets
+        params = {k: v for k, v in (auth.get("params") or {}).items() if k not in secret_names}
+        return {
+            "name": raw.get("name", ""),
+            "description": description_of(raw),
+            "connectionSpec": spec_id,
+            "authSpec": spec_name,
+            "params": params,
+        }
+
+    def create(self, r: Resource, spec: Mapping[str, Any], tenant: str) -> Sequence[Request]:
+        body = {
+            "name": r.spec["name"],
+            "description": with_marker(r.spec["description"], r.address),
+            "auth": _auth(r),
+            "connectionSpec": spec_ref(r.spec["connectionSpec"]),
+        }
+        return [self.post(body)]
+
+    def update(
+        self,
+        r: Resource,
+        spec: Mapping[str, Any],
+        live: LiveObject,
+        changes: Sequence[Change],
+        tenant: str,
+    ) -> Sequence[Request]:
+        ops = self.naming_ops(r, changes)
+        fields = {c.field for c in changes}
+        if "authSpec" in fields:
+            ops.append({"op": "replace", "path": "/auth", "value": _auth(r)})
+        elif fields & {"params", SECRETS_PATH}:
+            ops.append({"op": "replace", "path": "/auth/params", "value": _auth(r)["params"]})
+        return [self.patch(live, ops)] if ops else []
+
+
+KIND = Connection()

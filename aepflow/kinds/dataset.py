@@ -1,0 +1,119 @@
+"""Dataset: where ingested data lives (Catalog ``/dataSets``).
+
+Create: help/catalog/api/create-dataset.md — ``schemaRef`` with the xed-full content type;
+aepflow's marker is the ``aepflow`` tag holding the address. Update: a PATCH of the changed
+fields (help/catalog/api/update-object.md). Deleting a dataset deletes its data: the engine
+asks for an explicit opt-in (``holds_data``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+from urllib.parse import quote
+
+from aepflow.api import CATALOG, ListRequest, Request
+from aepflow.connectors import XED_FULL
+from aepflow.kinds.base import Change, Kind, LiveObject, Resource, ref, split_marker, with_marker
+from aepflow.model import ProjectModel
+
+TAG = "aepflow"
+
+
+def _enabled(tags: Mapping[str, Any], name: str) -> bool:
+    return any(str(v).replace(" ", "") == "enabled:true" for v in tags.get(name) or [])
+
+
+def _tags(r: Resource, spec: Mapping[str, Any]) -> dict[str, list[str]]:
+    tags = {TAG: [r.address]}
+    if spec["profile"]:
+        tags["unifiedProfile"] = ["enabled:true"]
+    if spec["identity"]:
+        tags["unifiedIdentity"] = ["enabled:true"]
+    return tags
+
+
+class Dataset(Kind):
+    name = "dataset"
+    replace_fields = frozenset({"schema"})
+    holds_data = True
+
+    def path(self, id: str | None = None) -> str:
+        return f"{CATALOG}/dataSets" + ("" if id is None else f"/{quote(id, safe='')}")
+
+    def desired(self, model: ProjectModel, tenant: str) -> Iterable[Resource]:
+        for d in model.datasets.values():
+            spec = {
+                "name": d.dataset_name,
+                "description": d.description,
+                "schema": ref(f"schema.{d.schema}"),
+                "profile": d.profile,
+                "identity": d.identity,
+            }
+            yield Resource(f"dataset.{d.name}", self.name, spec, d.location, protect=d.protect)
+
+    def normalize(self, raw: Mapping[str, Any]) -> dict[str, Any]:
+        tags = raw.get("tags") or {}
+        return {
+            "name": raw.get("name", ""),
+            "description": split_marker(raw.get("description"))[0],
+            "schema": (raw.get("schemaRef") or {}).get("id"),
+            "profile": _enabled(tags, "unifiedProfile"),
+            "identity": _enabled(tags, "unifiedIdentity"),
+        }
+
+    def get(self, id: str) -> Request:
+        return Request("GET", self.path(id))
+
+    def unwrap(self, body: Any, id: str) -> dict[str, Any] | None:
+        """Catalog answers ``{"<id>": {...}}``."""
+        if not isinstance(body, dict) or id not in body:
+            return None
+        return {**body[id], "id": id}
+
+    def marked(self, raw: Mapping[str, Any]) -> str | None:
+        values = (raw.get("tags") or {}).get(TAG) or []
+        return str(values[0]) if values else None
+
+    def lookup(
+        self, r: Resource, ids: Mapping[str, str], desired: Mapping[str, Resource]
+    ) -> ListRequest | None:
+        return ListRequest(self.path(), "catalog", (("property", f"name=={r.spec['name']}"),))
+
+    def create(self, r: Resource, spec: Mapping[str, Any], tenant: str) -> Sequence[Request]:
+        body = {
+            "name": spec["name"],
+            "description": with_marker(spec["description"], r.address),
+            "schemaRef": {"id": spec["schema"], "contentType": XED_FULL},
+            "tags": _tags(r, spec),
+        }
+        return [Request("POST", self.path(), body)]
+
+    def created(self, body: Any) -> tuple[str, int | None]:
+        """Catalog answers ``["@/dataSets/5c8c3c555033b814b69f947f"]``."""
+        first = body[0] if isinstance(body, list) and body else str(body)
+        return str(first).rsplit("/", 1)[-1], None
+
+    def update(
+        self,
+        r: Resource,
+        spec: Mapping[str, Any],
+        live: LiveObject,
+        changes: Sequence[Change],
+        tenant: str,
+    ) -> Sequence[Request]:
+        fields = {c.field for c in changes}
+        patch: dict[str, Any] = {}
+        if "name" in fields:
+            patch["name"] = spec["name"]
+        if "description" in fields:
+            patch["description"] = with_marker(spec["description"], r.address)
+        if fields & {"profile", "identity"}:
+            patch["tags"] = _tags(r, spec)
+        return [Request("PATCH", self.path(live.id), patch)] if patch else []
+
+    def delete(self, id: str) -> Sequence[Request]:
+        return [Request("DELETE", self.path(id))]
+
+
+KIND = Dataset()

@@ -1,0 +1,90 @@
+"""Identity descriptor: marks a schema field as an identity (``/tenant/descriptors``).
+
+Create and update: help/xdm/api/descriptors.md — ``xdm:descriptorIdentity`` with the
+source schema, the field as a JSON pointer, the namespace code and ``xdm:isPrimary``; an
+update is a PUT of the whole descriptor. A descriptor has no description to carry a marker:
+it is found again by its schema and field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from aepflow.api import XDM_DESCRIPTORS, ListRequest, Request
+from aepflow.kinds.base import Change, LiveObject, Resource, ref, tenantize
+from aepflow.kinds.schemaregistry import SchemaRegistryKind
+from aepflow.model import ProjectModel
+
+
+def _body(spec: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "@type": "xdm:descriptorIdentity",
+        "xdm:sourceSchema": spec["schema"],
+        "xdm:sourceVersion": 1,
+        "xdm:sourceProperty": spec["field"],
+        "xdm:namespace": spec["namespace"],
+        "xdm:property": "xdm:code",
+        "xdm:isPrimary": spec["primary"],
+    }
+
+
+class Descriptor(SchemaRegistryKind):
+    name = "descriptor"
+    collection = "descriptors"
+    accept = XDM_DESCRIPTORS
+    replace_fields = frozenset({"schema"})
+
+    def desired(self, model: ProjectModel, tenant: str) -> Iterable[Resource]:
+        for s in model.schemas.values():
+            for i, ident in enumerate(s.identities):
+                field = tenantize(ident.field, tenant)
+                spec = {
+                    "schema": ref(f"schema.{s.name}"),
+                    "field": "/" + field.replace(".", "/"),
+                    "namespace": ident.namespace,
+                    "primary": ident.primary,
+                }
+                address = f"descriptor.{s.name}.{field.lstrip('_')}"
+                yield Resource(address, self.name, spec, s.at(f"identities.{i}"))
+
+    def normalize(self, raw: Mapping[str, Any]) -> dict[str, Any]:
+        return {
+            "schema": raw.get("xdm:sourceSchema"),
+            "field": raw.get("xdm:sourceProperty"),
+            "namespace": raw.get("xdm:namespace"),
+            "primary": bool(raw.get("xdm:isPrimary", False)),
+        }
+
+    def lookup(
+        self, r: Resource, ids: Mapping[str, str], desired: Mapping[str, Resource]
+    ) -> ListRequest | None:
+        if r.spec["schema"]["$resource"] not in ids:
+            return None
+        return ListRequest(self.path(), "none", accept=XDM_DESCRIPTORS)
+
+    def matches(self, raw: Mapping[str, Any], r: Resource, ids: Mapping[str, str]) -> bool:
+        schema_id = ids.get(r.spec["schema"]["$resource"])
+        return bool(
+            raw.get("xdm:sourceSchema") == schema_id
+            and raw.get("xdm:sourceProperty") == r.spec["field"]
+        )
+
+    def created(self, body: Any) -> tuple[str, int | None]:
+        return str(body["@id"]), None
+
+    def create(self, r: Resource, spec: Mapping[str, Any], tenant: str) -> Sequence[Request]:
+        return [Request("POST", self.path(), _body(spec))]
+
+    def update(
+        self,
+        r: Resource,
+        spec: Mapping[str, Any],
+        live: LiveObject,
+        changes: Sequence[Change],
+        tenant: str,
+    ) -> Sequence[Request]:
+        return [Request("PUT", self.path(live.id), _body(spec))]
+
+
+KIND = Descriptor()

@@ -1,0 +1,107 @@
+"""Field group: a schema's custom fields under the tenant namespace (``/tenant/fieldgroups``).
+
+Create and replace: help/xdm/api/field-groups.md — ``meta:intendedToExtend`` names the class,
+the fields live in ``definitions`` under ``_{TENANT_ID}``. Once a dataset uses the schema, AEP
+only allows additive changes: removing or redefining a field fails the plan.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from aepflow.api import Request
+from aepflow.errors import PlanError
+from aepflow.kinds.base import (
+    Change,
+    LiveObject,
+    PlanContext,
+    Resource,
+    split_marker,
+    tenantize,
+    with_marker,
+)
+from aepflow.kinds.schemaregistry import SchemaRegistryKind
+from aepflow.model import ProjectModel
+
+
+def _body(r: Resource, spec: Mapping[str, Any], tenant: str) -> dict[str, Any]:
+    return {
+        "title": spec["title"],
+        "description": with_marker(spec["description"], r.address),
+        "type": "object",
+        "meta:intendedToExtend": [spec["class"]],
+        "definitions": {
+            "customFields": {
+                "properties": {f"_{tenant}": {"type": "object", "properties": spec["fields"]}}
+            }
+        },
+        "allOf": [{"$ref": "#/definitions/customFields"}],
+    }
+
+
+class FieldGroup(SchemaRegistryKind):
+    name = "fieldGroup"
+    collection = "fieldgroups"
+    replace_fields = frozenset({"class"})
+
+    def desired(self, model: ProjectModel, tenant: str) -> Iterable[Resource]:
+        for s in model.schemas.values():
+            if s.custom_fields:
+                spec = {
+                    "title": f"{s.title} fields",
+                    "description": f"Custom fields of the schema {s.title}.",
+                    "class": s.class_id,
+                    "fields": tenantize(s.custom_fields, tenant),
+                }
+                yield Resource(f"fieldGroup.{s.name}", self.name, spec, s.at("customFields"))
+
+    def normalize(self, raw: Mapping[str, Any]) -> dict[str, Any]:
+        fields: dict[str, Any] = {}
+        for definition in (raw.get("definitions") or {}).values():
+            for key, prop in (definition.get("properties") or {}).items():
+                if key.startswith("_") and isinstance(prop, dict):
+                    fields = prop.get("properties") or {}
+        extends = raw.get("meta:intendedToExtend") or [""]
+        return {
+            "title": raw.get("title", ""),
+            "description": split_marker(raw.get("description"))[0],
+            "class": extends[0],
+            "fields": fields,
+        }
+
+    def check(
+        self,
+        r: Resource,
+        live: LiveObject,
+        after: dict[str, Any],
+        changes: list[Change],
+        ctx: PlanContext,
+        notes: list[str],
+    ) -> list[Change]:
+        """Custom fields may be added, never removed or retyped once a dataset uses them."""
+        in_use = f"schema.{r.name}" in ctx.in_use
+        removed = [c.path for c in changes if c.field == "fields" and c.before is not None]
+        if removed and in_use:
+            raise PlanError(
+                f"{r.address}: the change removes or redefines the custom field(s) "
+                f"{', '.join(sorted(removed))}, but a dataset already uses the schema "
+                "and AEP only allows additive changes: add new fields instead."
+            )
+        return changes
+
+    def create(self, r: Resource, spec: Mapping[str, Any], tenant: str) -> Sequence[Request]:
+        return [Request("POST", self.path(), _body(r, spec, tenant))]
+
+    def update(
+        self,
+        r: Resource,
+        spec: Mapping[str, Any],
+        live: LiveObject,
+        changes: Sequence[Change],
+        tenant: str,
+    ) -> Sequence[Request]:
+        return [Request("PUT", self.path(live.id), _body(r, spec, tenant))]
+
+
+KIND = FieldGroup()

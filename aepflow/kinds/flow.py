@@ -1,0 +1,192 @@
+"""Flow: the dataflow itself, CRMToAEP from a source to a target connection (``/flows``).
+
+Create: help/sources/tutorials/api/collect/crm.md ("Create a dataflow"): ``flowSpec``,
+``sourceConnectionIds``, ``targetConnectionIds``, the ``Copy`` (deltaColumn) and ``Mapping``
+(mappingId, mappingVersion) transformations and ``scheduleParams``. Update: a JSON Patch with
+``If-Match`` (help/sources/tutorials/api/update-dataflows.md); enable and disable go through
+``POST /flows/{id}/action?op=enable|disable``. AEP refuses to move a start time that has
+passed, so the plan never sends one (``check``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+from aepflow.api import SELF, Request
+from aepflow.connectors import FLOW_SPEC_ID
+from aepflow.kinds.base import Change, LiveObject, PlanContext, Resource, ref, with_marker
+from aepflow.kinds.flowservice import FlowServiceKind, description_of, spec_ref
+from aepflow.model import DataflowDef, ProjectModel
+
+_SCHEDULE = (("startTime", int), ("frequency", str), ("interval", int), ("backfill", bool))
+
+
+def _int(value: Any) -> Any:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return value
+
+
+def _bool(value: Any) -> Any:
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    return value
+
+
+_CONVERT: dict[type, Callable[[Any], Any]] = {int: _int, str: str, bool: _bool}
+
+
+def _delta(f: DataflowDef) -> dict[str, Any]:
+    d = f.delta_column
+    if d is None:
+        return {}
+    pairs = (("name", d.name), ("dateFormat", d.date_format), ("timezone", d.timezone))
+    return {k: v for k, v in pairs if v}
+
+
+def _schedule(f: DataflowDef) -> dict[str, Any]:
+    s = f.schedule
+    if s is None:
+        return {}
+    pairs = (
+        ("startTime", s.start_time),
+        ("frequency", s.frequency),
+        ("interval", s.interval),
+        ("backfill", s.backfill),
+    )
+    return {k: v for k, v in pairs if v is not None}
+
+
+def _copy(spec: Mapping[str, Any]) -> dict[str, Any]:
+    return {"name": "Copy", "params": {"deltaColumn": dict(spec["deltaColumn"])}}
+
+
+def _mapping(spec: Mapping[str, Any]) -> dict[str, Any]:
+    params = {"mappingId": spec["mappingId"], "mappingVersion": spec["mappingVersion"]}
+    return {"name": "Mapping", "params": params}
+
+
+class Flow(FlowServiceKind):
+    name = "flow"
+    collection = "flows"
+    replace_fields = frozenset({"sourceConnection", "targetConnection"})
+
+    def desired(self, model: ProjectModel, tenant: str) -> Iterable[Resource]:
+        for f in model.dataflows.values():
+            mapping = f"mappingSet.{f.name}"
+            spec = {
+                "name": f.flow_name,
+                "description": f.description,
+                "sourceConnection": ref(f"sourceConnection.{f.name}"),
+                "targetConnection": ref(f"targetConnection.{f.name}"),
+                "deltaColumn": _delta(f),
+                "mappingId": ref(mapping),
+                "mappingVersion": ref(mapping, "version"),
+                "schedule": _schedule(f),
+                "enabled": f.enabled,
+            }
+            yield Resource(f"flow.{f.name}", self.name, spec, f.location)
+
+    def normalize(self, raw: Mapping[str, Any]) -> dict[str, Any]:
+        copy: dict[str, Any] = {}
+        mapping: dict[str, Any] = {}
+        for t in raw.get("transformations") or []:
+            if t.get("name") == "Copy":
+                copy = (t.get("params") or {}).get("deltaColumn") or {}
+            elif t.get("name") == "Mapping":
+                mapping = t.get("params") or {}
+        # Flow Service shows scheduleParams values as strings in its documented GET examples.
+        live_schedule = raw.get("scheduleParams") or {}
+        schedule = {k: _CONVERT[t](live_schedule[k]) for k, t in _SCHEDULE if k in live_schedule}
+        return {
+            "name": raw.get("name", ""),
+            "description": description_of(raw),
+            "sourceConnection": (raw.get("sourceConnectionIds") or [None])[0],
+            "targetConnection": (raw.get("targetConnectionIds") or [None])[0],
+            "deltaColumn": dict(copy),
+            "mappingId": mapping.get("mappingId"),
+            "mappingVersion": _int(mapping.get("mappingVersion")),
+            "schedule": schedule,
+            "enabled": raw.get("state") == "enabled",
+        }
+
+    def check(
+        self,
+        r: Resource,
+        live: LiveObject,
+        after: dict[str, Any],
+        changes: list[Change],
+        ctx: PlanContext,
+        notes: list[str],
+    ) -> list[Change]:
+        """AEP refuses to change a flow's start time once it has passed: never re-send it."""
+        started = live.spec.get("schedule", {}).get("startTime")
+        if not isinstance(started, int) or started > ctx.now:
+            return changes
+        kept = [c for c in changes if c.path != "schedule.startTime"]
+        if len(kept) != len(changes):
+            notes.append(
+                f"{r.address}: schedule start {r.spec['schedule'].get('startTime')} is not "
+                f"applied: the flow already started at {started}, and AEP cannot move a past "
+                "start time."
+            )
+        return kept
+
+    def create(self, r: Resource, spec: Mapping[str, Any], tenant: str) -> Sequence[Request]:
+        s = spec
+        body = {
+            "name": s["name"],
+            "description": with_marker(s["description"], r.address),
+            "flowSpec": spec_ref(FLOW_SPEC_ID),
+            "sourceConnectionIds": [s["sourceConnection"]],
+            "targetConnectionIds": [s["targetConnection"]],
+            "transformations": [_copy(s), _mapping(s)],
+            "scheduleParams": dict(s["schedule"]),
+        }
+        requests = [self.post(body)]
+        if not s["enabled"]:
+            requests.append(self._action(SELF, "disable"))
+        return requests
+
+    def _action(self, id: str, op: str) -> Request:
+        return Request("POST", f"{self.path(id)}/action", params=(("op", op),))
+
+    def update(
+        self,
+        r: Resource,
+        spec: Mapping[str, Any],
+        live: LiveObject,
+        changes: Sequence[Change],
+        tenant: str,
+    ) -> Sequence[Request]:
+        s = spec
+        ops = self.naming_ops(r, changes)
+        live_schedule = live.raw.get("scheduleParams") or {}
+        for key in sorted({c.path.split(".", 1)[1] for c in changes if c.field == "schedule"}):
+            if key not in s["schedule"]:
+                ops.append({"op": "remove", "path": f"/scheduleParams/{key}"})
+            else:
+                op = "replace" if key in live_schedule else "add"
+                ops.append(
+                    {"op": op, "path": f"/scheduleParams/{key}", "value": s["schedule"][key]}
+                )
+        fields = {c.field for c in changes}
+        wanted = {
+            "Copy": (_copy(s), {"deltaColumn"}),
+            "Mapping": (_mapping(s), {"mappingId", "mappingVersion"}),
+        }
+        present = [t.get("name") for t in live.raw.get("transformations") or []]
+        for name, (value, relevant) in wanted.items():
+            if fields & relevant:
+                at = str(present.index(name)) if name in present else "-"
+                op = "replace" if name in present else "add"
+                ops.append({"op": op, "path": f"/transformations/{at}", "value": value})
+        requests = [self.patch(live, ops)] if ops else []
+        if "enabled" in fields:
+            requests.append(self._action(live.id, "enable" if s["enabled"] else "disable"))
+        return requests
+
+
+KIND = Flow()

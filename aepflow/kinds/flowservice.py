@@ -1,0 +1,82 @@
+"""What the four Flow Service kinds share: ids, GET shape, marker lookup, PATCH with If-Match.
+
+Flow Service (``/data/foundation/flowservice``) answers a GET by id with ``{"items": [obj]}``,
+filters lists with ``property=field==value`` and pages them with a continuation token
+(help/sources/tutorials/api/filter.md). Every PATCH is a JSON Patch array and needs the
+object's current etag in ``If-Match`` (help/sources/tutorials/api/update.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
+from urllib.parse import quote
+
+from aepflow.api import FLOW, SELF, ListRequest, Request
+from aepflow.kinds.base import Change, Kind, LiveObject, Resource, split_marker, with_marker
+
+SPEC_VERSION = "1.0"
+
+
+def spec_ref(spec_id: str) -> dict[str, str]:
+    return {"id": spec_id, "version": SPEC_VERSION}
+
+
+def description_of(raw: Mapping[str, Any]) -> str:
+    return split_marker(raw.get("description"))[0]
+
+
+def property_filter(field: str, value: str) -> tuple[str, str]:
+    return ("property", f"{field}=={value}")
+
+
+class FlowServiceKind(Kind):
+    collection: ClassVar[str]
+
+    def path(self, id: str) -> str:
+        return f"{FLOW}/{self.collection}/{id if id == SELF else quote(id, safe='')}"
+
+    def get(self, id: str) -> Request:
+        return Request("GET", self.path(id))
+
+    def unwrap(self, body: Any, id: str) -> dict[str, Any] | None:
+        items = body.get("items") if isinstance(body, dict) else None
+        return dict(items[0]) if items else None
+
+    def lookup(
+        self, r: Resource, ids: Mapping[str, str], desired: Mapping[str, Resource]
+    ) -> ListRequest | None:
+        return ListRequest(
+            f"{FLOW}/{self.collection}", "flowservice", (property_filter("name", r.spec["name"]),)
+        )
+
+    def post(self, body: dict[str, Any]) -> Request:
+        return Request("POST", f"{FLOW}/{self.collection}", body)
+
+    def patch(self, live: LiveObject, ops: list[dict[str, Any]]) -> Request:
+        return Request("PATCH", self.path(live.id), ops, if_match=live.etag)
+
+    def naming_ops(self, r: Resource, changes: Sequence[Change]) -> list[dict[str, Any]]:
+        """``replace`` ops for a changed name or description (the marker kept)."""
+        fields = {c.field for c in changes}
+        ops: list[dict[str, Any]] = []
+        if "name" in fields:
+            ops.append({"op": "replace", "path": "/name", "value": r.spec["name"]})
+        if "description" in fields:
+            value = with_marker(r.spec["description"], r.address)
+            ops.append({"op": "replace", "path": "/description", "value": value})
+        return ops
+
+    def update(
+        self,
+        r: Resource,
+        spec: Mapping[str, Any],
+        live: LiveObject,
+        changes: Sequence[Change],
+        tenant: str,
+    ) -> Sequence[Request]:
+        ops = self.naming_ops(r, changes)
+        return [self.patch(live, ops)] if ops else []
+
+    def delete(self, id: str) -> Sequence[Request]:
+        return [Request("DELETE", self.path(id))]
