@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from aepflow.errors import Diagnostic, ManifestError, SourceLocation, UsageError
+from aepflow.manifest.schema import validate_project
+from aepflow.manifest.yamlload import load_file
 
 PROJECT_FILE = "aepflow.yaml"
 
@@ -62,9 +64,6 @@ def load_project(start: Path | None = None) -> Project:
 
     With no project file, the defaults: one embedded environment ``local``, sandbox ``prod``.
     """
-    from aepflow.manifest.schema import validate_project
-    from aepflow.manifest.yamlload import load_file
-
     base = (start or Path.cwd()).resolve()
     if base.is_file():
         base = base.parent

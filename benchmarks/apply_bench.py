@@ -147,7 +147,7 @@ def _bound(depth: int, requests: int, latency_s: float, parallelism: int) -> flo
 
 def run_apply(root: Path, parallelism: int) -> dict[str, Any]:
     from aepflow.engine.executor import step_graph
-    from aepflow.engine.graph import depth
+    from aepflow.graph import depth
     from aepflow.workspace import apply_plan, make_plan, open_workspace
 
     started = time.perf_counter()

@@ -12,9 +12,9 @@ from typing import Any
 
 from aepflow.api import Request, fill, is_ref
 from aepflow.engine.diff import diff
-from aepflow.engine.graph import CycleError, topological_order
 from aepflow.engine.plan import UNKNOWN, Change, LiveObject, LiveState, Lock, Plan, ResourceChange
 from aepflow.errors import PlanError
+from aepflow.graph import CycleError, topological_order
 from aepflow.kinds import KINDS
 from aepflow.kinds.base import PlanContext, Resource
 from aepflow.kinds.connection import SECRETS_PATH

@@ -5,8 +5,8 @@ import time
 
 import pytest
 
-from aepflow.engine.graph import CycleError, depth, topological_order
 from aepflow.engine.scheduler import run_dag
+from aepflow.graph import CycleError, depth, topological_order
 
 
 def test_topological_order_is_deterministic_and_respects_dependencies() -> None:

@@ -1,0 +1,184 @@
+"""What the Flow Service handlers share: stored objects, public views, etags, JSON Patch operations
+and lists with property filters, ordering, limits and continuation tokens
+(help/sources/tutorials/api/filter.md).
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Mapping
+from typing import Any
+
+from aepflow.emulator import errors, flowchecks, query, runs
+from aepflow.emulator.context import Call, Reply
+from aepflow.emulator.state import Tx
+
+COLLECTIONS = ("connections", "sourceConnections", "targetConnections", "flows")
+
+
+DEFAULT_LIMIT = 100  # UNCONFIRMED: the page size AEP uses when no limit is given
+
+
+PATCHABLE = {
+    "connections": {"name", "description", "auth"},
+    "sourceConnections": {"name", "description", "params", "data"},
+    "targetConnections": {"name", "description", "params", "data"},
+    "flows": {"name", "description", "scheduleParams", "transformations", "labels", "policy"},
+}
+
+
+_COMMON = {"id", "name", "description", "state", "createdAt", "updatedAt"}
+
+
+FILTERABLE: dict[str, tuple[set[str], tuple[str, ...]]] = {
+    "connections": (_COMMON | {"connectionSpec.id", "auth.specName"}, ()),
+    "sourceConnections": (_COMMON | {"connectionSpec.id", "baseConnectionId"}, ()),
+    "targetConnections": (_COMMON | {"connectionSpec.id"}, ()),
+    "flows": (
+        _COMMON | {"flowSpec.id", "sourceConnectionIds[]", "targetConnectionIds[]"},
+        ("inheritedAttributes.", "lastRunDetails."),
+    ),
+    "runs": ({"id", "flowId", "createdAt", "updatedAt"}, ("metrics.",)),
+    "connectionSpecs": ({"id", "name", "providerId"}, ("attributes.",)),
+    "flowSpecs": ({"id", "name", "providerId", "sourceConnectionSpecIds[]"}, ()),
+}
+
+
+def listing(call: Call, items: list[dict[str, Any]], kind: str) -> Reply:
+    """Filter (``property``), count, sort (``orderby``) and page (``limit``/continuationToken)."""
+    allowed, prefixes = FILTERABLE[kind]
+    for expr in call.args("property"):
+        condition = _condition(expr, allowed, prefixes)
+        items = [item for item in items if condition.matches(item)]
+    count = (call.arg("count") or "").lower() == "true"
+    if count:
+        if call.arg("limit") is not None:
+            raise errors.flow(
+                "1401-400",
+                "The limit and count parameters cannot be given together in the same request. "
+                "Please provide either only the limit or the count parameter and try again.",
+            )
+        return Reply(200, {"count": len(items)})
+    order = call.arg("orderby")
+    if order:
+        items = _sorted(items, order, allowed, prefixes)
+    limit = _positive(call, "limit", DEFAULT_LIMIT)
+    offset = _offset(call.arg("continuationToken"))
+    page = items[offset : offset + limit]
+    links: dict[str, Any] = {}
+    if offset + limit < len(items):
+        token = base64.urlsafe_b64encode(f"o:{offset + limit}".encode()).decode().rstrip("=")
+        links["next"] = {"href": f"/{kind}?continuationToken={token}"}
+    return Reply(200, {"items": page, "_links": links})
+
+
+def _condition(expr: str, allowed: set[str], prefixes: tuple[str, ...]) -> query.Condition:
+    try:
+        condition = query.parse(expr)
+    except query.QueryError as e:
+        if e.kind == "multiple":
+            raise errors.flow("1443-400", e.message) from None
+        raise errors.flow_bad_query(e.message) from None
+    if condition.op == "~":
+        raise errors.flow("1440-400", "Operator '~' not implemented.")
+    if condition.op in ("exists", "missing"):
+        raise errors.flow_bad_query(f"Invalid query value {expr} provided in query param.")
+    if condition.field not in allowed and not condition.field.startswith(prefixes):
+        raise errors.flow("1449-400", f"Invalid field {condition.field} in filter params.")
+    return condition
+
+
+def _sorted(
+    items: list[dict[str, Any]], order: str, allowed: set[str], prefixes: tuple[str, ...]
+) -> list[dict[str, Any]]:
+    descending = order.startswith("-")
+    field = order[1:] if order[0] in "+-" else order
+    if not field[:1].isalpha():
+        raise errors.flow(
+            "1432-400",
+            "Sort order specified is not correct, prepend + for ascending order and - for "
+            "descending order in the fieldName.",
+        )
+    if "[]" in field or (field not in allowed and not field.startswith(prefixes)):
+        raise errors.flow(
+            "1433-400",
+            f"Incorrect field= {field} passed in orderBy, example are +name, -name, name.",
+        )
+
+    def key(item: dict[str, Any]) -> tuple[int, Any]:
+        values = query.values_at(item, field)
+        value = values[0] if values else None
+        if value is None:
+            return (1, "")
+        return (0, value if isinstance(value, (int, float)) else str(value).lower())
+
+    return sorted(items, key=key, reverse=descending)
+
+
+def _positive(call: Call, name: str, default: int) -> int:
+    raw = call.arg(name)
+    if raw is None:
+        return default
+    if not raw.isdigit() or int(raw) < 1:
+        raise errors.flow_bad_query(f"Invalid query value {name}={raw} provided in query param.")
+    return int(raw)
+
+
+def _offset(token: str | None) -> int:
+    if not token:
+        return 0
+    try:
+        text = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+        kind, _, value = text.partition(":")
+        if kind == "o" and value.isdigit():
+            return int(value)
+    except ValueError:
+        pass
+    raise errors.flow_bad_query(
+        f"Invalid query value continuationToken={token} provided in query param."
+    )
+
+
+def public(obj: Mapping[str, Any], collection: str, now: float) -> dict[str, Any]:
+    """An object as the API shows it: no emulator bookkeeping, secrets masked, last run."""
+    out = {k: v for k, v in obj.items() if k != "_emu"}
+    if collection == "connections":
+        return flowchecks.masked(out)
+    if collection == "flows":
+        details = runs.last_run_details(obj, now)
+        if details is not None:
+            out["lastRunDetails"] = details
+    return out
+
+
+def _stored(call: Call, tx: Tx, collection: str) -> dict[str, Any]:
+    obj = tx.get(call.sandbox, collection, call.params["id"])
+    if obj is None:
+        raise errors.flow_not_found(collection, call.params["id"])
+    found: dict[str, Any] = obj
+    return found
+
+
+def _body(call: Call) -> Any:
+    return call.json(lambda detail: errors.flow("1405-400", detail))
+
+
+def _operation(call: Call, operation: str, ops: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "started": call.now_ms,
+        "updated": call.now_ms,
+        "percentCompleted": 100.0,
+        "status": {"value": "completed", "errors": []},
+        "ops": ops,
+        "operation": operation,
+    }
+
+
+def _check_version(if_match: str, stored: Mapping[str, Any]) -> None:
+    if if_match.strip() != stored["etag"]:
+        raise errors.flow(
+            "1404-412",
+            f"The supplied version '{if_match}' does not match the current version on entity "
+            f"'{stored['etag']}'. Please ensure that the supplied version matches the current "
+            "version on entity and try again.",
+        )

@@ -1,0 +1,487 @@
+"""Documents to definitions: variables resolved late, every check, every problem at its line.
+
+``Builder`` reads the documents of every manifest and turns them into the typed
+``ProjectModel``, collecting each problem as a diagnostic anchored at the key or value at
+fault, so ``aepflow validate`` reports them all at once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+from aepflow.connectors import CONNECTORS
+from aepflow.errors import Diagnostic, SourceLocation
+from aepflow.graph import CycleError, topological_order
+from aepflow.manifest import schema as jsonschemas
+from aepflow.manifest import xdm
+from aepflow.manifest.yamlload import Document, LocDict, LocList
+from aepflow.model import (
+    ColumnDef,
+    ConnectionDef,
+    DataflowDef,
+    DatasetDef,
+    DeltaColumnDef,
+    IdentityDef,
+    MappingDef,
+    ProjectModel,
+    ScheduleDef,
+    SchemaDef,
+)
+
+if TYPE_CHECKING:
+    pass
+
+API_VERSION = "aepflow.io/v1"
+KINDS = {
+    "Connection": "connection",
+    "Schema": "schema",
+    "Dataset": "dataset",
+    "Dataflow": "dataflow",
+}
+VARIABLE = re.compile(r"\$(\$?)\{([^}]*)\}")
+
+
+class Builder:
+    """Reads documents and collects definitions and diagnostics."""
+
+    def __init__(self, variables: Mapping[str, str], environ: Mapping[str, str] | None) -> None:
+        self.variables = variables
+        self.environ = environ  # None: leave ${env:X} as written (validate needs no secrets)
+        self.problems: list[Diagnostic] = []
+        self.model = ProjectModel()
+        self.first_at: dict[tuple[str, str], SourceLocation] = {}
+        self.missing_env: list[tuple[str, SourceLocation, str]] = []
+        self.raw_params: dict[str, Any] = {}
+
+    def problem(self, at: SourceLocation, message: str) -> None:
+        self.problems.append(Diagnostic(at, message))
+
+    # -- variables ------------------------------------------------------------------------
+
+    def resolve(self, value: Any, at: SourceLocation, owner: str) -> Any:
+        if isinstance(value, LocDict):
+            out = LocDict((k, self.resolve(v, value.value_at[k], owner)) for k, v in value.items())
+            out.key_at, out.value_at, out.at = value.key_at, value.value_at, value.at
+            return out
+        if isinstance(value, LocList):
+            items = LocList(self.resolve(v, value.item_at[i], owner) for i, v in enumerate(value))
+            items.item_at, items.at = value.item_at, value.at
+            return items
+        if not isinstance(value, str) or "${" not in value:
+            return value
+
+        def sub(m: re.Match[str]) -> str:
+            if m.group(1):
+                return "${" + m.group(2) + "}"  # $${...} escapes
+            ref = m.group(2)
+            if ref == "tenant":
+                return m.group(0)
+            if ref.startswith("var."):
+                name = ref[4:]
+                if name not in self.variables:
+                    known = ", ".join(sorted(self.variables)) or "none"
+                    self.problem(
+                        at,
+                        f"unknown variable ${{var.{name}}} (variables of this environment: {known})",
+                    )
+                    return m.group(0)
+                return str(self.variables[name])
+            if ref.startswith("env:"):
+                name = ref[4:]
+                if self.environ is None:
+                    return m.group(0)
+                if name not in self.environ:
+                    self.missing_env.append((name, at, owner))
+                    return m.group(0)
+                return str(self.environ[name])
+            self.problem(
+                at,
+                f"unknown reference ${{{ref}}}: use ${{env:NAME}}, ${{var.name}} or _${{tenant}}",
+            )
+            return m.group(0)
+
+        return VARIABLE.sub(sub, value)
+
+    # -- documents ------------------------------------------------------------------------
+
+    def add(self, doc: Document) -> None:
+        body = doc.body
+        if not isinstance(body, LocDict):
+            self.problem(
+                doc.at, "a manifest must be a mapping with apiVersion, kind, metadata and spec"
+            )
+            return
+        kind = body.get("kind")
+        if kind not in KINDS:
+            at = body.value_at.get("kind", doc.at)
+            what = f"unknown kind {kind!r}" if "kind" in body else "missing key 'kind'"
+            self.problem(at, f"{what}: use one of {', '.join(KINDS)}")
+            return
+        if body.get("apiVersion") != API_VERSION:
+            at = body.value_at.get("apiVersion", body.at)
+            self.problem(at, f"apiVersion must be {API_VERSION} (found {body.get('apiVersion')!r})")
+            return
+        problems = jsonschemas.validate(body, f"{KINDS[kind]}.schema.json", doc.at)
+        if problems:
+            self.problems.extend(problems)
+            return
+        name = body["metadata"]["name"]
+        name_at = body["metadata"].value_at["name"]
+        if kind == "Connection":
+            self.raw_params = dict(body["spec"]["auth"]["params"])  # before ${env:} is resolved
+        spec = self.resolve(body["spec"], body.value_at["spec"], f"{KINDS[kind]} {name!r}")
+        description = str(body["metadata"].get("description", spec.get("description", "")))
+        getattr(self, f"_add_{KINDS[kind]}")(name, name_at, spec, description)
+
+    def _claim(self, kind: str, name: str, at: SourceLocation) -> bool:
+        first = self.first_at.get((kind, name))
+        if first is not None:
+            self.problem(at, f"duplicate {kind} name {name!r} (first defined at {first})")
+            return False
+        self.first_at[(kind, name)] = at
+        return True
+
+    def _add_connection(
+        self, name: str, at: SourceLocation, spec: LocDict, description: str
+    ) -> None:
+        if not self._claim("Connection", name, at):
+            return
+        connector = CONNECTORS[spec["connector"]]
+        auth = spec["auth"]
+        auth_type = connector.auth_types.get(auth["type"])
+        if auth_type is None:
+            self.problem(
+                auth.value_at["type"],
+                f"auth type {auth['type']!r} is not available for {connector.key}: use "
+                + " or ".join(connector.auth_types),
+            )
+            return
+        params = auth["params"]
+        for p in auth_type.required:
+            if p not in params:
+                self.problem(
+                    auth.key_at["params"],
+                    f"auth.params: missing {p!r} (required by {connector.key} {auth_type.key} auth)",
+                )
+        for p in params:
+            if p not in auth_type.params:
+                self.problem(
+                    params.key_at[p],
+                    f"auth.params.{p}: unknown param for {connector.key} {auth_type.key} auth (known: {', '.join(auth_type.params)})",
+                )
+        raw = self.raw_params
+        for p in sorted(auth_type.secrets & set(params)):
+            if "${env:" not in str(raw.get(p, "")):
+                self.problem(
+                    params.value_at[p],
+                    f"auth.params.{p} is a secret: do not write it in a manifest; use "
+                    "${env:NAME} and set NAME in the environment",
+                )
+        self.model.connections[name] = ConnectionDef(
+            name=name,
+            location=at,
+            locations=_locations(spec),
+            connector=connector.key,
+            connection_spec_id=connector.spec_id,
+            auth_spec_name=auth_type.spec_name,
+            params=dict(params),
+            secret_params=auth_type.secrets,
+            description=description,
+        )
+
+    def _schema_def(
+        self, name: str, at: SourceLocation, spec: LocDict, description: str
+    ) -> SchemaDef:
+        identities = tuple(
+            IdentityDef(i["field"], i["namespace"], bool(i.get("primary", False)))
+            for i in spec.get("identities", [])
+        )
+        return SchemaDef(
+            name=name,
+            location=at,
+            locations=_locations(spec),
+            title=str(spec.get("title", name)),
+            description=str(spec.get("description", description)),
+            class_id=xdm.class_id(spec["class"]),
+            field_group_ids=tuple(xdm.field_group_id(g) for g in spec.get("fieldGroups", [])),
+            custom_fields=_plain(spec.get("customFields", {})),
+            identities=identities,
+        )
+
+    def _add_schema(self, name: str, at: SourceLocation, spec: LocDict, description: str) -> None:
+        if self._claim("Schema", name, at):
+            self.model.schemas[name] = self._schema_def(name, at, spec, description)
+
+    def _dataset_def(
+        self, name: str, at: SourceLocation, spec: LocDict, description: str, schema: str
+    ) -> DatasetDef:
+        return DatasetDef(
+            name=name,
+            location=at,
+            locations=_locations(spec),
+            dataset_name=str(spec.get("name", name)),
+            description=str(spec.get("description", description)),
+            schema=schema,
+            profile=bool(spec.get("profile", False)),
+            identity=bool(spec.get("identity", False)),
+            protect=bool(spec.get("protect", True)),
+        )
+
+    def _add_dataset(self, name: str, at: SourceLocation, spec: LocDict, description: str) -> None:
+        if "schema" not in spec:
+            self.problem(
+                at, f"dataset {name!r}: missing key 'schema' (the Schema manifest it uses)"
+            )
+            return
+        if self._claim("Dataset", name, at):
+            self.model.datasets[name] = self._dataset_def(
+                name, at, spec, description, spec["schema"]
+            )
+
+    def _add_dataflow(self, name: str, at: SourceLocation, spec: LocDict, description: str) -> None:
+        if not self._claim("Dataflow", name, at):
+            return
+        schema_name = spec["schema"]
+        if isinstance(spec["schema"], LocDict):
+            schema_name = name
+            inline_at = spec.value_at["schema"]
+            if self._claim("Schema", name, inline_at):
+                self.model.schemas[name] = self._schema_def(name, inline_at, spec["schema"], "")
+        dataset_name = spec["dataset"]
+        if isinstance(spec["dataset"], LocDict):
+            dataset_name = name
+            inline_at = spec.value_at["dataset"]
+            inline = spec["dataset"]
+            if self._claim("Dataset", name, inline_at):
+                self.model.datasets[name] = self._dataset_def(
+                    name, inline_at, inline, "", inline.get("schema", schema_name)
+                )
+        columns = tuple(
+            ColumnDef(c) if isinstance(c, str) else ColumnDef(c["name"], c.get("type", "string"))
+            for c in spec["source"].get("columns", [])
+        )
+        mappings = tuple(
+            MappingDef("attribute", str(m["source"]), m["destination"])
+            if "source" in m
+            else MappingDef("expression", str(m["expression"]), m["destination"])
+            if "expression" in m
+            else MappingDef("static", str(m["value"]), m["destination"])
+            for m in spec["mappings"]
+        )
+        connector = CONNECTORS.get(
+            getattr(self.model.connections.get(spec["connection"]), "connector", ""), None
+        )
+        dc = spec["deltaColumn"]
+        delta = DeltaColumnDef(
+            dc["name"],
+            dc.get("dateFormat", connector.date_format if connector else "yyyy-MM-dd HH:mm:ss"),
+            dc.get("timezone", "UTC"),
+        )
+        schedule = self._schedule(spec["schedule"])
+        self.model.dataflows[name] = DataflowDef(
+            name=name,
+            location=at,
+            locations=_locations(spec),
+            flow_name=str(spec.get("name", name)),
+            description=str(spec.get("description", description)),
+            connection=spec["connection"],
+            table=spec["source"]["table"],
+            columns=columns,
+            schema=schema_name,
+            dataset=dataset_name,
+            mappings=mappings,
+            delta_column=delta,
+            schedule=schedule,
+            enabled=bool(spec.get("enabled", True)),
+        )
+
+    def _schedule(self, s: LocDict) -> ScheduleDef | None:
+        frequency = s["frequency"]
+        start = _epoch(s["start"])
+        ok = True
+        if start is None:
+            self.problem(
+                s.value_at["start"],
+                f"schedule.start: {s['start']!r} is not an ISO-8601 date-time or epoch seconds",
+            )
+            ok = False
+        # The CRMToAEP scheduleSpec (machine-readable) wins over the tutorial prose, which says
+        # interval >= 15 for every frequency: minimum 15 for minute, 1 for the others.
+        if frequency == "once":
+            for key in ("interval", "backfill"):
+                if key in s:
+                    self.problem(
+                        s.key_at[key], f"schedule.{key} is not allowed when frequency is once"
+                    )
+                    ok = False
+        elif "interval" not in s:
+            self.problem(
+                s.key_at["frequency"],
+                f"schedule.interval is required when frequency is {frequency}",
+            )
+            ok = False
+        elif frequency == "minute" and s["interval"] < 15:
+            self.problem(
+                s.value_at["interval"],
+                f"schedule.interval must be at least 15 when frequency is minute (got {s['interval']})",
+            )
+            ok = False
+        if not ok or start is None:
+            return None
+        return ScheduleDef(frequency, start, s.get("interval"), s.get("backfill"))
+
+    # -- cross-document checks ------------------------------------------------------------
+
+    def check(self) -> None:
+        m = self.model
+        for d in m.datasets.values():
+            if d.schema not in m.schemas:
+                self.problem(
+                    d.at("schema"),
+                    f"dataset {d.name!r}: no Schema named {d.schema!r}{_known(m.schemas)}",
+                )
+        for s in m.schemas.values():
+            self._check_schema(s)
+        for f in m.dataflows.values():
+            self._check_dataflow(f)
+        self._check_cycles()
+
+    def _fields(self, s: SchemaDef) -> frozenset[str] | None:
+        return xdm.schema_fields(s.class_id, s.field_group_ids, s.custom_fields)
+
+    def _check_schema(self, s: SchemaDef) -> None:
+        fields = self._fields(s)
+        primaries = [i for i, ident in enumerate(s.identities) if ident.primary]
+        for i in primaries[1:]:
+            self.problem(
+                s.at(f"identities.{i}.primary"),
+                f"schema {s.name!r} has more than one primary identity",
+            )
+        if fields is None:
+            return
+        for i, ident in enumerate(s.identities):
+            if not xdm.exists(ident.field, fields):
+                self.problem(
+                    s.at(f"identities.{i}.field"),
+                    f"identity field {ident.field!r} does not exist in schema {s.name!r} (class and field groups)",
+                )
+
+    def _check_dataflow(self, f: DataflowDef) -> None:
+        m = self.model
+        if f.connection not in m.connections:
+            self.problem(
+                f.at("connection"),
+                f"dataflow {f.name!r}: no Connection named {f.connection!r}{_known(m.connections)}",
+            )
+        if f.schema not in m.schemas:
+            self.problem(
+                f.at("schema"),
+                f"dataflow {f.name!r}: no Schema named {f.schema!r}{_known(m.schemas)}",
+            )
+        if f.dataset not in m.datasets:
+            self.problem(
+                f.at("dataset"),
+                f"dataflow {f.name!r}: no Dataset named {f.dataset!r}{_known(m.datasets)}",
+            )
+        elif f.schema in m.schemas and m.datasets[f.dataset].schema != f.schema:
+            self.problem(
+                f.at("dataset"),
+                f"dataflow {f.name!r} maps into schema {f.schema!r}, but dataset {f.dataset!r} uses schema "
+                f"{m.datasets[f.dataset].schema!r}: they must be the same",
+            )
+        columns = {c.name for c in f.columns}
+        if columns and f.delta_column and f.delta_column.name not in columns:
+            self.problem(
+                f.at("deltaColumn.name"),
+                f"deltaColumn {f.delta_column.name!r} is not among the declared columns",
+            )
+        for i, mapping in enumerate(f.mappings):
+            if mapping.kind == "attribute" and columns and mapping.source not in columns:
+                self.problem(
+                    f.at(f"mappings.{i}.source"),
+                    f"mapping source {mapping.source!r} is not among the declared columns ({', '.join(c.name for c in f.columns)})",
+                )
+        schema = m.schemas.get(f.schema)
+        fields = self._fields(schema) if schema else None
+        if fields is not None:
+            for i, mapping in enumerate(f.mappings):
+                if not xdm.exists(mapping.destination, fields):
+                    self.problem(
+                        f.at(f"mappings.{i}.destination"),
+                        f"mapping destination {mapping.destination!r} does not exist in schema {f.schema!r}",
+                    )
+
+    def _check_cycles(self) -> None:
+        m = self.model
+        edges: dict[str, list[str]] = {}
+        for d in m.datasets.values():
+            edges[f"dataset/{d.name}"] = [f"schema/{d.schema}"]
+        for s in m.schemas.values():
+            edges[f"schema/{s.name}"] = []
+        for c in m.connections.values():
+            edges[f"connection/{c.name}"] = []
+        for f in m.dataflows.values():
+            edges[f"dataflow/{f.name}"] = [
+                f"connection/{f.connection}",
+                f"schema/{f.schema}",
+                f"dataset/{f.dataset}",
+            ]
+        try:
+            topological_order(edges)
+        except CycleError as e:
+            first = e.cycle[0].split("/")
+            defs: dict[str, Mapping[str, Any]] = {
+                "dataset": m.datasets,
+                "schema": m.schemas,
+                "dataflow": m.dataflows,
+            }
+            found = defs.get(first[0], {}).get(first[1])
+            at = found.location if found is not None else SourceLocation("manifests", 1, 1)
+            self.problem(at, f"dependency cycle: {' -> '.join(e.cycle)}")
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _locations(node: Any, prefix: str = "") -> dict[str, SourceLocation]:
+    out: dict[str, SourceLocation] = {}
+    if isinstance(node, LocDict):
+        for k, v in node.items():
+            path = f"{prefix}{k}"
+            out[path] = node.value_at[k]
+            out.update(_locations(v, path + "."))
+    elif isinstance(node, LocList):
+        for i, v in enumerate(node):
+            path = f"{prefix}{i}"
+            out[path] = node.item_at[i]
+            out.update(_locations(v, path + "."))
+    return out
+
+
+def _known(items: Mapping[str, Any]) -> str:
+    return f" (defined: {', '.join(sorted(items))})" if items else " (none is defined)"
+
+
+def _epoch(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    text = str(value).strip()
+    if text.isdigit():
+        return int(text)
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return int(parsed.timestamp())
