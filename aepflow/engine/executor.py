@@ -217,7 +217,7 @@ class Executor:
                     value = self._values.get(placeholder["$resource"], {})
                 found = value.get(placeholder.get("field", "id"))
                 if found is None:
-                    raise RuntimeError(f"{r.address}: {placeholder['$ref']} has no id yet")
+                    raise RuntimeError(f"{r.address}: {placeholder['$resource']} has no id yet")
                 return found
             return r.secrets[placeholder["$secret"]]
 

@@ -306,3 +306,31 @@ def test_apply_without_a_terminal_needs_auto_approve(project: Project) -> None:
         "--auto-approve, or apply a saved plan (aepflow plan --out FILE; aepflow apply FILE)\n"
     )
     assert not (project.root / ".aepflow" / "locks" / "local.lock.json").exists()
+
+
+def _requests(project: Project) -> dict[str, int]:
+    result = project.run("emulator", "stats", "--json")
+    counts: dict[str, int] = json.loads(result.output)["by_endpoint"]
+    return counts
+
+
+def _delta(after: dict[str, int], before: dict[str, int]) -> dict[str, int]:
+    return {k: n - before.get(k, 0) for k, n in after.items() if n != before.get(k, 0)}
+
+
+def test_apply_of_a_schedule_change_sends_one_write_and_only_the_plans_reads(
+    project: Project,
+) -> None:
+    apply(project)
+    project.edit("flow.yaml", "interval: 1,", "interval: 2,")
+    start = _requests(project)
+    assert project.run("plan").exit_code == 0
+    planned = _requests(project)
+    apply(project)
+    applied = _requests(project)
+    plan_reads = _delta(planned, start)
+    assert all(k.startswith(("GET ", "POST /ims")) for k in plan_reads)
+    assert _delta(applied, planned) == {
+        **plan_reads,
+        "PATCH /data/foundation/flowservice/flows/{id}": 1,
+    }
