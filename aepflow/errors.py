@@ -75,6 +75,24 @@ class LockfileError(AepflowError):
     pass
 
 
+class LockWriteError(LockfileError):
+    """The lock (or its journal) could not be written: what was done is not all recorded."""
+
+    def __init__(self, path: object, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(f"cannot write the lock file {path}: {reason}")
+
+
+class NotRecordedError(LockWriteError):
+    """An object was created or adopted, and the lock could not record it."""
+
+    def __init__(self, address: str, id: str, cause: LockWriteError) -> None:
+        self.address = address
+        self.id = id
+        LockWriteError.__init__(self, cause.path, cause.reason)
+
+
 class PlanError(AepflowError):
     pass
 

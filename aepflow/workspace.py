@@ -143,7 +143,10 @@ def apply_plan(ws: Workspace, plan: Plan, reporter: Reporter | None = None) -> A
     executor = Executor(
         ws.client, writer, ws.desired, parallelism=ws.parallelism, reporter=reporter
     )
-    return executor.apply(plan)
+    try:
+        return executor.apply(plan)
+    finally:
+        writer.close()
 
 
 # -- saved plans -----------------------------------------------------------------------
@@ -249,5 +252,7 @@ def import_resource(ws: Workspace, address: str, id: str) -> LockEntry:
         version=obj.version,
         protect=r.protect,
     )
-    LockWriter(ws.lock, ws.env.lock_path).put(address, entry)
+    writer = LockWriter(ws.lock, ws.env.lock_path)
+    writer.put(address, entry)
+    writer.close()
     return entry

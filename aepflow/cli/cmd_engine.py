@@ -77,7 +77,7 @@ def _confirm(auto_approve: bool, question: str) -> None:
 
 
 def _report(ws: Workspace, result: ApplyResult) -> None:
-    from aepflow.errors import AepflowError
+    from aepflow.errors import AepflowError, LockWriteError, NotRecordedError
 
     if result.ok:
         click.echo(
@@ -92,6 +92,22 @@ def _report(ws: Workspace, result: ApplyResult) -> None:
             + ", ".join(s.split(":", 1)[1] for s in result.not_started),
             err=True,
         )
+    unrecorded = [e for e in result.errors.values() if isinstance(e, NotRecordedError)]
+    lock_failed = [e for e in result.errors.values() if isinstance(e, LockWriteError)]
+    if lock_failed:
+        click.echo(
+            f"Apply stopped: the lock file could not be written ({lock_failed[0].reason}), so "
+            f"{_rel(ws.env.lock_path)} does not record everything done.",
+            err=True,
+        )
+        for e in unrecorded:
+            click.echo(f"  created but not recorded: {e.address} = {e.id}", err=True)
+        click.echo(
+            "Fix the cause (disk space, permissions) and run plan: each object above carries "
+            "its aepflow marker and is adopted, not created twice.",
+            err=True,
+        )
+        sys.exit(1)
     click.echo(
         f"Apply stopped after {len(result.done)} step(s); the lock file records everything done. "
         "Fix the cause and run apply again to carry on.",

@@ -22,7 +22,13 @@ from aepflow.api import SELF, Door, Request, fill, is_ref
 from aepflow.engine.lockfile import LockWriter
 from aepflow.engine.plan import LockEntry, Plan, ResourceChange
 from aepflow.engine.scheduler import run_dag
-from aepflow.errors import ChangedSincePlanError, OutcomeUnknown, PreconditionFailed
+from aepflow.errors import (
+    ChangedSincePlanError,
+    LockWriteError,
+    NotRecordedError,
+    OutcomeUnknown,
+    PreconditionFailed,
+)
 from aepflow.kinds import KINDS
 from aepflow.kinds.base import Resource
 
@@ -236,6 +242,9 @@ class Executor:
             secrets_hash=self.lock.lock.secrets_hash(r.secrets),
             protect=r.protect,
         )
-        self.lock.put(r.address, entry)
+        try:
+            self.lock.put(r.address, entry)
+        except LockWriteError as e:
+            raise NotRecordedError(r.address, id, e) from None
         with self._mutex:
             self._values[r.address] = {"id": id, "version": version}

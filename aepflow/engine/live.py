@@ -1,21 +1,67 @@
 """Read the live state of every managed resource through the one door to AEP.
 
-Each resource is read at most once: by its id when the lock knows it, otherwise looked up by
-the marker aepflow puts on everything it creates (a lost lock, a crash between the platform's
-write and the lock's, a lost response), so it is adopted instead of created twice. Reads run
-concurrently; a lookup waits for the lookups it depends on (a source connection is found
-through its base connection's id). What to read and how is each kind's business.
+Reads go by list: each kind names one paged list that holds every object of its kind aepflow
+manages (filtered where the API allows), all kinds are listed at once, and the objects are
+indexed by id and by the identity that ties them to an address (the aepflow marker, or a
+descriptor's schema and field). A no-op plan of a thousand pipelines is a few dozen pages,
+and adopting what a lost lock forgot needs no extra lookup. A kind with no such list, or too
+few objects for a list to pay, is read object by object. An id the lock records that the
+list does not show is read by id before it is called gone.
+
+When two live objects carry the same resource's marker, the plan stops and names them:
+choosing one would leave the other running.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections import defaultdict
+from collections.abc import Hashable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 from aepflow.api import Door
 from aepflow.engine.plan import LiveObject, LiveState, Lock
 from aepflow.engine.scheduler import run_dag
-from aepflow.kinds import KINDS
+from aepflow.errors import PlanError
+from aepflow.kinds import KINDS, Kind
 from aepflow.kinds.base import Resource
+
+
+class Listing:
+    """One kind's listed objects, by id and by identity."""
+
+    def __init__(self, kind: Kind, items: list[dict[str, Any]]) -> None:
+        self.by_id: dict[str, dict[str, Any]] = {}
+        self.by_identity: dict[Hashable, list[dict[str, Any]]] = defaultdict(list)
+        for raw in items:
+            self.by_id[kind.object_id(raw)] = raw
+            identity = kind.identity(raw)
+            if identity is not None:
+                self.by_identity[identity].append(raw)
+
+
+def _listings(
+    door: Door, desired: Mapping[str, Resource], lock: Lock, parallelism: int
+) -> dict[str, Listing]:
+    wanted: dict[str, list[Resource]] = defaultdict(list)
+    counts: dict[str, int] = defaultdict(int)
+    for r in desired.values():
+        wanted[r.kind].append(r)
+    for address in set(desired) | set(lock.resources):
+        kind = desired[address].kind if address in desired else lock.resources[address].kind
+        counts[kind] += 1
+    queries = {
+        name: query
+        for name, kind in KINDS.items()
+        if counts[name] and kind.list_worthwhile(counts[name])
+        for query in [kind.list_all(wanted[name])]
+        if query is not None
+    }
+    if not queries:
+        return {}
+    with ThreadPoolExecutor(max_workers=max(1, min(parallelism, len(queries)))) as pool:
+        pages = {name: pool.submit(door.list, q) for name, q in queries.items()}
+        return {name: Listing(KINDS[name], future.result()) for name, future in pages.items()}
 
 
 def read_live(
@@ -26,11 +72,12 @@ def read_live(
     parallelism: int = 10,
 ) -> LiveState:
     """Live objects for every address in the manifests or the lock."""
+    listings = _listings(door, desired, lock, parallelism)
     addresses = sorted(set(desired) | set(lock.resources))
     ids: dict[str, str] = {a: e.id for a, e in lock.resources.items()}
     deps: dict[str, list[str]] = {}
     for a in addresses:
-        if a in lock.resources or a not in desired:
+        if a not in desired:
             deps[a] = []
         else:
             deps[a] = [d for d in desired[a].depends_on if d in addresses]
@@ -38,9 +85,31 @@ def read_live(
     def read(address: str) -> LiveObject | None:
         entry = lock.resources.get(address)
         if entry is not None:
-            return KINDS[entry.kind].read(door, entry.id)
+            kind = KINDS[entry.kind]
+            listing = listings.get(entry.kind)
+            raw = listing.by_id.get(entry.id) if listing is not None else None
+            obj = kind.live(raw) if raw is not None else kind.read(door, entry.id)
+            if obj is not None or address not in desired:
+                return obj
+            # The recorded object is gone. Before it is created again, a live copy that
+            # carries its marker (a lock edited by hand, a lost write) is adopted instead.
         r = desired[address]
-        obj = KINDS[r.kind].find(r, ids, desired, door)
+        kind = KINDS[r.kind]
+        listing = listings.get(r.kind)
+        if listing is None:
+            obj = kind.find(r, ids, desired, door)
+        else:
+            identity = kind.wanted(r, ids)
+            found = listing.by_identity.get(identity, []) if identity is not None else []
+            if len(found) > 1:
+                copies = ", ".join(sorted(kind.object_id(raw) for raw in found))
+                raise PlanError(
+                    f"{address}: {len(found)} live objects carry its aepflow marker ({copies}); "
+                    "aepflow will not choose one and leave the other running. Delete the copy "
+                    f"that should not exist, or record the right one with `aepflow import "
+                    f"{address} ID`, then plan again"
+                )
+            obj = kind.live(found[0], adopted=True) if found else None
         if obj is not None:
             ids[address] = obj.id
         return obj

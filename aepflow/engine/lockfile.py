@@ -4,6 +4,11 @@ One JSON file per environment, keys sorted and one resource per block, so two pu
 that touch different pipelines change different lines. Secrets appear only inside a salted,
 slow hash (PBKDF2) so a rotated secret is detected without the secret being stored.
 
+During an apply every step appends one line to a journal beside the lock (``<lock>.journal``,
+fsynced), so recording a step costs what the step changed, not the whole file. The journal
+is folded into the sorted lock when the apply ends, and by the next apply after a crash;
+every read replays it, so nothing recorded is ever lost.
+
     {
       "format_version": 1,
       "environment": "prod",
@@ -35,7 +40,8 @@ from pathlib import Path
 from typing import Any
 
 from aepflow.engine.plan import Lock, LockEntry
-from aepflow.errors import LockfileError
+from aepflow.errors import LockfileError, LockWriteError
+from aepflow.kinds import KINDS
 
 FORMAT_VERSION = 1
 
@@ -58,34 +64,67 @@ def text(lock: Lock) -> str:
     return json.dumps(to_json(lock), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
+def journal_path(path: Path) -> Path:
+    return path.with_name(path.name + ".journal")
+
+
 def load(path: Path, environment: str, sandbox: str) -> Lock:
-    """Read the lock at ``path``; a missing file is an empty lock."""
+    """Read the lock at ``path`` (a missing file is an empty lock) with its journal replayed.
+
+    The lock must belong to ``environment`` and ``sandbox``: a lock of another environment
+    would make every resource look deleted and be created again.
+    """
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        return Lock(environment=environment, sandbox=sandbox)
+        lock = Lock(environment=environment, sandbox=sandbox)
     except OSError as e:
         raise LockfileError(f"cannot read the lock file {path}: {e.strerror}") from None
+    else:
+        lock = _parse(text, path, environment, sandbox)
+    _replay(lock, journal_path(path))
+    return lock
+
+
+def _parse(text: str, path: Path, environment: str, sandbox: str) -> Lock:
+    if any(line.startswith(("<<<<<<<", ">>>>>>>")) for line in text.splitlines()):
+        raise LockfileError(
+            f"{path}: the lock file has unresolved merge-conflict markers; resolve the conflict "
+            "keeping every resource entry of both sides, then run plan"
+        )
     try:
         data = json.loads(text)
+        if not isinstance(data, dict):
+            raise TypeError("the top level is not an object")
         version = data.get("format_version")
         if version != FORMAT_VERSION:
             raise LockfileError(
                 f"{path}: lock file format_version {version!r} is not supported by this aepflow "
                 f"(expected {FORMAT_VERSION}); upgrade aepflow"
             )
-        if data.get("sandbox") != sandbox:
+        if data.get("environment") != environment or data.get("sandbox") != sandbox:
             raise LockfileError(
-                f"{path}: this lock belongs to sandbox {data.get('sandbox')!r}, but environment "
-                f"{environment!r} targets sandbox {sandbox!r}; check lockFile in aepflow.yaml"
+                f"{path}: this lock belongs to environment {data.get('environment')!r} "
+                f"(sandbox {data.get('sandbox')!r}), not to environment {environment!r} "
+                f"(sandbox {sandbox!r}); nothing was read or changed. Check lockFile in "
+                "aepflow.yaml and the -e option"
+            )
+        salt = str(data["secret_salt"])
+        bytes.fromhex(salt)
+        resources = {a: LockEntry.from_json(e) for a, e in data["resources"].items()}
+        unknown = sorted(a for a, e in resources.items() if e.kind not in KINDS)
+        if unknown:
+            raise LockfileError(
+                f"{path}: unknown resource kind in {', '.join(unknown)} (known: "
+                f"{', '.join(KINDS)}); was the lock edited by hand or written by a newer aepflow?"
             )
         return Lock(
             environment=environment,
             sandbox=sandbox,
             lineage=str(data["lineage"]),
             serial=int(data["serial"]),
-            secret_salt=str(data["secret_salt"]),
-            resources={a: LockEntry.from_json(e) for a, e in data["resources"].items()},
+            secret_salt=salt,
+            resources=resources,
         )
     except LockfileError:
         raise
@@ -96,32 +135,89 @@ def load(path: Path, environment: str, sandbox: str) -> Lock:
         ) from None
 
 
+def _replay(lock: Lock, journal: Path) -> bool:
+    """Apply the journal's records to ``lock``; True when there was one."""
+    try:
+        lines = journal.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return False
+    except OSError as e:
+        raise LockfileError(f"cannot read the lock journal {journal}: {e.strerror}") from None
+    for number, line in enumerate(lines, 1):
+        try:
+            record = json.loads(line)
+            if record["op"] == "put":
+                lock.resources[record["address"]] = LockEntry.from_json(record["entry"])
+            else:
+                lock.resources.pop(record["address"], None)
+            lock.serial = max(lock.serial, int(record["serial"]))
+        except (ValueError, KeyError, TypeError):
+            if number == len(lines):
+                break  # a record cut short by a crash: its step never finished
+            raise LockfileError(
+                f"{journal}:{number}: the lock journal is corrupt; restore the lock from git and "
+                "run plan (adoption finds what aepflow created since)"
+            ) from None
+    return True
+
+
 class LockWriter:
-    """Thread-safe holder of the lock during an apply; every change is saved at once."""
+    """Thread-safe holder of the lock during an apply; every change is journalled at once.
+
+    Call ``close`` when the apply ends: it folds the journal into the sorted lock file.
+    """
 
     def __init__(self, lock: Lock, path: Path) -> None:
         self.lock = lock
         self.path = path
+        self.journal = journal_path(path)
         self._mutex = threading.Lock()
+        self._file: Any = None
+        if self.journal.exists():  # left by a crash: fold it before writing anew
+            self.close()
 
     def put(self, address: str, entry: LockEntry) -> None:
         with self._mutex:
             self.lock.resources[address] = entry
-            self._save()
+            self._append({"op": "put", "address": address, "entry": entry.to_json()})
 
     def update(self, address: str, **changes: Any) -> None:
         with self._mutex:
-            self.lock.resources[address] = replace(self.lock.resources[address], **changes)
-            self._save()
+            entry = replace(self.lock.resources[address], **changes)
+            self.lock.resources[address] = entry
+            self._append({"op": "put", "address": address, "entry": entry.to_json()})
 
     def remove(self, address: str) -> None:
         with self._mutex:
             if self.lock.resources.pop(address, None) is not None:
-                self._save()
+                self._append({"op": "remove", "address": address})
 
-    def _save(self) -> None:
+    def _append(self, record: dict[str, Any]) -> None:
         self.lock.serial += 1
-        save(self.lock, self.path)
+        record["serial"] = self.lock.serial
+        try:
+            if self._file is None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self._file = open(self.journal, "a", encoding="utf-8")  # noqa: SIM115
+            self._file.write(json.dumps(record, sort_keys=True, ensure_ascii=False) + "\n")
+            self._file.flush()
+            os.fsync(self._file.fileno())
+        except OSError as e:
+            raise LockWriteError(self.journal, e.strerror or str(e)) from None
+
+    def close(self) -> None:
+        """Fold the journal into the sorted lock file and remove it."""
+        with self._mutex:
+            if self._file is not None:
+                self._file.close()
+                self._file = None
+            if not self.journal.exists():
+                return
+            try:
+                save(self.lock, self.path)
+                self.journal.unlink()
+            except OSError as e:
+                raise LockWriteError(self.path, e.strerror or str(e)) from None
 
 
 def save(lock: Lock, path: Path) -> None:

@@ -203,7 +203,18 @@ def _plan_resource(
         requests = tuple(kind.create(r, spec, tenant))
     elif obj.adopted:
         action = "adopt"
-        reason = "found on the platform with its aepflow marker, not in the lock"
+        owner = next((a for a, e in lock.resources.items() if e.id == obj.id), None)
+        if owner is not None and owner != r.address:
+            raise PlanError(
+                f"{r.address}: the live object {obj.id} that carries its marker is recorded in "
+                f"the lock as {owner}; one object cannot be two resources. Check the lock file "
+                "and the object's description, then plan again"
+            )
+        reason = (
+            f"its recorded id {entry.id} is gone; found on the platform by its aepflow marker"
+            if entry is not None
+            else "found on the platform with its aepflow marker, not in the lock"
+        )
         next_known = {"id": obj.id, "version": obj.version}
         if field_changes:
             requests = tuple(kind.update(r, spec, obj, field_changes, tenant))

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -199,8 +199,26 @@ class Kind:
         to look; ``ids`` holds the ids known so far, by address)."""
         return None
 
+    def identity(self, raw: Mapping[str, Any]) -> Hashable | None:
+        """What ties a live object to a resource address: by default the marker's address."""
+        return self.marked(raw)
+
+    def wanted(self, r: Resource, ids: Mapping[str, str]) -> Hashable | None:
+        """The identity ``r``'s live copy would have (None: cannot tell yet)."""
+        return r.address
+
     def matches(self, raw: Mapping[str, Any], r: Resource, ids: Mapping[str, str]) -> bool:
-        return self.marked(raw) == r.address
+        wanted = self.wanted(r, ids)
+        return wanted is not None and self.identity(raw) == wanted
+
+    def list_all(self, desired: Sequence[Resource]) -> ListRequest | None:
+        """One paged list whose results include every object of this kind aepflow manages
+        (a plan reads by list, not object by object); None where the API has no such list."""
+        return None
+
+    def list_worthwhile(self, wanted: int) -> bool:
+        """Whether listing beats reading ``wanted`` objects one by one."""
+        return True
 
     def read(self, door: Door, id: str) -> LiveObject | None:
         """The object with this id, or None when it is gone."""

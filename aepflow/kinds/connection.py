@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from aepflow.api import Request
+from aepflow.api import ListRequest, Request
 from aepflow.connectors import CONNECTORS_BY_SPEC_ID
 from aepflow.kinds.base import Change, LiveObject, Resource, with_marker
 from aepflow.kinds.flowservice import FlowServiceKind, description_of, spec_ref
@@ -64,6 +64,9 @@ class Connection(FlowServiceKind):
             "authSpec": spec_name,
             "params": params,
         }
+
+    def list_all(self, desired: Sequence[Resource]) -> ListRequest | None:
+        return self.listed_by("connectionSpec.id", [r.spec["connectionSpec"] for r in desired])
 
     def create(self, r: Resource, spec: Mapping[str, Any], tenant: str) -> Sequence[Request]:
         body = {

@@ -80,6 +80,10 @@ class Dataset(Kind):
     ) -> ListRequest | None:
         return ListRequest(self.path(), "catalog", (("property", f"name=={r.spec['name']}"),))
 
+    def list_all(self, desired: Sequence[Resource]) -> ListRequest | None:
+        """Datasets carrying the aepflow tag (help/catalog/api/filter-data.md, tags=NAME:*)."""
+        return ListRequest(self.path(), "catalog", (("tags", f"{TAG}:*"),))
+
     def create(self, r: Resource, spec: Mapping[str, Any], tenant: str) -> Sequence[Request]:
         body = {
             "name": spec["name"],

@@ -8,7 +8,7 @@ it is found again by its schema and field.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from typing import Any
 
 from aepflow.api import XDM_DESCRIPTORS, ListRequest, Request
@@ -63,12 +63,16 @@ class Descriptor(SchemaRegistryKind):
             return None
         return ListRequest(self.path(), "none", accept=XDM_DESCRIPTORS)
 
-    def matches(self, raw: Mapping[str, Any], r: Resource, ids: Mapping[str, str]) -> bool:
+    def identity(self, raw: Mapping[str, Any]) -> Hashable | None:
+        """A descriptor has no description for a marker: it is its schema and field."""
+        return (raw.get("xdm:sourceSchema"), raw.get("xdm:sourceProperty"))
+
+    def wanted(self, r: Resource, ids: Mapping[str, str]) -> Hashable | None:
         schema_id = ids.get(r.spec["schema"]["$resource"])
-        return bool(
-            raw.get("xdm:sourceSchema") == schema_id
-            and raw.get("xdm:sourceProperty") == r.spec["field"]
-        )
+        return None if schema_id is None else (schema_id, r.spec["field"])
+
+    def list_all(self, desired: Sequence[Resource]) -> ListRequest | None:
+        return ListRequest(self.path(), "none", accept=XDM_DESCRIPTORS)
 
     def created(self, body: Any) -> tuple[str, int | None]:
         return str(body["@id"]), None

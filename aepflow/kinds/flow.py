@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from aepflow.api import SELF, Request
+from aepflow.api import SELF, ListRequest, Request
 from aepflow.connectors import FLOW_SPEC_ID
 from aepflow.kinds.base import Change, LiveObject, PlanContext, Resource, ref, with_marker
 from aepflow.kinds.flowservice import FlowServiceKind, description_of, spec_ref
@@ -133,6 +133,9 @@ class Flow(FlowServiceKind):
                 "start time."
             )
         return kept
+
+    def list_all(self, desired: Sequence[Resource]) -> ListRequest | None:
+        return self.listed_by("flowSpec.id", [FLOW_SPEC_ID])
 
     def create(self, r: Resource, spec: Mapping[str, Any], tenant: str) -> Sequence[Request]:
         s = spec

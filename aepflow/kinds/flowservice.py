@@ -50,6 +50,16 @@ class FlowServiceKind(Kind):
             f"{FLOW}/{self.collection}", "flowservice", (property_filter("name", r.spec["name"]),)
         )
 
+    def listed_by(self, field: str, values: Sequence[str]) -> ListRequest | None:
+        """The collection filtered to ``field`` in ``values`` (a comma is OR,
+        help/sources/tutorials/api/filter.md); None when there is nothing to list."""
+        if not values:
+            return None
+        joined = ",".join(sorted(set(values)))
+        return ListRequest(
+            f"{FLOW}/{self.collection}", "flowservice", (property_filter(field, joined),)
+        )
+
     def post(self, body: dict[str, Any]) -> Request:
         return Request("POST", f"{FLOW}/{self.collection}", body)
 

@@ -20,6 +20,7 @@ from aepflow.kinds.flowservice import property_filter
 from aepflow.model import ProjectModel
 
 _SOURCE_TYPES = {"attribute": "ATTRIBUTE", "expression": "EXPRESSION", "static": "STATIC"}
+LIST_FROM = 20  # mapping sets to read before a list of the whole sandbox pays off
 ATTRIBUTE_TYPES = {"ATTRIBUTE", "text/x.schema-path"}
 EXPRESSION_TYPES = {"EXPRESSION", "text/x.aep-xl"}
 
@@ -102,6 +103,15 @@ class MappingSet(Kind):
 
     def _flow_marker(self, obj: Mapping[str, Any]) -> str | None:
         return Kind.marked(self, obj)
+
+    def list_all(self, desired: Sequence[Resource]) -> ListRequest | None:
+        """Every mapping set of the sandbox, newest version each
+        (help/data-prep/api/mapping-set.md): the UI makes one per dataflow, so listing pays
+        only for many pipelines."""
+        return ListRequest(self.path(), "dataprep")
+
+    def list_worthwhile(self, wanted: int) -> bool:
+        return wanted >= LIST_FROM
 
     def create(self, r: Resource, spec: Mapping[str, Any], tenant: str) -> Sequence[Request]:
         return [Request("POST", self.path(), _body(spec))]

@@ -37,6 +37,9 @@ class SchemaRegistryKind(Kind):
         params = (("orderby", "title"), ("property", f"title=={r.spec['title']}"))
         return ListRequest(self.path(), "schemaregistry", params, accept=XED)
 
+    def list_all(self, desired: Sequence[Resource]) -> ListRequest | None:
+        return ListRequest(self.path(), "schemaregistry", (("orderby", "title"),), accept=XED)
+
     def created(self, body: Any) -> tuple[str, int | None]:
         return str(body["$id"]), None
 

@@ -66,6 +66,9 @@ class SourceConnection(FlowServiceKind):
             f"{FLOW}/{self.collection}", "flowservice", (property_filter("baseConnectionId", base),)
         )
 
+    def list_all(self, desired: Sequence[Resource]) -> ListRequest | None:
+        return self.listed_by("connectionSpec.id", [r.spec["connectionSpec"] for r in desired])
+
     def create(self, r: Resource, spec: Mapping[str, Any], tenant: str) -> Sequence[Request]:
         s = spec
         params: dict[str, Any] = {"tableName": s["table"]}

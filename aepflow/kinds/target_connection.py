@@ -54,6 +54,9 @@ class TargetConnection(FlowServiceKind):
             (property_filter("connectionSpec.id", DATA_LAKE_SPEC_ID),),
         )
 
+    def list_all(self, desired: Sequence[Resource]) -> ListRequest | None:
+        return self.listed_by("connectionSpec.id", [DATA_LAKE_SPEC_ID])
+
     def create(self, r: Resource, spec: Mapping[str, Any], tenant: str) -> Sequence[Request]:
         s = spec
         body = {

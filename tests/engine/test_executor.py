@@ -37,6 +37,13 @@ class FakeDoor:
         return self.lists.get(query.path, [])
 
 
+def run(door: FakeDoor, writer: LockWriter, desired: dict[str, Any], plan: Any) -> Any:
+    try:
+        return Executor(door, writer, desired).apply(plan)
+    finally:
+        writer.close()
+
+
 def _rename_plan(tmp_path: Path) -> tuple[Any, Any, Any]:
     old = connection()
     new = connection(name="crm", description="CRM")
@@ -68,7 +75,7 @@ def test_an_update_sends_the_planned_patch_with_the_planned_etag_and_nothing_els
 ) -> None:
     plan, writer, new = _rename_plan(tmp_path)
     door = FakeDoor([{"id": "c1", "etag": '"e2"'}])
-    result = Executor(door, writer, {new.address: new}).apply(plan)
+    result = run(door, writer, {new.address: new}, plan)
     assert result.ok
     ops = [{"op": "replace", "path": "/description", "value": "CRM\n\naepflow: connection.crm"}]
     assert door.sent == [("PATCH", f"{CONN}/c1", ops, '"e1"')]
@@ -80,7 +87,7 @@ def test_a_412_whose_fields_are_as_planned_is_sent_again_with_the_fresh_etag(
 ) -> None:
     plan, writer, new = _rename_plan(tmp_path)
     door = FakeDoor([PreconditionFailed("PATCH", "p", 412, None, "x"), _get("crm", "", '"e5"'), {}])
-    assert Executor(door, writer, {new.address: new}).apply(plan).ok
+    assert run(door, writer, {new.address: new}, plan).ok
     assert [(m, p, etag) for m, p, _, etag in door.sent] == [
         ("PATCH", f"{CONN}/c1", '"e1"'),
         ("GET", f"{CONN}/c1", None),
@@ -91,7 +98,7 @@ def test_a_412_whose_fields_are_as_planned_is_sent_again_with_the_fresh_etag(
 def test_a_412_whose_change_already_holds_writes_nothing_more(tmp_path: Path) -> None:
     plan, writer, new = _rename_plan(tmp_path)
     door = FakeDoor([PreconditionFailed("PATCH", "p", 412, None, "x"), _get("crm", "CRM", '"e5"')])
-    assert Executor(door, writer, {new.address: new}).apply(plan).ok
+    assert run(door, writer, {new.address: new}, plan).ok
     assert [m for m, *_ in door.sent] == ["PATCH", "GET"]
 
 
@@ -102,7 +109,7 @@ def test_a_412_after_someone_else_changed_the_field_stops_with_changed_since_the
     door = FakeDoor(
         [PreconditionFailed("PATCH", "p", 412, None, "x"), _get("crm", "edited in the UI", '"e5"')]
     )
-    result = Executor(door, writer, {new.address: new}).apply(plan)
+    result = run(door, writer, {new.address: new}, plan)
     (error,) = result.errors.values()
     assert isinstance(error, ChangedSincePlanError)
     assert str(error) == (
@@ -122,7 +129,7 @@ def test_a_create_whose_answer_was_lost_is_found_by_its_marker_not_sent_twice(
     found = _get("crm", "", '"e1"')["items"][0]
     door = FakeDoor([OutcomeUnknown("POST", CONN, None, None, "lost")], lists={CONN: [found]})
     writer = LockWriter(lock, tmp_path / "lock.json")
-    assert Executor(door, writer, {c.address: c}).apply(plan).ok
+    assert run(door, writer, {c.address: c}, plan).ok
     assert [(m, p) for m, p, *_ in door.sent] == [("POST", CONN), ("LIST", CONN)]
     assert writer.lock.resources["connection.crm"].id == "c1"
 
@@ -134,7 +141,7 @@ def test_secrets_are_filled_only_when_sent(tmp_path: Path) -> None:
     assert create.body["auth"]["params"] == {"username": "u", "password": {"$secret": "password"}}
     door = FakeDoor([{"id": "c7"}])
     writer = LockWriter(lock_of(), tmp_path / "lock.json")
-    assert Executor(door, writer, {c.address: c}).apply(plan).ok
+    assert run(door, writer, {c.address: c}, plan).ok
     assert door.sent[0][2]["auth"]["params"] == {"username": "u", "password": "pw-7d1e-secret"}
     assert "pw-7d1e-secret" not in (tmp_path / "lock.json").read_text()
     assert "pw-7d1e-secret" not in repr(plan.to_data())
@@ -144,7 +151,7 @@ def test_a_reference_without_an_id_is_an_error_not_a_guess(tmp_path: Path) -> No
     s = source()
     plan = build_plan({s.address: s}, lock_of(), live_of({}), now=NOW)
     door = FakeDoor([])
-    result = Executor(door, LockWriter(lock_of(), tmp_path / "l.json"), {s.address: s}).apply(plan)
+    result = run(door, LockWriter(lock_of(), tmp_path / "l.json"), {s.address: s}, plan)
     (error,) = result.errors.values()
     assert str(error) == "sourceConnection.f: connection.crm has no id yet"
     assert door.sent == []
