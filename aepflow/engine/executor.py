@@ -12,6 +12,7 @@ object changed since the plan: re-read it, and stop unless the reviewed change s
 
 from __future__ import annotations
 
+import random
 import threading
 import time
 from collections.abc import Mapping
@@ -31,6 +32,8 @@ from aepflow.errors import (
 )
 from aepflow.kinds import KINDS
 from aepflow.kinds.base import Resource
+
+CREATE_ATTEMPTS = 5  # a create whose outcome stays unknown is looked for, then sent again
 
 
 class Reporter(Protocol):
@@ -173,20 +176,24 @@ class Executor:
     def _create(self, r: Resource, change: ResourceChange) -> tuple[str, int | None]:
         kind = KINDS[r.kind]
         first, *rest = change.requests
-        try:
-            id, version = kind.created(self._send(r, change, first, None))
-        except OutcomeUnknown:
-            # The request went out and no answer came back: the object may exist. Look for
-            # it by its marker before creating it again, so it never exists twice. (A
-            # mapping set is found through its flow, which does not exist yet: a second one
-            # may be left orphaned; it ingests nothing.)
-            with self._mutex:
-                ids = {a: v["id"] for a, v in self._values.items()}
-            found = kind.find(r, ids, self.desired, self.door)
-            if found is not None:
-                id, version = found.id, found.version
-            else:
+        for attempt in range(1, CREATE_ATTEMPTS + 1):
+            try:
                 id, version = kind.created(self._send(r, change, first, None))
+                break
+            except OutcomeUnknown:
+                # The request went out and no answer (or a 5xx) came back: the object may
+                # exist. Look for it by its marker before creating it again, so it never
+                # exists twice. (A mapping set is found through its flow, which does not
+                # exist yet: a second one may be left orphaned; it ingests nothing.)
+                with self._mutex:
+                    ids = {a: v["id"] for a, v in self._values.items()}
+                found = kind.find(r, ids, self.desired, self.door)
+                if found is not None:
+                    id, version = found.id, found.version
+                    break
+                if attempt == CREATE_ATTEMPTS:
+                    raise
+                time.sleep(min(2.0, 0.1 * 2**attempt) * random.random())
         for request in rest:
             self._send(r, change, request, id)
         return id, version

@@ -10,6 +10,7 @@ nothing on its own).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 from urllib.parse import quote
 
@@ -97,8 +98,8 @@ class MappingSet(Kind):
                 for t in obj.get("transformations") or []:
                     mapping_id = (t.get("params") or {}).get("mappingId")
                     if t.get("name") == "Mapping" and mapping_id:
-                        raw = self.unwrap(door.send(self.get(str(mapping_id))), str(mapping_id))
-                        return None if raw is None else self.live(raw, adopted=True)
+                        found = self.read(door, str(mapping_id))
+                        return None if found is None else replace(found, adopted=True)
         return None
 
     def _flow_marker(self, obj: Mapping[str, Any]) -> str | None:

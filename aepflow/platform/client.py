@@ -268,6 +268,18 @@ class PlatformClient:
             elif status >= 500 and replayable and self._may_retry(attempt, started):
                 self._backoff(attempt)
                 continue
+            elif status >= 500 and not replayable:
+                # A create answered 5xx may have been made: the engine looks for it by its
+                # marker before creating it again.
+                error = self._error(method, path, resp)
+                raise OutcomeUnknown(
+                    method,
+                    path,
+                    status,
+                    error.code,
+                    f"{error.message}; the object may or may not have been created",
+                    error.request_id,
+                )
             raise self._error(method, path, resp)
 
     def _may_retry(self, attempt: int, started: float, delay: float = 0.0) -> bool:

@@ -22,7 +22,6 @@ from aepflow.platform import (
     PreconditionFailed,
     RateLimited,
     RetryPolicy,
-    ServerError,
 )
 
 BASE = "https://platform.adobe.io"
@@ -291,9 +290,13 @@ def test_5xx_is_retried_with_jittered_exponential_backoff_but_a_create_is_not(
             },
         )
     )
-    with pytest.raises(ServerError):
+    with pytest.raises(OutcomeUnknown) as e:
         client.send(Request("POST", FLOW_PATH + "/flows", {}))
     assert create.call_count == 1  # the write may have happened: never blindly re-sent
+    assert str(e.value) == (
+        "POST /data/foundation/flowservice/flows failed: 500 boom; the object may or may not "
+        "have been created"
+    )
 
 
 @respx.mock(assert_all_mocked=True)
