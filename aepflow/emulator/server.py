@@ -71,6 +71,9 @@ def _handler(emulator: Emulator) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         server_version = "aepflow-emulator"
+        # Headers and body go out as two writes; with Nagle's algorithm the second waits for
+        # the client's delayed ACK (up to 40 ms) on every keep-alive request.
+        disable_nagle_algorithm = True
 
         def _respond(self) -> None:
             request = httpx.Request(

@@ -73,6 +73,11 @@ def read_live(
 ) -> LiveState:
     """Live objects for every address in the manifests or the lock."""
     listings = _listings(door, desired, lock, parallelism)
+
+    def listed(kind: str, identity: Hashable) -> list[dict[str, Any]] | None:
+        found = listings.get(kind)
+        return None if found is None else found.by_identity.get(identity, [])
+
     addresses = sorted(set(desired) | set(lock.resources))
     ids: dict[str, str] = {a: e.id for a, e in lock.resources.items()}
     deps: dict[str, list[str]] = {}
@@ -97,7 +102,7 @@ def read_live(
         kind = KINDS[r.kind]
         listing = listings.get(r.kind)
         if listing is None:
-            obj = kind.find(r, ids, desired, door)
+            obj = kind.find(r, ids, desired, door, listed)
         else:
             identity = kind.wanted(r, ids)
             found = listing.by_identity.get(identity, []) if identity is not None else []

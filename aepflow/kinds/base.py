@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -25,6 +25,7 @@ from aepflow.errors import SourceLocation
 from aepflow.model import TENANT_PLACEHOLDER, ProjectModel
 
 MARKER_PREFIX = "aepflow:"
+Listed = Callable[[str, Hashable], "list[dict[str, Any]] | None"]
 UNKNOWN = "(known after apply)"
 
 
@@ -226,9 +227,17 @@ class Kind:
         return None if raw is None else self.live(raw)
 
     def find(
-        self, r: Resource, ids: Mapping[str, str], desired: Mapping[str, Resource], door: Door
+        self,
+        r: Resource,
+        ids: Mapping[str, str],
+        desired: Mapping[str, Resource],
+        door: Door,
+        listed: Listed = lambda kind, identity: None,
     ) -> LiveObject | None:
-        """The live object carrying ``r``'s marker, or None (adoption after a lost lock)."""
+        """The live object carrying ``r``'s marker, or None (adoption after a lost lock).
+
+        ``listed(kind, identity)`` gives the objects of another kind already listed by this
+        plan (None when that kind was not listed), so a lookup through them costs nothing."""
         query = self.lookup(r, ids, desired)
         if query is None:
             return None

@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 from aepflow.api import CONVERSION, FLOW, Door, ListRequest, Request
 from aepflow.connectors import XED_FULL
-from aepflow.kinds.base import Change, Kind, LiveObject, Resource, ref, tenantize
+from aepflow.kinds.base import Change, Kind, Listed, LiveObject, Resource, ref, tenantize
 from aepflow.kinds.flowservice import property_filter
 from aepflow.model import ProjectModel
 
@@ -84,22 +84,29 @@ class MappingSet(Kind):
         return None
 
     def find(
-        self, r: Resource, ids: Mapping[str, str], desired: Mapping[str, Resource], door: Door
+        self,
+        r: Resource,
+        ids: Mapping[str, str],
+        desired: Mapping[str, Resource],
+        door: Door,
+        listed: Listed = lambda kind, identity: None,
     ) -> LiveObject | None:
         """Through the marked flow of the same pipeline, which names its mapping set."""
         flow = desired.get(f"flow.{r.name}")
         if flow is None:
             return None
-        query = ListRequest(
-            f"{FLOW}/flows", "flowservice", (property_filter("name", flow.spec["name"]),)
-        )
-        for obj in door.list(query):
-            if self._flow_marker(obj) == flow.address:
-                for t in obj.get("transformations") or []:
-                    mapping_id = (t.get("params") or {}).get("mappingId")
-                    if t.get("name") == "Mapping" and mapping_id:
-                        found = self.read(door, str(mapping_id))
-                        return None if found is None else replace(found, adopted=True)
+        flows = listed("flow", flow.address)
+        if flows is None:
+            query = ListRequest(
+                f"{FLOW}/flows", "flowservice", (property_filter("name", flow.spec["name"]),)
+            )
+            flows = [obj for obj in door.list(query) if self._flow_marker(obj) == flow.address]
+        for obj in flows:
+            for t in obj.get("transformations") or []:
+                mapping_id = (t.get("params") or {}).get("mappingId")
+                if t.get("name") == "Mapping" and mapping_id:
+                    found = self.read(door, str(mapping_id))
+                    return None if found is None else replace(found, adopted=True)
         return None
 
     def _flow_marker(self, obj: Mapping[str, Any]) -> str | None:
