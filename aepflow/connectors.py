@@ -1,6 +1,7 @@
 """The connectors aepflow manages, by the friendly names manifests use.
 
-Facts from reference/aep-api.md §2 (connectionSpec ids, authSpec names and params).
+Facts from the sources API tutorials (help/sources/tutorials/api/create/crm/ and
+customer-success/): connectionSpec ids, authSpec names and params.
 All four connectors use the CRMToAEP flow spec and the Data Lake target.
 """
 
@@ -35,7 +36,8 @@ class Connector:
     spec_id: str  # connectionSpec id
     spec_name: str  # connectionSpec name as AEP lists it
     auth_types: dict[str, AuthType]
-    # Default deltaColumn date format (reference §2: Dynamics differs from the others).
+    # Default deltaColumn date format (help/sources/tutorials/api/collect/crm.md: Dynamics
+    # differs from the others).
     date_format: str = "yyyy-MM-dd HH:mm:ss"
 
 

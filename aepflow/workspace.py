@@ -99,6 +99,14 @@ def open_workspace(
     return Workspace(project, env, chosen, desired, lock, client, tenant, parallelism)
 
 
+def embedded(state_dir: Path) -> emulator.Emulator:
+    """The embedded emulator; a bad AEPFLOW_EMULATOR_* knob is a usage error."""
+    try:
+        return emulator.Emulator(state_dir)
+    except emulator.SettingsError as e:
+        raise UsageError(str(e)) from None
+
+
 def platform_client(env: Environment, environ: Mapping[str, str]) -> PlatformClient:
     """The client for an environment: the embedded emulator as its transport, or the network
     with the AEP_* credentials from the environment."""
@@ -113,7 +121,7 @@ def platform_client(env: Environment, environ: Mapping[str, str]) -> PlatformCli
             sandbox=env.sandbox,
             platform_url=emulator.EMBEDDED_BASE_URL,
             ims_url=emulator.EMBEDDED_IMS_URL,
-            transport=emulator.Emulator(env.state_dir).transport(),
+            transport=embedded(env.state_dir).transport(),
         )
     return PlatformClient(
         credentials=Credentials.from_env(environ, org_id=env.org_id),

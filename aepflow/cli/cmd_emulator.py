@@ -64,15 +64,20 @@ def serve(
         click.echo(f"  state: {_state(state)}")
         click.echo("Ctrl-C stops.")
 
-    emu.serve(
-        host,
-        port,
-        state_dir=_state(state),
-        org_id=org,
-        client_id=cid,
-        client_secret=secret,
-        ready=ready,
-    )
+    from aepflow.errors import UsageError
+
+    try:
+        emu.serve(
+            host,
+            port,
+            state_dir=_state(state),
+            org_id=org,
+            client_id=cid,
+            client_secret=secret,
+            ready=ready,
+        )
+    except emu.SettingsError as e:
+        raise UsageError(str(e)) from None
 
 
 @emulator.command()
@@ -81,9 +86,9 @@ def serve(
 @handle_errors
 def stats(state: Path | None, as_json: bool) -> None:
     """Requests per method and path since the state was created."""
-    from aepflow.emulator import Emulator
+    from aepflow.workspace import embedded
 
-    data = Emulator(_state(state)).stats()
+    data = embedded(_state(state)).stats()
     if as_json:
         click.echo(json.dumps(data, indent=2, sort_keys=True))
         return
@@ -99,9 +104,9 @@ def stats(state: Path | None, as_json: bool) -> None:
 @handle_errors
 def reset(state: Path | None) -> None:
     """Forget every resource, token and counter the emulator holds."""
-    from aepflow.emulator import Emulator
+    from aepflow.workspace import embedded
 
-    Emulator(_state(state)).reset()
+    embedded(_state(state)).reset()
     click.echo(f"Emulator state cleared ({_state(state)}).")
 
 

@@ -26,6 +26,7 @@ from aepflow.emulator.settings import (
     DEFAULT_TENANT_ID,
     EMBEDDED_BASE_URL,
     EMBEDDED_IMS_URL,
+    SettingsError,
 )
 
 __all__ = [
@@ -37,5 +38,6 @@ __all__ = [
     "EMBEDDED_IMS_URL",
     "Emulator",
     "LostResponse",
+    "SettingsError",
     "serve",
 ]

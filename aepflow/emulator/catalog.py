@@ -1,4 +1,4 @@
-"""Catalog (``/data/foundation/catalog``, reference §4): datasets.
+"""Catalog (``/data/foundation/catalog``, help/catalog/api/getting-started.md): datasets.
 
 - ``POST /dataSets`` -> 201 ``["@/dataSets/<24 hex>"]`` and a ``Location``.
 - ``GET /dataSets/{id}`` and ``GET /dataSets`` answer objects keyed by id (not arrays); the list
@@ -284,6 +284,7 @@ def put_dataset(call: Call, tx: Tx) -> Reply:
 def delete_dataset(call: Call, tx: Tx) -> Reply:
     dataset_id = call.params["id"]
     if tx.get(call.sandbox, "dataSets", dataset_id) is None:
-        return Reply(200, [])  # reference §4: an unknown id may still answer 200 with []
+        # help/catalog/api/getting-started.md: an unknown id may still answer 200 with [].
+        return Reply(200, [])
     tx.delete(call.sandbox, "dataSets", dataset_id)
     return Reply(200, _ref(dataset_id))

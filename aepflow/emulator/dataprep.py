@@ -1,4 +1,6 @@
-"""Data Prep mapping sets (``/data/foundation/conversion/mappingSets``, reference §5).
+"""Data Prep mapping sets (``/data/foundation/conversion/mappingSets``).
+
+Facts: help/data-prep/api/mapping-set.md.
 
 - ``POST`` -> 200 (not 201) ``{id (32 hex), version: 0, createdDate, modifiedDate, createdBy,
   modifiedBy}``; ``PUT`` stores version N+1 with new mapping ids and answers the full set;

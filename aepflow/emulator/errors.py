@@ -1,4 +1,4 @@
-"""AEP's error bodies, one builder per documented shape (reference/aep-api.md §1).
+"""AEP's error bodies, one builder per documented shape (help/landing/troubleshooting.md).
 
 Several shapes coexist on the platform and the emulator answers with the one each service uses:
 
@@ -68,7 +68,8 @@ def profile_invalid() -> ApiError:
 
 
 def too_many_requests(retry_after_s: int) -> ApiError:
-    # The Adobe I/O gateway's 429 (reference §1: documented for other APIs behind the same
+    # The Adobe I/O gateway's 429 (help/landing/troubleshooting.md: documented for other APIs
+    # behind the same
     # gateway; UNCONFIRMED for AEP), with the Retry-After the data-lifecycle guide describes.
     return gateway(429, "429050", "Too many requests", {"Retry-After": str(retry_after_s)})
 
@@ -222,7 +223,8 @@ def not_found(detail: str) -> ApiError:
 
 
 def content_type_required() -> ApiError:
-    # reference §1, shape 2: the answer to a body without a usable Content-Type.
+    # help/landing/troubleshooting.md, shape 2: the answer to a body without a usable
+    # Content-Type.
     return bad_request("A valid content-type must be specified")
 
 

@@ -13,8 +13,7 @@ import random
 import threading
 from dataclasses import dataclass
 
-from aepflow.emulator.settings import ENV_FAULTS
-from aepflow.errors import UsageError
+from aepflow.emulator.settings import ENV_FAULTS, SettingsError
 
 KINDS = ("429", "500", "lost")
 RETRY_AFTER_S = 1
@@ -36,19 +35,19 @@ class FaultPlan:
                 continue
             kind, sep, raw = (s.strip() for s in part.partition("="))
             if kind not in KINDS or not sep:
-                raise UsageError(
+                raise SettingsError(
                     f"{ENV_FAULTS}: {part.strip()!r} is not a fault; "
                     "write kind=rate with kind 429, 500 or lost (e.g. 429=0.1,lost=0.02)"
                 )
             try:
                 rate = float(raw)
             except ValueError:
-                raise UsageError(f"{ENV_FAULTS}: the rate of {kind} must be a number") from None
+                raise SettingsError(f"{ENV_FAULTS}: the rate of {kind} must be a number") from None
             if not 0 <= rate <= 1:
-                raise UsageError(f"{ENV_FAULTS}: the rate of {kind} must be between 0 and 1")
+                raise SettingsError(f"{ENV_FAULTS}: the rate of {kind} must be between 0 and 1")
             rates[kind] = rate
         if sum(rates.values()) > 1:
-            raise UsageError(f"{ENV_FAULTS}: the rates add up to more than 1")
+            raise SettingsError(f"{ENV_FAULTS}: the rates add up to more than 1")
         return cls(tuple((k, rates[k]) for k in KINDS if rates.get(k)))
 
 

@@ -1,4 +1,6 @@
-"""Flow Service validation: bodies checked against the connection and flow specs (reference §2).
+"""Flow Service validation: bodies checked against the connection and flow specs.
+
+Facts: help/sources/tutorials/api/collect/crm.md.
 
 - base connection: a known connectionSpec (1413), an authSpec of that spec (1415), and auth
   params that match it: every required param, no unknown one, the declared types (1100).
@@ -284,7 +286,8 @@ def check_transformations(
         if name == "Mapping":
             check_mapping(tx, sandbox, flow, params)
     if "Copy" in by_name and "Copy" not in names:
-        # reference §2: deltaColumn is required for CRM / database sources.
+        # help/sources/tutorials/api/collect/crm.md: deltaColumn is required for CRM and
+        # database sources.
         raise _provider(
             f"flowSpec {spec['name']} needs a Copy transformation with params.deltaColumn.name"
         )

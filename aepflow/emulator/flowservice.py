@@ -1,4 +1,4 @@
-"""Flow Service (``/data/foundation/flowservice``, reference §2).
+"""Flow Service (``/data/foundation/flowservice``, help/sources/tutorials/api/collect/crm.md).
 
 Connection and flow specs (read-only), base connections (with ``/test`` and ``/explore``),
 source and target connections, flows (with ``/action?op=enable|disable``) and their runs.

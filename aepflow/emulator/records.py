@@ -1,4 +1,7 @@
-"""Ids, etags and the audit fields AEP puts on every object (reference §2-5, IDs and formats)."""
+"""Ids, etags and the audit fields AEP puts on every object.
+
+Facts: the Flow Service, Schema Registry, Catalog and Data Prep API guides (IDs and formats).
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Schema Registry (``/data/foundation/schemaregistry``, reference §3).
+"""Schema Registry (``/data/foundation/schemaregistry``, help/xdm/api/getting-started.md).
 
 Tenant schemas and field groups (``/tenant/fieldgroups``, also under the legacy ``/mixins``),
 identity descriptors, the read-only global classes and field groups, and ``GET /stats``.
@@ -9,7 +9,7 @@ identity descriptors, the read-only global classes and field groups, and ``GET /
 - Titles are unique across the tenant's schemas and field groups (XDM-1521-400); custom fields
   live under ``_<tenant>`` (XDM-1020-400); PATCH (JSON Patch) and PUT bump the minor version.
 - Once a dataset uses a schema, changes must be additive and the schema cannot be deleted
-  (reference §3, evolution rules; the error codes are UNCONFIRMED).
+  (help/xdm/api/getting-started.md, evolution rules; the error codes are UNCONFIRMED).
 """
 
 from __future__ import annotations

@@ -6,7 +6,10 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from aepflow.errors import UsageError
+
+class SettingsError(ValueError):
+    """A knob (environment variable) the emulator cannot use; the message says which and why."""
+
 
 DEFAULT_ORG_ID = "AEPFLOW0EMULATOR000000000@AdobeOrg"
 DEFAULT_CLIENT_ID = "aepflow-emulator"
@@ -23,7 +26,8 @@ CATALOG = "/data/foundation/catalog"
 DATA_PREP = "/data/foundation/conversion"
 
 BUILTIN_SANDBOXES = ("prod", "dev")
-TOKEN_LIFETIME_S = 86399  # reference §1: expires_in, in seconds for /ims/token/v3
+# help/landing/platform-apis/api-authentication.md: expires_in, in seconds for /ims/token/v3
+TOKEN_LIFETIME_S = 86399
 
 ENV_LATENCY = "AEPFLOW_EMULATOR_LATENCY_MS"
 ENV_FAULTS = "AEPFLOW_EMULATOR_FAULTS"
@@ -53,9 +57,10 @@ def latency_from_env(environ: Mapping[str, str] | None = None) -> float:
     try:
         value = float(raw)
     except ValueError:
-        raise UsageError(f"{ENV_LATENCY} must be a number of milliseconds, not {raw!r}") from None
+        message = f"{ENV_LATENCY} must be a number of milliseconds, not {raw!r}"
+        raise SettingsError(message) from None
     if value < 0:
-        raise UsageError(f"{ENV_LATENCY} cannot be negative ({raw})")
+        raise SettingsError(f"{ENV_LATENCY} cannot be negative ({raw})")
     return value
 
 
@@ -70,4 +75,4 @@ def seed_from_env(environ: Mapping[str, str] | None = None) -> int | None:
     try:
         return int(raw)
     except ValueError:
-        raise UsageError(f"{ENV_SEED} must be an integer, not {raw!r}") from None
+        raise SettingsError(f"{ENV_SEED} must be an integer, not {raw!r}") from None

@@ -1,9 +1,10 @@
 """AEP's read-only catalog as the emulator serves it, loaded from ``data/*.json``.
 
 - ``connection_specs.json``: the four CRM / customer-success source specs with their authSpecs
-  (reference §2; secret params are marked ``"format": "password"``) and the Data Lake target.
+  (help/sources/tutorials/api/collect/crm.md; secret params are marked
+  ``"format": "password"``) and the Data Lake target.
 - ``flow_specs.json``: CRMToAEP as the newest seed prints it (transformationSpecs and the
-  scheduleSpec that allows ``once``), plus the runSpec of reference §2.
+  scheduleSpec that allows ``once``), plus the runSpec of help/sources/tutorials/api/collect/crm.md.
 - ``explore.json``: a small fixed table catalog per connector, for ``/connections/{id}/explore``.
 
 The emulator keeps its own copy of these facts: it stands for the server, so it shares nothing

@@ -1,7 +1,8 @@
 """XDM composition: the standard classes and field groups, and the fields a schema resolves to.
 
 The standard field lists come from ``data/xdm.json``, built from the shared
-``reference/xdm-fields.tsv`` (the 2026 upstream ``_repo`` additions are left out: no published
+``xdm-fields.tsv`` (the XDM field dictionaries in help/xdm/; the 2026 upstream ``_repo``
+additions are left out: no published
 AEP registry returns them). Paths are dotted XED names; ``[]`` marks an array and
 ``{namespace}`` the key of the identity map (``identityMap.{namespace}[].id``).
 """

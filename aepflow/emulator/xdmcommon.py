@@ -35,7 +35,7 @@ LOOKUP_KINDS = {
 DESCRIPTOR_KINDS = {"xdm-id", "xdm-link", "xdm", "xdm-v2"}
 
 
-MAX_RESULTS = 300  # reference §3: result sets are capped at 300 items per call
+MAX_RESULTS = 300  # help/xdm/api/getting-started.md: result sets are capped at 300 items per call
 
 
 _FIELD_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")

@@ -1,4 +1,7 @@
-"""A compact XDM field catalog (from reference/xdm-fields.tsv) to check mapping destinations."""
+"""A compact XDM field catalog to check mapping destinations.
+
+Built from xdm-fields.tsv, itself from the XDM field dictionaries in help/xdm/.
+"""
 
 from __future__ import annotations
 

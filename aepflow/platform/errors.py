@@ -33,7 +33,10 @@ __all__ = [
 
 
 def parse_error_body(body: Any) -> tuple[str | None, str]:
-    """(AEP error code, human message) from any of the documented error shapes (reference §1)."""
+    """(AEP error code, human message) from any of the documented error shapes.
+
+    Shapes: help/landing/troubleshooting.md and each API's error section.
+    """
     if isinstance(body, list) and body and isinstance(body[0], dict):
         body = body[0]
     if not isinstance(body, dict):

@@ -6,6 +6,8 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
+
 from tests.e2e.conftest import SCHEMA, Project
 
 ADDRESSES = [
@@ -334,3 +336,15 @@ def test_apply_of_a_schedule_change_sends_one_write_and_only_the_plans_reads(
         **plan_reads,
         "PATCH /data/foundation/flowservice/flows/{id}": 1,
     }
+
+
+def test_a_bad_emulator_knob_is_a_one_line_error(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AEPFLOW_EMULATOR_LATENCY_MS", "slow")
+    for args in (("plan",), ("emulator", "stats")):
+        result = project.run(*args)
+        assert (result.exit_code, result.output) == (
+            1,
+            "Error: AEPFLOW_EMULATOR_LATENCY_MS must be a number of milliseconds, not 'slow'\n",
+        )

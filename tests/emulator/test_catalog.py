@@ -1,4 +1,4 @@
-"""Catalog datasets (reference §4)."""
+"""Catalog datasets (help/catalog/api/getting-started.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Flow Service specs and connections: base, source and target (reference §2)."""
+"""Flow Service specs and connections: base, source and target (help/sources/tutorials/api/collect/crm.md)."""
 
 from __future__ import annotations
 

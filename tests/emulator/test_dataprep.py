@@ -1,4 +1,4 @@
-"""Data Prep mapping sets (reference §5)."""
+"""Data Prep mapping sets (help/data-prep/api/mapping-set.md)."""
 
 from __future__ import annotations
 

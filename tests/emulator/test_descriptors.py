@@ -1,4 +1,4 @@
-"""Identity descriptors (reference §3, "Identity descriptor")."""
+"""Identity descriptors (help/xdm/api/getting-started.md, "Identity descriptor")."""
 
 from __future__ import annotations
 

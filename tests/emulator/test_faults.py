@@ -8,9 +8,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from aepflow.emulator import Emulator
+from aepflow.emulator import Emulator, SettingsError
 from aepflow.emulator.faults import FaultPlan, Faults
-from aepflow.errors import UsageError
 from tests.emulator.conftest import CATALOG, FLOW, Api, connection_body, flow_error
 
 
@@ -102,7 +101,7 @@ def test_the_environment_sets_the_knobs(tmp_path: Path, monkeypatch: pytest.Monk
     ],
 )
 def test_bad_fault_specs(tmp_path: Path, spec: str, message: str) -> None:
-    with pytest.raises(UsageError) as caught:
+    with pytest.raises(SettingsError) as caught:
         Emulator(tmp_path / "s", faults=spec)
     assert str(caught.value) == message
 
@@ -110,12 +109,13 @@ def test_bad_fault_specs(tmp_path: Path, spec: str, message: str) -> None:
 def test_bad_latency_and_seed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AEPFLOW_EMULATOR_LATENCY_MS", "slow")
     with pytest.raises(
-        UsageError, match="AEPFLOW_EMULATOR_LATENCY_MS must be a number of milliseconds, not 'slow'"
+        SettingsError,
+        match="AEPFLOW_EMULATOR_LATENCY_MS must be a number of milliseconds, not 'slow'",
     ):
         Emulator(tmp_path / "s")
     monkeypatch.delenv("AEPFLOW_EMULATOR_LATENCY_MS")
     monkeypatch.setenv("AEPFLOW_EMULATOR_SEED", "x")
-    with pytest.raises(UsageError, match="AEPFLOW_EMULATOR_SEED must be an integer, not 'x'"):
+    with pytest.raises(SettingsError, match="AEPFLOW_EMULATOR_SEED must be an integer, not 'x'"):
         Emulator(tmp_path / "s")
 
 

@@ -1,4 +1,4 @@
-"""Flows: create and validate against CRMToAEP, get, list, PATCH, actions, delete (reference §2)."""
+"""Flows: create and validate against CRMToAEP, get, list, PATCH, actions, delete (help/sources/tutorials/api/collect/crm.md)."""
 
 from __future__ import annotations
 
@@ -579,7 +579,7 @@ def test_orderby(api: Api, world: World) -> None:
 
 
 def test_duplicate_flow_names_are_allowed(api: Api, world: World) -> None:
-    # reference §6: no duplicate-name error in the Flow Service catalog (UNCONFIRMED).
+    # help/sources/errors/flow-service-errors.md: no duplicate-name error in the Flow Service catalog (UNCONFIRMED).
     body = flow_body(world.source, world.target, world.mapping)
     assert api.post(f"{FLOW}/flows", body).status_code == 201
     assert (

@@ -1,4 +1,4 @@
-"""Flow runs materialised from the schedule on the emulator clock (reference §2, Flow runs)."""
+"""Flow runs materialised from the schedule on the emulator clock (help/sources/tutorials/api/collect/crm.md, Flow runs)."""
 
 from __future__ import annotations
 

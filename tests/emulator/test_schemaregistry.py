@@ -1,4 +1,4 @@
-"""Schema Registry: schemas, field groups, Accept rules, titles, versions, stats (reference §3)."""
+"""Schema Registry: schemas, field groups, Accept rules, titles, versions, stats (help/xdm/api/getting-started.md)."""
 
 from __future__ import annotations
 
