@@ -8,16 +8,18 @@ stays independent of the others.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from aepflow import emulator
 from aepflow.engine import lockfile
+from aepflow.engine.applylock import apply_lock
 from aepflow.engine.executor import ApplyResult, Executor, Reporter
 from aepflow.engine.live import read_live
 from aepflow.engine.lockfile import LockWriter
@@ -97,6 +99,18 @@ def open_workspace(
         raise
     desired = desired_resources(model, tenant)
     return Workspace(project, env, chosen, desired, lock, client, tenant, parallelism)
+
+
+@contextlib.contextmanager
+def locked(
+    ws: Workspace, timeout: float, on_takeover: Callable[[str], None]
+) -> Iterator[None]:
+    """Hold the environment's apply lock; the lock file is read again once it is held, so
+    what another apply recorded while this one waited is planned from, never overwritten."""
+    path = ws.project.root / ".aepflow" / "locks" / f"{ws.env.name}.apply-lock"
+    with apply_lock(path, ws.env.name, timeout=timeout, on_takeover=on_takeover):
+        ws.lock = lockfile.load(ws.env.lock_path, ws.env.name, ws.env.sandbox)
+        yield
 
 
 def embedded(state_dir: Path) -> emulator.Emulator:

@@ -120,12 +120,9 @@ def _report(ws: Workspace, result: ApplyResult) -> None:
 
 
 def _locked(ws: Workspace, timeout: float) -> contextlib.AbstractContextManager[None]:
-    from aepflow.engine.applylock import apply_lock
+    from aepflow.workspace import locked
 
-    path = ws.project.root / ".aepflow" / "locks" / f"{ws.env.name}.apply-lock"
-    return apply_lock(
-        path, ws.env.name, timeout=timeout, on_takeover=lambda m: click.echo(f"Note: {m}", err=True)
-    )
+    return locked(ws, timeout, lambda m: click.echo(f"Note: {m}", err=True))
 
 
 def _rel(path: Path) -> str:

@@ -164,3 +164,9 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Project
     for var in [v for v in os.environ if v.startswith("AEPFLOW_EMULATOR_")]:
         monkeypatch.delenv(var)
     yield p
+
+
+def apply_ok(project: Project, *args: str) -> str:
+    result = project.run("apply", "--auto-approve", *args)
+    assert result.exit_code == 0, result.output
+    return result.output
