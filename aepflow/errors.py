@@ -19,6 +19,7 @@ Tree::
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -75,13 +76,20 @@ class LockfileError(AepflowError):
     pass
 
 
+def _shown(path: object) -> str:
+    """A path relative to the current folder when inside it."""
+    text = str(path)
+    cwd = os.getcwd() + os.sep
+    return text[len(cwd) :] if text.startswith(cwd) else text
+
+
 class LockWriteError(LockfileError):
     """The lock (or its journal) could not be written: what was done is not all recorded."""
 
     def __init__(self, path: object, reason: str) -> None:
         self.path = path
         self.reason = reason
-        super().__init__(f"cannot write the lock file {path}: {reason}")
+        super().__init__(f"cannot write the lock file {_shown(path)}: {reason}")
 
 
 class NotRecordedError(LockWriteError):

@@ -9,13 +9,11 @@ stays independent of the others.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 from aepflow import emulator
 from aepflow.engine import lockfile
@@ -25,15 +23,13 @@ from aepflow.engine.live import read_live
 from aepflow.engine.lockfile import LockWriter
 from aepflow.engine.plan import Lock, LockEntry, Plan
 from aepflow.engine.planner import build_plan
-from aepflow.errors import LockfileError, StalePlanError, UsageError
+from aepflow.errors import LockfileError, UsageError
 from aepflow.kinds import KINDS, desired_resources
 from aepflow.kinds.base import Resource
 from aepflow.manifest import load_model
 from aepflow.platform import Credentials, PlatformClient
 from aepflow.platform.client import DEFAULT_IMS_URL, DEFAULT_PLATFORM_URL
 from aepflow.project import Environment, Project, load_project
-
-PLAN_FILE_VERSION = 1
 
 
 class EmbeddedEnviron(Mapping[str, str]):
@@ -69,6 +65,7 @@ class Workspace:
     client: PlatformClient
     tenant: str
     parallelism: int = 10
+    scope: frozenset[str] | None = None  # a partial plan: these addresses only
 
     def close(self) -> None:
         self.client.close()
@@ -78,16 +75,21 @@ def open_workspace(
     environment: str | None,
     paths: Sequence[Path] = (),
     *,
+    targets: Sequence[str] = (),
     project_dir: Path | None = None,
     parallelism: int = 10,
     environ: Mapping[str, str] | None = None,
 ) -> Workspace:
-    """Load and validate the manifests (with secrets), then connect to the environment."""
+    """Load and validate the manifests (with secrets), then connect to the environment.
+
+    Every manifest of the project is always read, so that nothing outside a partial plan
+    looks removed; ``paths`` and ``targets`` only narrow what is planned (``scope``).
+    """
     base_environ = os.environ if environ is None else environ
     project = load_project(project_dir)
     env = project.environment(environment)
     model_environ = EmbeddedEnviron(base_environ) if env.type == "embedded" else base_environ
-    chosen = list(paths) or [project.manifests_dir]
+    chosen = [project.manifests_dir] + [p for p in paths if not _under(p, project.manifests_dir)]
     # Invalid manifests stop here, before any request reaches the platform.
     model = load_model(project, env, paths=chosen, secrets=True, environ=model_environ)
     lock = lockfile.load(env.lock_path, env.name, env.sandbox)
@@ -98,13 +100,52 @@ def open_workspace(
         client.close()
         raise
     desired = desired_resources(model, tenant)
-    return Workspace(project, env, chosen, desired, lock, client, tenant, parallelism)
+    ws = Workspace(project, env, list(paths), desired, lock, client, tenant, parallelism)
+    if paths or targets:
+        try:
+            ws.scope = _scope(ws, paths, targets)
+        except BaseException:
+            client.close()
+            raise
+    return ws
+
+
+def _under(path: Path, folder: Path) -> bool:
+    return path.resolve().is_relative_to(folder.resolve())
+
+
+def _scope(ws: Workspace, paths: Sequence[Path], targets: Sequence[str]) -> frozenset[str]:
+    """The addresses the given files declare and the given targets name, with everything they
+    depend on."""
+    chosen = {
+        a for a, r in ws.desired.items() if any(_under(Path(r.location.file), p) for p in paths)
+    }
+    known = set(ws.desired) | set(ws.lock.resources)
+    for target in targets:
+        if target not in known:
+            near = sorted(a for a in known if a.split(".", 1)[0] == target.split(".", 1)[0])
+            raise UsageError(
+                f"--target {target}: no such resource in the manifests or the lock"
+                + (f" (of that kind: {', '.join(near[:10])})" if near else "")
+            )
+        chosen.add(target)
+    if not chosen:
+        raise UsageError(
+            "the given paths declare no resource: nothing to plan (give manifest files or "
+            "folders of this project, or --target ADDRESS)"
+        )
+    todo = list(chosen)
+    while todo:
+        r = ws.desired.get(todo.pop())
+        for dep in r.depends_on if r is not None else ():
+            if dep not in chosen:
+                chosen.add(dep)
+                todo.append(dep)
+    return frozenset(chosen)
 
 
 @contextlib.contextmanager
-def locked(
-    ws: Workspace, timeout: float, on_takeover: Callable[[str], None]
-) -> Iterator[None]:
+def locked(ws: Workspace, timeout: float, on_takeover: Callable[[str], None]) -> Iterator[None]:
     """Hold the environment's apply lock; the lock file is read again once it is held, so
     what another apply recorded while this one waited is planned from, never overwritten."""
     path = ws.project.root / ".aepflow" / "locks" / f"{ws.env.name}.apply-lock"
@@ -148,15 +189,20 @@ def platform_client(env: Environment, environ: Mapping[str, str]) -> PlatformCli
 
 
 def make_plan(ws: Workspace, *, allow_data_loss: bool = False, destroy: bool = False) -> Plan:
-    live = read_live(ws.client, ws.desired, ws.lock, parallelism=ws.parallelism)
+    desired, lock = ws.desired, ws.lock
+    if ws.scope is not None:
+        desired = {a: r for a, r in desired.items() if a in ws.scope}
+        lock = replace(lock, resources={a: e for a, e in lock.resources.items() if a in ws.scope})
+    live = read_live(ws.client, desired, lock, parallelism=ws.parallelism)
     return build_plan(
-        ws.desired,
+        desired,
         ws.lock,
         live,
         now=time.time(),
         tenant=ws.tenant,
         allow_data_loss=allow_data_loss,
         destroy=destroy,
+        scope=ws.scope,
     )
 
 
@@ -169,75 +215,6 @@ def apply_plan(ws: Workspace, plan: Plan, reporter: Reporter | None = None) -> A
         return executor.apply(plan)
     finally:
         writer.close()
-
-
-# -- saved plans -----------------------------------------------------------------------
-
-
-def save_plan(ws: Workspace, plan: Plan, path: Path) -> None:
-    data = {
-        "aepflow_plan": PLAN_FILE_VERSION,
-        "environment": ws.env.name,
-        "paths": [str(p) for p in ws.paths],
-        "plan": plan.to_data(),
-        "checksum": plan.checksum(),
-    }
-    path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-
-
-def read_plan_file(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if data.get("aepflow_plan") != PLAN_FILE_VERSION:
-            raise ValueError("not an aepflow plan file")
-        plan = Plan.from_data(data["plan"])
-        if plan.checksum() != data["checksum"]:
-            raise ValueError("its checksum does not match its content (edited by hand?)")
-    except FileNotFoundError:
-        raise UsageError(f"plan file {path} does not exist") from None
-    except (ValueError, KeyError, TypeError) as e:
-        raise UsageError(f"{path} is not a valid aepflow plan file: {e}") from None
-    data["plan_object"] = plan
-    return dict(data)
-
-
-def check_saved_plan(ws: Workspace, plan: Plan) -> None:
-    """Refuse a saved plan whose world has moved: lock, live state or manifests."""
-    rerun = "run `aepflow plan --out` again and review the new plan"
-    if plan.environment != ws.env.name:
-        raise StalePlanError(
-            f'the plan was made for environment "{plan.environment}", not "{ws.env.name}"'
-        )
-    # A lock that does not exist yet gets a fresh lineage at every load: only its content counts.
-    moved_lineage = ws.lock.serial > 0 and plan.lineage != ws.lock.lineage
-    if moved_lineage or plan.lock_checksum != ws.lock.checksum():
-        raise StalePlanError(
-            f"saved plan is stale: the lock file changed since it was made; {rerun}"
-        )
-    for change in plan.actionable:
-        # Only the objects the plan writes are read again: each must still be as planned.
-        if change.id is None:
-            continue
-        obj = KINDS[change.kind].read(ws.client, change.id)
-        before = None if obj is None else obj.spec
-        if before != change.before:
-            raise StalePlanError(
-                f"saved plan is stale: {change.address} changed in the sandbox since the plan "
-                f"was made; {rerun}"
-            )
-    for change in plan.changes:
-        if change.action == "delete":
-            if change.address in ws.desired and not plan.destroy:
-                raise StalePlanError(f"saved plan is stale: the manifests changed; {rerun}")
-            continue
-        r = ws.desired.get(change.address)
-        if r is None or r.hash != change.hash:
-            raise StalePlanError(
-                f"saved plan is stale: the manifests changed ({change.address}); {rerun}"
-            )
-    extra = set(ws.desired) - {c.address for c in plan.changes}
-    if extra and not plan.destroy:
-        raise StalePlanError(f"saved plan is stale: the manifests changed; {rerun}")
 
 
 # -- import ----------------------------------------------------------------------------
@@ -262,6 +239,12 @@ def import_resource(ws: Workspace, address: str, id: str) -> LockEntry:
         raise LockfileError(
             f"{address} is already in the lock as {ws.lock.resources[address].id}; "
             "remove it from the lock file first to import another object"
+        )
+    owner = next((a for a, e in ws.lock.resources.items() if e.id == id), None)
+    if owner is not None:
+        raise LockfileError(
+            f"{id} is already in the lock as {owner}; one object cannot be two resources "
+            f"(`aepflow state rm {owner}` first if the lock is wrong)"
         )
     obj = KINDS[kind].read(ws.client, id)
     if obj is None:

@@ -37,6 +37,13 @@ lock_timeout_option = click.option(
     metavar="SECONDS",
     help="Wait up to this long for another apply on the environment to finish (default: 0).",
 )
+target_option = click.option(
+    "--target",
+    "targets",
+    multiple=True,
+    metavar="ADDRESS",
+    help="Plan only this resource and what it depends on (repeatable); nothing else is destroyed.",
+)
 data_loss_option = click.option(
     "--allow-data-loss",
     is_flag=True,
@@ -157,12 +164,14 @@ def _reporter() -> object:
     help="Exit 0 when there are no changes, 2 when there are, 1 on error.",
 )
 @click.option("--destroy", is_flag=True, help="Plan the destruction of everything in the lock.")
+@target_option
 @data_loss_option
 @parallelism_option
 @handle_errors
 def plan(
     environment: str | None,
     paths: tuple[Path, ...],
+    targets: tuple[str, ...],
     out: Path | None,
     fmt: str,
     detailed_exitcode: bool,
@@ -171,14 +180,15 @@ def plan(
     parallelism: int,
 ) -> None:
     """Show what apply would change in the sandbox (reads only)."""
-    from aepflow.workspace import make_plan, open_workspace, save_plan
+    from aepflow.savedplan import save_plan
+    from aepflow.workspace import make_plan, open_workspace
 
-    ws = open_workspace(environment, paths, parallelism=parallelism)
+    ws = open_workspace(environment, paths, targets=targets, parallelism=parallelism)
     try:
         result = make_plan(ws, allow_data_loss=allow_data_loss, destroy=destroy)
         click.echo(_render(result, fmt), nl=False)
         if out is not None:
-            save_plan(ws, result, out)
+            save_plan(ws, result, out, targets)
             if fmt == "text":
                 click.echo(
                     f"\nSaved the plan to {out}. Apply exactly this plan with: aepflow apply {out}"
@@ -198,6 +208,7 @@ def plan(
 @env_option
 @click.argument("planfile", required=False, type=click.Path(path_type=Path))
 @click.option("--auto-approve", is_flag=True, help="Apply without asking for confirmation.")
+@target_option
 @data_loss_option
 @parallelism_option
 @lock_timeout_option
@@ -206,35 +217,37 @@ def apply(
     environment: str | None,
     planfile: Path | None,
     auto_approve: bool,
+    targets: tuple[str, ...],
     allow_data_loss: bool,
     parallelism: int,
     lock_timeout: float,
 ) -> None:
     """Make the sandbox match the manifests (or apply a saved plan exactly)."""
     from aepflow.render.plan_text import render_text
-    from aepflow.workspace import (
-        apply_plan,
-        check_saved_plan,
-        make_plan,
-        open_workspace,
-        read_plan_file,
-    )
+    from aepflow.workspace import apply_plan, make_plan, open_workspace
 
     if planfile is not None:
-        saved = read_plan_file(planfile)
-        if environment is not None and environment != saved["environment"]:
-            from aepflow.errors import UsageError
+        from aepflow.errors import UsageError
+        from aepflow.project import load_project
+        from aepflow.savedplan import check_saved_plan, read_plan_file
 
+        the_plan, saved = read_plan_file(planfile)
+        if environment is not None and environment != saved["environment"]:
             raise UsageError(
                 f"{planfile} was made for environment {saved['environment']!r}, not {environment!r}"
             )
+        if targets:
+            raise UsageError("--target narrows a new plan; a saved plan applies as it was made")
+        root = load_project().root
         ws = open_workspace(
-            saved["environment"], [Path(p) for p in saved["paths"]], parallelism=parallelism
+            saved["environment"],
+            [root / p for p in saved["paths"]],
+            targets=tuple(saved["targets"]),
+            parallelism=parallelism,
         )
         try:
-            the_plan: Plan = saved["plan_object"]
             with _locked(ws, lock_timeout):
-                check_saved_plan(ws, the_plan)
+                check_saved_plan(ws, the_plan, saved)
                 if not the_plan.has_changes:
                     click.echo("No changes. Nothing to apply.")
                     return
@@ -243,7 +256,7 @@ def apply(
             ws.close()
         return
 
-    ws = open_workspace(environment, (), parallelism=parallelism)
+    ws = open_workspace(environment, (), targets=targets, parallelism=parallelism)
     try:
         with _locked(ws, lock_timeout):
             the_plan = make_plan(ws, allow_data_loss=allow_data_loss)

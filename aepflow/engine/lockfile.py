@@ -68,6 +68,14 @@ def journal_path(path: Path) -> Path:
     return path.with_name(path.name + ".journal")
 
 
+def shown(path: Path) -> str:
+    """A path relative to the current folder when inside it, as messages show it."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
 def load(path: Path, environment: str, sandbox: str) -> Lock:
     """Read the lock at ``path`` (a missing file is an empty lock) with its journal replayed.
 
@@ -79,7 +87,7 @@ def load(path: Path, environment: str, sandbox: str) -> Lock:
     except FileNotFoundError:
         lock = Lock(environment=environment, sandbox=sandbox)
     except OSError as e:
-        raise LockfileError(f"cannot read the lock file {path}: {e.strerror}") from None
+        raise LockfileError(f"cannot read the lock file {shown(path)}: {e.strerror}") from None
     else:
         lock = _parse(text, path, environment, sandbox)
     _replay(lock, journal_path(path))
@@ -89,8 +97,8 @@ def load(path: Path, environment: str, sandbox: str) -> Lock:
 def _parse(text: str, path: Path, environment: str, sandbox: str) -> Lock:
     if any(line.startswith(("<<<<<<<", ">>>>>>>")) for line in text.splitlines()):
         raise LockfileError(
-            f"{path}: the lock file has unresolved merge-conflict markers; resolve the conflict "
-            "keeping every resource entry of both sides, then run plan"
+            f"{shown(path)}: the lock file has unresolved merge-conflict markers; resolve the "
+            "conflict keeping every resource entry of both sides, then run plan"
         )
     try:
         data = json.loads(text)
@@ -99,12 +107,12 @@ def _parse(text: str, path: Path, environment: str, sandbox: str) -> Lock:
         version = data.get("format_version")
         if version != FORMAT_VERSION:
             raise LockfileError(
-                f"{path}: lock file format_version {version!r} is not supported by this aepflow "
-                f"(expected {FORMAT_VERSION}); upgrade aepflow"
+                f"{shown(path)}: lock file format_version {version!r} is not supported by this "
+                f"aepflow (expected {FORMAT_VERSION}); upgrade aepflow"
             )
         if data.get("environment") != environment or data.get("sandbox") != sandbox:
             raise LockfileError(
-                f"{path}: this lock belongs to environment {data.get('environment')!r} "
+                f"{shown(path)}: this lock belongs to environment {data.get('environment')!r} "
                 f"(sandbox {data.get('sandbox')!r}), not to environment {environment!r} "
                 f"(sandbox {sandbox!r}); nothing was read or changed. Check lockFile in "
                 "aepflow.yaml and the -e option"
@@ -115,7 +123,7 @@ def _parse(text: str, path: Path, environment: str, sandbox: str) -> Lock:
         unknown = sorted(a for a, e in resources.items() if e.kind not in KINDS)
         if unknown:
             raise LockfileError(
-                f"{path}: unknown resource kind in {', '.join(unknown)} (known: "
+                f"{shown(path)}: unknown resource kind in {', '.join(unknown)} (known: "
                 f"{', '.join(KINDS)}); was the lock edited by hand or written by a newer aepflow?"
             )
         return Lock(
@@ -130,8 +138,8 @@ def _parse(text: str, path: Path, environment: str, sandbox: str) -> Lock:
         raise
     except (ValueError, KeyError, TypeError, AttributeError) as e:
         raise LockfileError(
-            f"{path}: the lock file is corrupt ({e.__class__.__name__}: {e}); restore it from git "
-            "(it is never written partially by aepflow)"
+            f"{shown(path)}: the lock file is corrupt ({e.__class__.__name__}: {e}); restore it "
+            "from git (it is never written partially by aepflow)"
         ) from None
 
 
@@ -142,7 +150,9 @@ def _replay(lock: Lock, journal: Path) -> bool:
     except FileNotFoundError:
         return False
     except OSError as e:
-        raise LockfileError(f"cannot read the lock journal {journal}: {e.strerror}") from None
+        raise LockfileError(
+            f"cannot read the lock journal {shown(journal)}: {e.strerror}"
+        ) from None
     for number, line in enumerate(lines, 1):
         try:
             record = json.loads(line)
@@ -155,8 +165,8 @@ def _replay(lock: Lock, journal: Path) -> bool:
             if number == len(lines):
                 break  # a record cut short by a crash: its step never finished
             raise LockfileError(
-                f"{journal}:{number}: the lock journal is corrupt; restore the lock from git and "
-                "run plan (adoption finds what aepflow created since)"
+                f"{shown(journal)}:{number}: the lock journal is corrupt; restore the lock from "
+                "git and run plan (adoption finds what aepflow created since)"
             ) from None
     return True
 

@@ -205,6 +205,7 @@ class Plan:
     lineage: str
     destroy: bool = False
     notes: tuple[str, ...] = field(default=())
+    scope: tuple[str, ...] | None = None  # a partial plan: the addresses it covers
 
     @property
     def actionable(self) -> tuple[ResourceChange, ...]:
@@ -243,6 +244,7 @@ class Plan:
             "summary": self.counts | {"text": self.summary()},
             "resource_changes": [c.to_data() for c in self.changes],
             "notes": list(self.notes),
+            "scope": None if self.scope is None else list(self.scope),
             "prior_state": {
                 "lineage": self.lineage,
                 "lock_checksum": self.lock_checksum,
@@ -262,6 +264,7 @@ class Plan:
             lineage=prior["lineage"],
             destroy=data["destroy"],
             notes=tuple(data.get("notes", ())),
+            scope=None if data.get("scope") is None else tuple(data["scope"]),
         )
 
     def checksum(self) -> str:

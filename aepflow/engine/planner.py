@@ -24,6 +24,7 @@ DATA_LOSS_HINT = (
     "--allow-data-loss or set `protect: false` on the dataset"
 )
 Known = Mapping[str, Mapping[str, Any] | None]
+PROTECT_PATH = "protect (lock)"
 
 __all__ = ["DATA_LOSS_HINT", "SECRETS_PATH", "build_plan", "resolve"]
 
@@ -72,13 +73,17 @@ def build_plan(
     tenant: str = "",
     allow_data_loss: bool = False,
     destroy: bool = False,
+    scope: frozenset[str] | None = None,
 ) -> Plan:
     """Compare what the manifests want with what the lock and the platform say.
 
     ``now`` (epoch seconds) decides whether a flow's start time already passed; ``tenant``
     is the sandbox's tenant namespace. With ``destroy``, every resource in the lock is
-    planned for deletion.
+    planned for deletion. With ``scope`` (a partial plan), only those addresses are planned
+    and nothing outside them is ever destroyed.
     """
+    if scope is not None:
+        desired = {a: r for a, r in desired.items() if a in scope}
     if destroy:
         desired = {}
     try:
@@ -103,9 +108,17 @@ def build_plan(
                 allow_data_loss=allow_data_loss,
             )
     for address in reversed(order):
+        if scope is not None and address not in scope:
+            continue
         if address not in desired and address in lock.resources:
             changes[address] = _plan_delete(address, lock, live, destroy, allow_data_loss)
 
+    if scope is not None:
+        notes.append(
+            f"this plan is partial: it covers {len(changes)} resource(s) named by the given "
+            "paths or --target and what they depend on; nothing outside them is planned or "
+            "destroyed."
+        )
     return Plan(
         environment=lock.environment,
         sandbox=lock.sandbox,
@@ -115,6 +128,7 @@ def build_plan(
         lineage=lock.lineage,
         destroy=destroy,
         notes=tuple(notes),
+        scope=None if scope is None else tuple(sorted(scope)),
     )
 
 
@@ -181,6 +195,9 @@ def _plan_resource(
         and entry.hash == r.hash
         and any(not _caused_by_dependency(c) for c in field_changes)
     )
+    if entry is not None and entry.protect != r.protect:
+        # Recorded in the lock only (no request): what a later destroy or replace obeys.
+        field_changes.append(Change(PROTECT_PATH, entry.protect, r.protect))
     if r.secrets:
         recorded = entry.secrets_hash if entry is not None else None
         if recorded is None or recorded != lock.secrets_hash(r.secrets):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -9,26 +10,60 @@ from aepflow.errors import Diagnostic, SourceLocation
 
 
 def manifest_files(paths: Sequence[Path]) -> tuple[list[Path], list[Diagnostic]]:
+    """The manifest files under ``paths``, and a problem for each that cannot be read.
+
+    A manifest that cannot be read (a dangling link, a pipe or device, a folder named
+    ``*.yaml``) is an error, never skipped: a skipped file would look like removed pipelines.
+    """
     files: list[Path] = []
     problems: list[Diagnostic] = []
     for path in paths:
         where = SourceLocation(display(path), 1, 1)
-        if not path.exists():
+        if path.is_symlink() and not path.exists():
+            problems.append(Diagnostic(where, _dangling(path)))
+        elif not path.exists():
             problems.append(Diagnostic(where, "no such file or directory"))
         elif path.is_dir():
-            found = sorted(
-                p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file()
-            )
+            found = sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml"))
             if not found:
                 problems.append(Diagnostic(where, "no manifests here (*.yaml or *.yml files)"))
-            files.extend(found)
+            for p in found:
+                problem = _unreadable(p)
+                if problem is None:
+                    files.append(p)
+                else:
+                    problems.append(Diagnostic(SourceLocation(display(p), 1, 1), problem))
         else:
-            files.append(path)
+            problem = _unreadable(path)
+            if problem is None:
+                files.append(path)
+            else:
+                problems.append(Diagnostic(where, problem))
     return files, problems
 
 
+def _dangling(path: Path) -> str:
+    return (
+        f"a symbolic link to {path.readlink()}, which does not exist: fix or remove the link "
+        "(a manifest that cannot be read is never skipped)"
+    )
+
+
+def _unreadable(path: Path) -> str | None:
+    if path.is_symlink() and not path.exists():
+        return _dangling(path)
+    if path.is_dir():
+        return "a folder named like a manifest: rename it (manifests are *.yaml or *.yml files)"
+    if not path.is_file():
+        return "not a regular file (a pipe or device?): manifests must be plain files"
+    return None
+
+
 def display(path: Path) -> str:
+    """The path as a user would write it: relative to the current folder when inside it
+    (symbolic links are not followed, so a link is shown by its own name)."""
+    absolute = Path(os.path.abspath(path))
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
+        return str(absolute.relative_to(Path.cwd().resolve()))
     except ValueError:
         return str(path)

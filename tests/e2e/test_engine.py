@@ -224,7 +224,7 @@ def test_a_saved_plan_applies_exactly_and_a_stale_one_is_refused(project: Projec
     assert refused.exit_code == 1
     assert refused.output == (
         "Error: saved plan is stale: flow.contacts changed in the sandbox since the plan was "
-        "made; run `aepflow plan --out` again and review the new plan\n"
+        "made; run `aepflow plan --out FILE` again and review the new plan\n"
     )
 
 

@@ -25,3 +25,162 @@ def test_an_apply_that_waited_for_the_lock_plans_from_what_the_first_one_recorde
         waiting.close()
     assert plan.summary() == "No changes."
     assert len(project.client().flow_list("flows")) == 1
+
+
+def _lock_path(project: Project) -> Path:
+    return project.root / ".aepflow" / "locks" / "local.lock.json"
+
+
+def test_protect_changes_are_recorded_and_obeyed_both_ways(project: Project) -> None:
+    project.edit("schema.yaml", "schema: contacts}", "schema: contacts, protect: false}")
+    apply_ok(project)
+    assert "protect" not in project.lock()["resources"]["dataset.contacts"]
+    project.edit("schema.yaml", "protect: false}", "protect: true}")
+    result = project.run("plan")
+    assert "      ~ protect (lock): false -> true" in result.output
+    assert "Plan: 0 to add, 1 to change, 0 to destroy." in result.output
+    apply_ok(project)
+    assert project.lock()["resources"]["dataset.contacts"]["protect"] is True
+    # Now protected: removing the dataset and its pipeline is refused without the opt-in.
+    (project.root / "manifests" / "flow.yaml").unlink()
+    project.write(
+        "schema.yaml", (project.root / "manifests" / "schema.yaml").read_text().split("---")[0]
+    )
+    refused = project.run("plan")
+    assert refused.exit_code == 1
+    assert "dataset.contacts would be destroyed (no longer in the manifests)" in refused.output
+
+
+def test_a_lock_of_another_environment_is_refused_and_nothing_is_touched(project: Project) -> None:
+    apply_ok(project)
+    data = project.lock()
+    data["environment"] = "prod"
+    _lock_path(project).write_text(json.dumps(data))
+    before = _lock_path(project).read_text()
+    result = project.run("apply", "--auto-approve")
+    assert result.exit_code == 1
+    assert result.output == (
+        f"Error: {_lock_path(project).relative_to(project.root)}: this lock belongs to "
+        "environment 'prod' (sandbox 'prod'), not to environment 'local' (sandbox 'prod'); "
+        "nothing was read or changed. Check lockFile in aepflow.yaml and the -e option\n"
+    )
+    assert _lock_path(project).read_text() == before
+
+
+def test_import_refuses_an_id_another_address_owns(project: Project) -> None:
+    apply_ok(project)
+    flow_id = project.id("flow.contacts")
+    data = project.lock()
+    del data["resources"]["sourceConnection.contacts"]
+    _lock_path(project).write_text(json.dumps(data))
+    result = project.run("import", "sourceConnection.contacts", flow_id)
+    assert result.exit_code == 1
+    assert result.output == (
+        f"Error: {flow_id} is already in the lock as flow.contacts; one object cannot be two "
+        "resources (`aepflow state rm flow.contacts` first if the lock is wrong)\n"
+    )
+
+
+def test_a_dangling_link_among_the_manifests_is_an_error_not_a_removal(project: Project) -> None:
+    apply_ok(project)
+    os.symlink(project.root / "elsewhere.yaml", project.root / "manifests" / "moved.yaml")
+    for command in ("validate", "plan"):
+        result = project.run(command)
+        assert result.exit_code == 1
+        assert (
+            "manifests/moved.yaml:1:1: a symbolic link to "
+            f"{project.root / 'elsewhere.yaml'}, which does not exist"
+        ) in result.output
+    assert "destroy" not in project.run("plan").output
+
+
+def test_planning_some_files_or_targets_never_destroys_the_rest(project: Project) -> None:
+    apply_ok(project)
+    project.edit("flow.yaml", "interval: 1,", "interval: 3,")
+    result = project.run("plan", "manifests/flow.yaml")
+    assert result.exit_code == 0, result.output
+    assert "Plan: 0 to add, 1 to change, 0 to destroy." in result.output
+    assert "Note: this plan is partial: it covers 8 resource(s)" in result.output
+    only_dataset = project.run("plan", "--target", "dataset.contacts")
+    assert "No changes." in only_dataset.output
+    assert "it covers 3 resource(s)" in only_dataset.output  # the dataset, its schema, field group
+    unknown = project.run("plan", "--target", "flow.nope")
+    assert unknown.exit_code == 1
+    assert unknown.output == (
+        "Error: --target flow.nope: no such resource in the manifests or the lock "
+        "(of that kind: flow.contacts)\n"
+    )
+
+
+def test_a_lock_id_that_points_nowhere_adopts_the_live_copy_instead_of_a_second_one(
+    project: Project,
+) -> None:
+    apply_ok(project)
+    data = project.lock()
+    real = data["resources"]["flow.contacts"]["id"]
+    data["resources"]["flow.contacts"]["id"] = "00000000-0000-0000-0000-000000000000"
+    _lock_path(project).write_text(json.dumps(data))
+    result = project.run("plan")
+    assert (
+        "  # flow.contacts will be adopted (its recorded id 00000000-0000-0000-0000-000000000000 "
+        "is gone; found on the platform by its aepflow marker)"
+    ) in result.output
+    apply_ok(project)
+    assert project.id("flow.contacts") == real
+    assert len(project.client().flow_list("flows")) == 1
+
+
+def test_two_live_copies_of_one_resource_stop_the_plan(project: Project) -> None:
+    apply_ok(project)
+    data = project.lock()
+    del data["resources"]["targetConnection.contacts"]
+    _lock_path(project).write_text(json.dumps(data))
+    sandbox = project.client()
+    original = sandbox.flow_get(
+        "targetConnections",
+        project.id("flow.contacts")
+        and json.loads(json.dumps(data))["resources"]["flow.contacts"]["id"],
+    )
+    assert original is None  # a flow id is not a target connection
+    copy = next(t for t in sandbox.flow_list("targetConnections"))
+    from aepflow.api import Request
+
+    body = {k: copy[k] for k in ("name", "description", "data", "params", "connectionSpec")}
+    sandbox.client.send(Request("POST", "/data/foundation/flowservice/targetConnections", body))
+    result = project.run("plan")
+    assert result.exit_code == 1
+    assert result.output.startswith(
+        "Error: targetConnection.contacts: 2 live objects carry its aepflow marker ("
+    )
+    assert "aepflow will not choose one and leave the other running" in result.output
+
+
+def test_a_saved_plan_is_bound_to_the_manifests_and_its_own_content(project: Project) -> None:
+    apply_ok(project)
+    project.edit("flow.yaml", "interval: 1,", "interval: 2,")
+    assert project.run("plan", "--out", "plan.json").exit_code == 0
+    saved = Path("plan.json").read_text()
+    # A field outside the plan itself, edited by hand: refused by the checksum.
+    data = json.loads(saved)
+    data["inputs"]["environment"] = "prod"
+    Path("edited.json").write_text(json.dumps(data))
+    edited = project.run("apply", "edited.json")
+    assert (edited.exit_code, edited.output) == (
+        1,
+        "Error: edited.json is not a valid aepflow plan file: its checksum does not match its "
+        "content (edited by hand?)\n",
+    )
+    # The manifests moved after the plan was made: refused, naming the file.
+    project.edit("flow.yaml", "interval: 2,", "interval: 4,")
+    stale = project.run("apply", "plan.json")
+    assert stale.exit_code == 1
+    assert stale.output == (
+        "Error: saved plan is stale: manifests changed: manifests/flow.yaml; run `aepflow plan "
+        "--out FILE` again and review the new plan\n"
+    )
+    project.edit("flow.yaml", "interval: 4,", "interval: 2,")
+    assert project.run("apply", "plan.json").exit_code == 0
+    malformed = project.run("apply", "flow.yaml")
+    assert malformed.exit_code == 1
+    assert malformed.output.startswith("Error: ")
+    assert "Traceback" not in malformed.output
