@@ -9,11 +9,13 @@ stays independent of the others.
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import os
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from aepflow import emulator
 from aepflow.engine import lockfile
@@ -178,14 +180,42 @@ def platform_client(env: Environment, environ: Mapping[str, str]) -> PlatformCli
             ims_url=emulator.EMBEDDED_IMS_URL,
             transport=embedded(env.state_dir).transport(),
         )
+    platform_url = _url(environ, "AEPFLOW_PLATFORM_URL", env.platform_url, "platformUrl")
+    ims_url = _url(environ, "AEPFLOW_IMS_URL", env.ims_url, "imsUrl")
     return PlatformClient(
         credentials=Credentials.from_env(environ, org_id=env.org_id),
         sandbox=env.sandbox,
-        platform_url=environ.get("AEPFLOW_PLATFORM_URL")
-        or env.platform_url
-        or DEFAULT_PLATFORM_URL,
-        ims_url=environ.get("AEPFLOW_IMS_URL") or env.ims_url or DEFAULT_IMS_URL,
+        platform_url=platform_url or DEFAULT_PLATFORM_URL,
+        ims_url=ims_url or DEFAULT_IMS_URL,
     )
+
+
+def _url(environ: Mapping[str, str], variable: str, configured: str | None, key: str) -> str:
+    """A platform or IMS URL: https, or http only to a loopback address (the served emulator),
+    so the client secret and tokens never travel in clear text."""
+    value = environ.get(variable) or configured or ""
+    where = variable if environ.get(variable) else f"{key} in aepflow.yaml"
+    if not value:
+        return ""
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError(f"{where}: {value!r} is not an http(s) URL")
+    if parts.scheme == "http" and not _loopback(parts.hostname):
+        raise UsageError(
+            f"{where}: {value} would send the client secret and tokens in clear text; use "
+            "https:// (http:// is allowed only for a loopback address, such as "
+            "`aepflow emulator serve`)"
+        )
+    return value
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return bool(ipaddress.ip_address(host).is_loopback)
+    except ValueError:
+        return False
 
 
 def make_plan(ws: Workspace, *, allow_data_loss: bool = False, destroy: bool = False) -> Plan:

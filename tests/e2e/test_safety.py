@@ -6,6 +6,8 @@ import json
 import os
 from pathlib import Path
 
+import pytest
+
 from tests.e2e.conftest import Project, apply_ok
 
 
@@ -184,3 +186,28 @@ def test_a_saved_plan_is_bound_to_the_manifests_and_its_own_content(project: Pro
     assert malformed.exit_code == 1
     assert malformed.output.startswith("Error: ")
     assert "Traceback" not in malformed.output
+
+
+def test_credentials_never_travel_over_plain_http_except_to_loopback(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (project.root / "aepflow.yaml").write_text(
+        "version: 1\nmanifests: manifests\ndefaultEnvironment: dev\n"
+        "environments:\n  dev: {type: aep, sandbox: dev}\n"
+    )
+    for name in ("AEP_CLIENT_ID", "AEP_CLIENT_SECRET", "AEP_ORG_ID", "AEP_SCOPES"):
+        monkeypatch.setenv(name, "x")
+    for name in ("SF_USERNAME", "SF_PASSWORD", "SF_TOKEN"):
+        monkeypatch.setenv(name, "v")
+    monkeypatch.setenv("AEPFLOW_IMS_URL", "http://ims.example.com")
+    result = project.run("plan")
+    assert (result.exit_code, result.output) == (
+        1,
+        "Error: AEPFLOW_IMS_URL: http://ims.example.com would send the client secret and tokens "
+        "in clear text; use https:// (http:// is allowed only for a loopback address, such as "
+        "`aepflow emulator serve`)\n",
+    )
+    monkeypatch.setenv("AEPFLOW_IMS_URL", "ftp://127.0.0.1")
+    assert project.run("plan").output == (
+        "Error: AEPFLOW_IMS_URL: 'ftp://127.0.0.1' is not an http(s) URL\n"
+    )
