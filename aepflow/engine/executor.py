@@ -246,7 +246,7 @@ class Executor:
             hash=hash,
             depends_on=r.depends_on,
             version=version,
-            secrets_hash=self.lock.lock.secrets_hash(r.secrets),
+            secret_hashes=self.lock.lock.secret_hashes(r.secrets),
             protect=r.protect,
         )
         try:

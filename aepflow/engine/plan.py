@@ -43,8 +43,9 @@ class LockEntry:
     hash: str | None = None  # None: imported, never applied by aepflow
     depends_on: tuple[str, ...] = ()
     version: int | None = None  # mapping sets: the version the flow uses
-    secrets_hash: str | None = None
+    secrets_hash: str | None = None  # format 1 before per-secret hashes: read, never written
     protect: bool = False
+    secret_hashes: dict[str, str] = field(default_factory=dict)  # per secret: salted PBKDF2
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"id": self.id, "kind": self.kind}
@@ -58,6 +59,8 @@ class LockEntry:
             out["secrets_hash"] = self.secrets_hash
         if self.protect:
             out["protect"] = True
+        if self.secret_hashes:
+            out["secret_hashes"] = dict(sorted(self.secret_hashes.items()))
         return out
 
     @classmethod
@@ -70,6 +73,7 @@ class LockEntry:
             version=data.get("version"),
             secrets_hash=data.get("secrets_hash"),
             protect=bool(data.get("protect", False)),
+            secret_hashes={str(k): str(v) for k, v in (data.get("secret_hashes") or {}).items()},
         )
 
 
@@ -89,6 +93,10 @@ class Lock:
             "sha256", canonical(values).encode(), bytes.fromhex(self.secret_salt), PBKDF2_ROUNDS
         )
         return f"pbkdf2-sha256:{PBKDF2_ROUNDS}:{digest.hex()}"
+
+    def secret_hashes(self, values: dict[str, str]) -> dict[str, str]:
+        """One salted hash per secret, so a plan can say which one changed."""
+        return {k: str(self.secrets_hash({k: v})) for k, v in sorted(values.items())}
 
     def checksum(self) -> str:
         """What a saved plan pins: the lock's content, not its serial or file layout."""

@@ -12,12 +12,21 @@ from typing import Any
 
 from aepflow.api import Request, fill, is_ref
 from aepflow.engine.diff import diff
-from aepflow.engine.plan import UNKNOWN, Change, LiveObject, LiveState, Lock, Plan, ResourceChange
+from aepflow.engine.plan import (
+    UNKNOWN,
+    Change,
+    LiveObject,
+    LiveState,
+    Lock,
+    LockEntry,
+    Plan,
+    ResourceChange,
+)
 from aepflow.errors import PlanError
 from aepflow.graph import CycleError, topological_order
 from aepflow.kinds import KINDS
 from aepflow.kinds.base import PlanContext, Resource
-from aepflow.kinds.connection import SECRETS_PATH
+from aepflow.kinds.connection import SECRET_PREFIX
 
 DATA_LOSS_HINT = (
     "deleting a dataset deletes the data ingested into it; if that is intended, run again with "
@@ -26,7 +35,7 @@ DATA_LOSS_HINT = (
 Known = Mapping[str, Mapping[str, Any] | None]
 PROTECT_PATH = "protect (lock)"
 
-__all__ = ["DATA_LOSS_HINT", "SECRETS_PATH", "build_plan", "resolve"]
+__all__ = ["DATA_LOSS_HINT", "PROTECT_PATH", "build_plan", "resolve"]
 
 
 def resolve(value: Any, known: Known, *, keep_unknown: bool = False) -> Any:
@@ -183,11 +192,12 @@ def _plan_resource(
         creates = tuple(kind.create(r, spec, tenant))
         return ResourceChange(**common, action="create", reason=reason, requests=creates), None
 
+    before = kind.mask(obj.spec, r)
     field_changes = [
         Change(
             path, b, a, forces_replacement=path.split(".")[0].split("[")[0] in kind.replace_fields
         )
-        for path, b, a in diff(obj.spec, after, kind.list_keys)
+        for path, b, a in diff(before, after, kind.list_keys)
     ]
     field_changes = kind.check(r, obj, after, field_changes, ctx, notes)
     drift = (
@@ -198,10 +208,7 @@ def _plan_resource(
     if entry is not None and entry.protect != r.protect:
         # Recorded in the lock only (no request): what a later destroy or replace obeys.
         field_changes.append(Change(PROTECT_PATH, entry.protect, r.protect))
-    if r.secrets:
-        recorded = entry.secrets_hash if entry is not None else None
-        if recorded is None or recorded != lock.secrets_hash(r.secrets):
-            field_changes.append(Change(SECRETS_PATH, None, None, sensitive=True))
+    field_changes.extend(_secret_changes(r, entry, lock))
 
     replace = any(c.forces_replacement for c in field_changes)
     if replace and r.protect and not allow_data_loss:
@@ -248,13 +255,28 @@ def _plan_resource(
         id=obj.id,
         reason=reason,
         changes=tuple(field_changes),
-        before=obj.spec,
+        before=before,
         drift=drift,
         version=obj.version,
         delete_requests=delete_requests,
         requests=requests,
     )
     return change, next_known
+
+
+def _secret_changes(r: Resource, entry: LockEntry | None, lock: Lock) -> list[Change]:
+    """A change per secret whose value differs from the one last applied (by salted hash)."""
+    if not r.secrets:
+        return []
+    now = lock.secret_hashes(r.secrets)
+    old = dict(entry.secret_hashes) if entry is not None else {}
+    if entry is not None and not old and entry.secrets_hash is not None:
+        old = now if entry.secrets_hash == lock.secrets_hash(r.secrets) else {}  # format 1
+    return [
+        Change(f"{SECRET_PREFIX}{k}", None, None, sensitive=True)
+        for k in sorted(set(now) | set(old))
+        if now.get(k) != old.get(k)
+    ]
 
 
 def _caused_by_dependency(c: Change) -> bool:

@@ -248,6 +248,10 @@ class Kind:
 
     # -- rules -----------------------------------------------------------------------------
 
+    def mask(self, spec: dict[str, Any], r: Resource) -> dict[str, Any]:
+        """The live spec as a plan may compare and show it (without ``r``'s secrets)."""
+        return spec
+
     def check(
         self,
         r: Resource,

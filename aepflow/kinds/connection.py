@@ -17,7 +17,7 @@ from aepflow.kinds.base import Change, LiveObject, Resource, with_marker
 from aepflow.kinds.flowservice import FlowServiceKind, description_of, spec_ref
 from aepflow.model import ProjectModel
 
-SECRETS_PATH = "params (secrets)"
+SECRET_PREFIX = "auth.params."  # a secret's change path: auth.params.password
 
 
 def _auth(r: Resource) -> dict[str, Any]:
@@ -65,6 +65,12 @@ class Connection(FlowServiceKind):
             "params": params,
         }
 
+    def mask(self, spec: dict[str, Any], r: Resource) -> dict[str, Any]:
+        """Values read from the environment are sensitive even where AEP shows them (a user
+        name): they are compared by hash, never shown."""
+        params = {k: v for k, v in spec.get("params", {}).items() if k not in r.secrets}
+        return {**spec, "params": params}
+
     def list_all(self, desired: Sequence[Resource]) -> ListRequest | None:
         return self.listed_by("connectionSpec.id", [r.spec["connectionSpec"] for r in desired])
 
@@ -89,7 +95,7 @@ class Connection(FlowServiceKind):
         fields = {c.field for c in changes}
         if "authSpec" in fields:
             ops.append({"op": "replace", "path": "/auth", "value": _auth(r)})
-        elif fields & {"params", SECRETS_PATH}:
+        elif fields & {"params", "auth"}:
             ops.append({"op": "replace", "path": "/auth/params", "value": _auth(r)["params"]})
         return [self.patch(live, ops)] if ops else []
 

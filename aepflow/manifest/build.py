@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from aepflow.connectors import CONNECTORS
@@ -17,6 +16,7 @@ from aepflow.errors import Diagnostic, SourceLocation
 from aepflow.graph import CycleError, topological_order
 from aepflow.manifest import schema as jsonschemas
 from aepflow.manifest import xdm
+from aepflow.manifest.walk import defined, env_references, epoch, locations, plain
 from aepflow.manifest.yamlload import Document, LocDict, LocList
 from aepflow.model import (
     ColumnDef,
@@ -130,6 +130,16 @@ class Builder:
             return
         name = body["metadata"]["name"]
         name_at = body["metadata"].value_at["name"]
+        allowed = ("spec", "auth", "params") if kind == "Connection" else None
+        for path, at in env_references(body, (), body.at):
+            if allowed is None or path[:3] != allowed:
+                self.problem(
+                    at,
+                    "${env:...} is only allowed in a Connection's auth.params: values read from "
+                    "the environment are sensitive and never shown, so they cannot name or "
+                    "shape a resource; use ${var.name} from aepflow.yaml for values that differ "
+                    "per environment",
+                )
         if kind == "Connection":
             self.raw_params = dict(body["spec"]["auth"]["params"])  # before ${env:} is resolved
         spec = self.resolve(body["spec"], body.value_at["spec"], f"{KINDS[kind]} {name!r}")
@@ -183,12 +193,14 @@ class Builder:
         self.model.connections[name] = ConnectionDef(
             name=name,
             location=at,
-            locations=_locations(spec),
+            locations=locations(spec),
             connector=connector.key,
             connection_spec_id=connector.spec_id,
             auth_spec_name=auth_type.spec_name,
             params=dict(params),
-            secret_params=auth_type.secrets,
+            # Secret by the connector's spec, or read from the environment: sensitive either way.
+            secret_params=auth_type.secrets
+            | {p for p in params if "${env:" in str(raw.get(p, ""))},
             description=description,
         )
 
@@ -202,12 +214,12 @@ class Builder:
         return SchemaDef(
             name=name,
             location=at,
-            locations=_locations(spec),
+            locations=locations(spec),
             title=str(spec.get("title", name)),
             description=str(spec.get("description", description)),
             class_id=xdm.class_id(spec["class"]),
             field_group_ids=tuple(xdm.field_group_id(g) for g in spec.get("fieldGroups", [])),
-            custom_fields=_plain(spec.get("customFields", {})),
+            custom_fields=plain(spec.get("customFields", {})),
             identities=identities,
         )
 
@@ -221,7 +233,7 @@ class Builder:
         return DatasetDef(
             name=name,
             location=at,
-            locations=_locations(spec),
+            locations=locations(spec),
             dataset_name=str(spec.get("name", name)),
             description=str(spec.get("description", description)),
             schema=schema,
@@ -284,7 +296,7 @@ class Builder:
         self.model.dataflows[name] = DataflowDef(
             name=name,
             location=at,
-            locations=_locations(spec),
+            locations=locations(spec),
             flow_name=str(spec.get("name", name)),
             description=str(spec.get("description", description)),
             connection=spec["connection"],
@@ -300,7 +312,7 @@ class Builder:
 
     def _schedule(self, s: LocDict) -> ScheduleDef | None:
         frequency = s["frequency"]
-        start = _epoch(s["start"])
+        start = epoch(s["start"])
         ok = True
         if start is None:
             self.problem(
@@ -341,7 +353,7 @@ class Builder:
             if d.schema not in m.schemas:
                 self.problem(
                     d.at("schema"),
-                    f"dataset {d.name!r}: no Schema named {d.schema!r}{_known(m.schemas)}",
+                    f"dataset {d.name!r}: no Schema named {d.schema!r}{defined(m.schemas)}",
                 )
         for s in m.schemas.values():
             self._check_schema(s)
@@ -374,17 +386,17 @@ class Builder:
         if f.connection not in m.connections:
             self.problem(
                 f.at("connection"),
-                f"dataflow {f.name!r}: no Connection named {f.connection!r}{_known(m.connections)}",
+                f"dataflow {f.name!r}: no Connection named {f.connection!r}{defined(m.connections)}",
             )
         if f.schema not in m.schemas:
             self.problem(
                 f.at("schema"),
-                f"dataflow {f.name!r}: no Schema named {f.schema!r}{_known(m.schemas)}",
+                f"dataflow {f.name!r}: no Schema named {f.schema!r}{defined(m.schemas)}",
             )
         if f.dataset not in m.datasets:
             self.problem(
                 f.at("dataset"),
-                f"dataflow {f.name!r}: no Dataset named {f.dataset!r}{_known(m.datasets)}",
+                f"dataflow {f.name!r}: no Dataset named {f.dataset!r}{defined(m.datasets)}",
             )
         elif f.schema in m.schemas and m.datasets[f.dataset].schema != f.schema:
             self.problem(
@@ -441,47 +453,3 @@ class Builder:
             found = defs.get(first[0], {}).get(first[1])
             at = found.location if found is not None else SourceLocation("manifests", 1, 1)
             self.problem(at, f"dependency cycle: {' -> '.join(e.cycle)}")
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
-
-
-def _locations(node: Any, prefix: str = "") -> dict[str, SourceLocation]:
-    out: dict[str, SourceLocation] = {}
-    if isinstance(node, LocDict):
-        for k, v in node.items():
-            path = f"{prefix}{k}"
-            out[path] = node.value_at[k]
-            out.update(_locations(v, path + "."))
-    elif isinstance(node, LocList):
-        for i, v in enumerate(node):
-            path = f"{prefix}{i}"
-            out[path] = node.item_at[i]
-            out.update(_locations(v, path + "."))
-    return out
-
-
-def _known(items: Mapping[str, Any]) -> str:
-    return f" (defined: {', '.join(sorted(items))})" if items else " (none is defined)"
-
-
-def _epoch(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    text = str(value).strip()
-    if text.isdigit():
-        return int(text)
-    try:
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return int(parsed.timestamp())

@@ -211,3 +211,25 @@ def test_credentials_never_travel_over_plain_http_except_to_loopback(
     assert project.run("plan").output == (
         "Error: AEPFLOW_IMS_URL: 'ftp://127.0.0.1' is not an http(s) URL\n"
     )
+
+
+def test_an_added_column_is_one_keyed_change_and_not_drift(project: Project) -> None:
+    apply_ok(project)
+    project.edit("flow.yaml", "columns: [Id, FirstName,", "columns: [Id, Title, FirstName,")
+    lines = project.run("plan").output.splitlines()
+    assert [line for line in lines if "columns" in line] == [
+        '      + columns[Title]: {"name": "Title", "type": "string"}  # forces replacement'
+    ]
+    assert not any("outside aepflow" in line for line in lines)
+
+
+def test_env_values_outside_connection_auth_are_refused(project: Project) -> None:
+    project.edit("flow.yaml", "name: E2E contacts", "name: ${env:FLOW_NAME}")
+    result = project.run("validate")
+    assert result.exit_code == 1
+    assert result.output == (
+        "manifests/flow.yaml:5:9: ${env:...} is only allowed in a Connection's auth.params: "
+        "values read from the environment are sensitive and never shown, so they cannot name or "
+        "shape a resource; use ${var.name} from aepflow.yaml for values that differ per "
+        "environment\n1 problem found.\n"
+    )

@@ -92,7 +92,7 @@ def lock_of(*entries: tuple[Resource, str], **kw: Any) -> Lock:
             kind=r.kind,
             hash=kw.get("hash", r.hash),
             depends_on=r.depends_on,
-            secrets_hash=lock.secrets_hash(r.secrets),
+            secret_hashes=lock.secret_hashes(r.secrets),
             protect=r.protect,
         )
     return lock

@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 
 from aepflow.engine.plan import UNKNOWN, Change
-from aepflow.engine.planner import SECRETS_PATH, build_plan
+from aepflow.engine.planner import build_plan
 from aepflow.errors import PlanError
 from aepflow.kinds.base import Resource
 from tests.engine.helpers import (
@@ -269,7 +269,7 @@ def test_a_rotated_secret_is_a_sensitive_change():
     )
     (change,) = plan.changes
     assert change.action == "update"
-    assert change.changes == (Change(SECRETS_PATH, None, None, sensitive=True),)
+    assert change.changes == (Change("auth.params.password", None, None, sensitive=True),)
     assert "new" not in repr(plan.to_data())
 
 
@@ -321,7 +321,7 @@ def test_an_object_found_by_its_marker_is_adopted_not_created():
     assert change.action == "adopt"
     assert change.id == "c9"
     # The lock had no secrets hash for it, so the secrets are re-sent.
-    assert change.changes == (Change(SECRETS_PATH, None, None, sensitive=True),)
+    assert change.changes == (Change("auth.params.password", None, None, sensitive=True),)
     assert plan.summary() == "Plan: 1 to adopt, 0 to add, 1 to change, 0 to destroy."
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from aepflow.api import ListRequest, Request
 from aepflow.engine.plan import Change
-from aepflow.engine.planner import SECRETS_PATH
 from aepflow.kinds.base import LiveObject, Resource
 from aepflow.kinds.connection import KIND
 from aepflow.model import ConnectionDef, ProjectModel
@@ -189,7 +188,7 @@ def test_a_rotated_secret_and_a_new_description_patch_both_keeping_the_marker():
     change = change_of(plan, "connection.crm")
     assert change.changes == (
         Change("description", "CRM", "Sales CRM"),
-        Change(SECRETS_PATH, None, None, sensitive=True),
+        Change("auth.params.password", None, None, sensitive=True),
     )
     assert data(change.requests) == [
         {
@@ -228,7 +227,9 @@ def test_an_auth_spec_change_replaces_the_whole_auth():
         Change("params.apiVersion", None, "60.0"),
         Change("params.clientId", None, "id"),
         Change("params.username", "u", None),
-        Change(SECRETS_PATH, None, None, sensitive=True),
+        Change("auth.params.clientSecret", None, None, sensitive=True),
+        Change("auth.params.password", None, None, sensitive=True),
+        Change("auth.params.securityToken", None, None, sensitive=True),
     )
     assert data(change.requests) == [
         {

@@ -74,7 +74,8 @@ def test_secrets_stay_placeholders_for_validate_and_are_read_for_plan(project: P
     }
     model = load_model(p, secrets=True, environ=environ)
     assert model.connections["servicenow"].params["password"] == "s3cret"
-    assert model.connections["servicenow"].secret_params == frozenset({"password"})
+    # password is secret by the connector's spec; username because it is read from the environment
+    assert model.connections["servicenow"].secret_params == frozenset({"password", "username"})
 
 
 def test_an_unset_secret_names_the_variable_and_the_line(project: Path) -> None:

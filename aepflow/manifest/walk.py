@@ -1,0 +1,75 @@
+"""Small walks over positioned YAML values: locations, variables, epochs."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from typing import Any
+
+from aepflow.errors import SourceLocation
+from aepflow.manifest.yamlload import LocDict, LocList
+
+
+def env_references(
+    node: Any, path: tuple[str, ...], at: SourceLocation
+) -> list[tuple[tuple[str, ...], SourceLocation]]:
+    """Every string holding ``${env:`` under ``node``, with its path and position."""
+    if isinstance(node, str):
+        return [(path, at)] if "${env:" in node else []
+    if isinstance(node, LocDict):
+        return [
+            found
+            for k, v in node.items()
+            for found in env_references(v, (*path, str(k)), node.value_at.get(k, at))
+        ]
+    if isinstance(node, LocList):
+        return [
+            found
+            for i, v in enumerate(node)
+            for found in env_references(v, (*path, str(i)), node.item_at[i])
+        ]
+    return []
+
+
+def plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    return value
+
+
+def locations(node: Any, prefix: str = "") -> dict[str, SourceLocation]:
+    out: dict[str, SourceLocation] = {}
+    if isinstance(node, LocDict):
+        for k, v in node.items():
+            path = f"{prefix}{k}"
+            out[path] = node.value_at[k]
+            out.update(locations(v, path + "."))
+    elif isinstance(node, LocList):
+        for i, v in enumerate(node):
+            path = f"{prefix}{i}"
+            out[path] = node.item_at[i]
+            out.update(locations(v, path + "."))
+    return out
+
+
+def defined(items: Mapping[str, Any]) -> str:
+    return f" (defined: {', '.join(sorted(items))})" if items else " (none is defined)"
+
+
+def epoch(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    text = str(value).strip()
+    if text.isdigit():
+        return int(text)
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return int(parsed.timestamp())
