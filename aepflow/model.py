@@ -123,6 +123,7 @@ class DataflowDef(Definition):
     delta_column: DeltaColumnDef | None = None
     schedule: ScheduleDef | None = None
     enabled: bool = True
+    ignore_changes: frozenset[str] = frozenset()  # flow fields managed outside aepflow
 
 
 @dataclass(frozen=True)

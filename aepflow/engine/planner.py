@@ -199,6 +199,7 @@ def _plan_resource(
         )
         for path, b, a in diff(before, after, kind.list_keys)
     ]
+    field_changes = [c for c in field_changes if c.field not in r.ignore]
     field_changes = kind.check(r, obj, after, field_changes, ctx, notes)
     drift = (
         entry is not None

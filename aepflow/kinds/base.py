@@ -94,6 +94,7 @@ class Resource:
     location: SourceLocation
     secrets: dict[str, str] = field(default_factory=dict, repr=False)
     protect: bool = False  # destroying or replacing loses data: needs an explicit opt-in
+    ignore: frozenset[str] = frozenset()  # fields managed outside aepflow: never planned
 
     @property
     def name(self) -> str:

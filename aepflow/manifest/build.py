@@ -308,6 +308,7 @@ class Builder:
             delta_column=delta,
             schedule=schedule,
             enabled=bool(spec.get("enabled", True)),
+            ignore_changes=frozenset((spec.get("lifecycle") or {}).get("ignoreChanges", [])),
         )
 
     def _schedule(self, s: LocDict) -> ScheduleDef | None:

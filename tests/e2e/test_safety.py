@@ -233,3 +233,26 @@ def test_env_values_outside_connection_auth_are_refused(project: Project) -> Non
         "shape a resource; use ${var.name} from aepflow.yaml for values that differ per "
         "environment\n1 problem found.\n"
     )
+
+
+def test_ignore_changes_keeps_a_flow_paused_in_the_ui_paused(project: Project) -> None:
+    apply_ok(project)
+    sandbox = project.client()
+    from aepflow.api import Request
+
+    flow_id = project.id("flow.contacts")
+    sandbox.client.send(
+        Request(
+            "POST",
+            f"/data/foundation/flowservice/flows/{flow_id}/action",
+            params=(("op", "disable"),),
+        )
+    )
+    assert "~ enabled: false -> true" in project.run("plan").output  # drift, without the rule
+    project.edit(
+        "flow.yaml", "  deltaColumn:", "  lifecycle: {ignoreChanges: [enabled]}\n  deltaColumn:"
+    )
+    assert project.run("plan", "--detailed-exitcode").output == "No changes.\n"
+    project.edit("flow.yaml", "interval: 1,", "interval: 2,")
+    apply_ok(project)
+    assert sandbox.flow_get("flows", flow_id)["state"] == "disabled"
