@@ -33,6 +33,7 @@ class Definition:
     name: str
     location: SourceLocation
     locations: dict[str, SourceLocation] = field(default_factory=dict, compare=False, repr=False)
+    moved_from: tuple[str, ...] = ()  # earlier names (metadata.movedFrom)
 
     def at(self, path: str) -> SourceLocation:
         """Location of ``path`` (dotted, inside spec), else of its nearest parent, else the doc."""

@@ -23,6 +23,7 @@ from aepflow.engine.applylock import apply_lock
 from aepflow.engine.executor import ApplyResult, Executor, Reporter
 from aepflow.engine.live import read_live
 from aepflow.engine.lockfile import LockWriter
+from aepflow.engine.moves import moved_lock, moves
 from aepflow.engine.plan import Lock, LockEntry, Plan
 from aepflow.engine.planner import build_plan
 from aepflow.errors import LockfileError, UsageError
@@ -68,6 +69,7 @@ class Workspace:
     tenant: str
     parallelism: int = 10
     scope: frozenset[str] | None = None  # a partial plan: these addresses only
+    renames: tuple[tuple[str, str], ...] = ()  # (old name, new name) from metadata.movedFrom
 
     def close(self) -> None:
         self.client.close()
@@ -103,6 +105,12 @@ def open_workspace(
         raise
     desired = desired_resources(model, tenant)
     ws = Workspace(project, env, list(paths), desired, lock, client, tenant, parallelism)
+    ws.renames = tuple(
+        (old, d.name)
+        for store in (model.connections, model.schemas, model.datasets, model.dataflows)
+        for d in store.values()
+        for old in d.moved_from
+    )
     if paths or targets:
         try:
             ws.scope = _scope(ws, paths, targets)
@@ -219,14 +227,16 @@ def _loopback(host: str) -> bool:
 
 
 def make_plan(ws: Workspace, *, allow_data_loss: bool = False, destroy: bool = False) -> Plan:
-    desired, lock = ws.desired, ws.lock
+    pairs = moves(ws.renames, ws.desired, ws.lock)
+    desired, lock = ws.desired, moved_lock(ws.lock, pairs)
     if ws.scope is not None:
         desired = {a: r for a, r in desired.items() if a in ws.scope}
         lock = replace(lock, resources={a: e for a, e in lock.resources.items() if a in ws.scope})
+    whole = moved_lock(ws.lock, pairs)
     live = read_live(ws.client, desired, lock, parallelism=ws.parallelism)
-    return build_plan(
+    plan = build_plan(
         desired,
-        ws.lock,
+        whole,
         live,
         now=time.time(),
         tenant=ws.tenant,
@@ -234,10 +244,20 @@ def make_plan(ws: Workspace, *, allow_data_loss: bool = False, destroy: bool = F
         destroy=destroy,
         scope=ws.scope,
     )
+    notes = tuple(f"{a} is now {b} (movedFrom): re-addressed, not re-created." for a, b in pairs)
+    return replace(plan, notes=notes + plan.notes) if notes else plan
 
 
 def apply_plan(ws: Workspace, plan: Plan, reporter: Reporter | None = None) -> ApplyResult:
     writer = LockWriter(ws.lock, ws.env.lock_path)
+    pairs = moves(ws.renames, ws.desired, ws.lock)
+    if pairs:  # recorded first: the steps below are planned under the new addresses
+        moved = moved_lock(ws.lock, pairs)
+        for old, _ in pairs:
+            writer.remove(old)
+        for address, entry in moved.resources.items():
+            if ws.lock.resources.get(address) != entry:
+                writer.put(address, entry)
     executor = Executor(
         ws.client, writer, ws.desired, parallelism=ws.parallelism, reporter=reporter
     )

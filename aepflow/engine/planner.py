@@ -34,6 +34,7 @@ DATA_LOSS_HINT = (
 )
 Known = Mapping[str, Mapping[str, Any] | None]
 PROTECT_PATH = "protect (lock)"
+MARKER_PATH = "marker"
 
 __all__ = ["DATA_LOSS_HINT", "PROTECT_PATH", "build_plan", "resolve"]
 
@@ -206,6 +207,9 @@ def _plan_resource(
         and entry.hash == r.hash
         and any(not _caused_by_dependency(c) for c in field_changes)
     )
+    marked = kind.marked(obj.raw) if obj.raw else None
+    if marked is not None and marked != r.address:  # re-addressed (state mv, movedFrom)
+        field_changes.append(Change(MARKER_PATH, marked, r.address))
     if entry is not None and entry.protect != r.protect:
         # Recorded in the lock only (no request): what a later destroy or replace obeys.
         field_changes.append(Change(PROTECT_PATH, entry.protect, r.protect))

@@ -110,9 +110,9 @@ class Dataset(Kind):
         patch: dict[str, Any] = {}
         if "name" in fields:
             patch["name"] = spec["name"]
-        if "description" in fields:
+        if fields & {"description", "marker"}:
             patch["description"] = with_marker(spec["description"], r.address)
-        if fields & {"profile", "identity"}:
+        if fields & {"profile", "identity", "marker"}:
             patch["tags"] = _tags(r, spec)
         return [Request("PATCH", self.path(live.id), patch)] if patch else []
 

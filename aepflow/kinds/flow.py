@@ -87,9 +87,7 @@ class Flow(FlowServiceKind):
                 "schedule": _schedule(f),
                 "enabled": f.enabled,
             }
-            yield Resource(
-                f"flow.{f.name}", self.name, spec, f.location, ignore=f.ignore_changes
-            )
+            yield Resource(f"flow.{f.name}", self.name, spec, f.location, ignore=f.ignore_changes)
 
     def normalize(self, raw: Mapping[str, Any]) -> dict[str, Any]:
         copy: dict[str, Any] = {}

@@ -72,7 +72,7 @@ class FlowServiceKind(Kind):
         ops: list[dict[str, Any]] = []
         if "name" in fields:
             ops.append({"op": "replace", "path": "/name", "value": r.spec["name"]})
-        if "description" in fields:
+        if fields & {"description", "marker"}:
             value = with_marker(r.spec["description"], r.address)
             ops.append({"op": "replace", "path": "/description", "value": value})
         return ops

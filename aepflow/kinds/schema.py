@@ -124,7 +124,7 @@ class Schema(SchemaRegistryKind):
         ops: list[dict[str, Any]] = []
         if "title" in fields:
             ops.append({"op": "replace", "path": "/title", "value": spec["title"]})
-        if "description" in fields:
+        if fields & {"description", "marker"}:
             value = with_marker(spec["description"], r.address)
             ops.append({"op": "replace", "path": "/description", "value": value})
         present = live.spec.get("fieldGroups", [])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from aepflow.connectors import CONNECTORS
@@ -23,6 +24,7 @@ from aepflow.model import (
     ConnectionDef,
     DataflowDef,
     DatasetDef,
+    Definition,
     DeltaColumnDef,
     IdentityDef,
     MappingDef,
@@ -145,6 +147,10 @@ class Builder:
         spec = self.resolve(body["spec"], body.value_at["spec"], f"{KINDS[kind]} {name!r}")
         description = str(body["metadata"].get("description", spec.get("description", "")))
         getattr(self, f"_add_{KINDS[kind]}")(name, name_at, spec, description)
+        moved = tuple(body["metadata"].get("movedFrom", ()))
+        store: dict[str, Any] = getattr(self.model, f"{KINDS[kind]}s")
+        if moved and name in store:
+            store[name] = replace(store[name], moved_from=moved)
 
     def _claim(self, kind: str, name: str, at: SourceLocation) -> bool:
         first = self.first_at.get((kind, name))
@@ -361,6 +367,21 @@ class Builder:
         for f in m.dataflows.values():
             self._check_dataflow(f)
         self._check_cycles()
+        stores: tuple[tuple[str, Mapping[str, Definition]], ...] = (
+            ("Connection", m.connections),
+            ("Schema", m.schemas),
+            ("Dataset", m.datasets),
+            ("Dataflow", m.dataflows),
+        )
+        for kind, store in stores:
+            for definition in store.values():
+                for old in definition.moved_from:
+                    if old in store:
+                        self.problem(
+                            definition.location,
+                            f"{kind} {definition.name!r} is movedFrom {old!r}, but {old!r} is still "
+                            "defined: remove the old definition (or the movedFrom entry)",
+                        )
 
     def _fields(self, s: SchemaDef) -> frozenset[str] | None:
         return xdm.schema_fields(s.class_id, s.field_group_ids, s.custom_fields)

@@ -1,0 +1,44 @@
+"""Renames declared in the manifests (``metadata.movedFrom``), applied to the lock.
+
+Like Terraform's ``moved`` blocks: a Dataflow renamed from ``a`` to ``b`` keeps its objects,
+so ``flow.a``, ``sourceConnection.a`` … are recorded again as ``flow.b``, ``sourceConnection.b``
+… instead of being destroyed and created again (and a renamed dataset never loses its data).
+An address is moved only when the old one is recorded and the new one is not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+
+from aepflow.engine.plan import Lock
+from aepflow.kinds.base import Resource
+
+
+def moves(
+    renames: Iterable[tuple[str, str]], desired: Mapping[str, Resource], lock: Lock
+) -> list[tuple[str, str]]:
+    """(old address, new address) for every recorded address a rename applies to."""
+    out: list[tuple[str, str]] = []
+    for old, new in renames:
+        for address in sorted(lock.resources):
+            kind, _, rest = address.partition(".")
+            name, dot, tail = rest.partition(".")
+            target = f"{kind}.{new}{dot}{tail}"
+            if name == old and target in desired and target not in lock.resources:
+                out.append((address, target))
+    return out
+
+
+def moved_lock(lock: Lock, pairs: list[tuple[str, str]]) -> Lock:
+    """A copy of ``lock`` with the addresses moved (dependencies re-pointed too)."""
+    if not pairs:
+        return lock
+    renamed = dict(pairs)
+    resources = {
+        renamed.get(a, a): replace(
+            e, depends_on=tuple(sorted(renamed.get(d, d) for d in e.depends_on))
+        )
+        for a, e in lock.resources.items()
+    }
+    return replace(lock, resources=resources)

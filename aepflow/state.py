@@ -1,0 +1,92 @@
+"""``aepflow state``: the lock as an inventory a user can read and correct.
+
+``list`` and ``show`` read it; ``rm`` forgets an address without deleting its object; ``mv``
+re-addresses an object (a renamed Dataflow, schema or connection) so that it is neither
+destroyed nor created again. Writes hold the environment's apply lock and go through the
+same journalled writer as apply. The object's aepflow marker still names the old address
+after ``mv``: the next plan shows the marker change and apply updates it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from typing import Any
+
+from aepflow.engine import lockfile
+from aepflow.engine.applylock import apply_lock
+from aepflow.engine.lockfile import LockWriter
+from aepflow.engine.plan import Lock
+from aepflow.errors import UsageError
+from aepflow.project import Environment, Project, load_project
+
+
+def open_lock(environment: str | None) -> tuple[Project, Environment, Lock]:
+    project = load_project()
+    env = project.environment(environment)
+    return project, env, lockfile.load(env.lock_path, env.name, env.sandbox)
+
+
+@contextmanager
+def writing(
+    environment: str | None, timeout: float, on_takeover: Callable[[str], None]
+) -> Iterator[LockWriter]:
+    """The lock, read once the apply lock is held, and a writer folded when done."""
+    project, env, _ = open_lock(environment)
+    path = project.root / ".aepflow" / "locks" / f"{env.name}.apply-lock"
+    with apply_lock(path, env.name, timeout=timeout, on_takeover=on_takeover):
+        writer = LockWriter(lockfile.load(env.lock_path, env.name, env.sandbox), env.lock_path)
+        try:
+            yield writer
+        finally:
+            writer.close()
+
+
+def show(lock: Lock, address: str) -> dict[str, Any]:
+    entry = lock.resources.get(address)
+    if entry is None:
+        raise UsageError(f"{address} is not in the lock{_near(lock, address)}")
+    data = entry.to_json()
+    if "secret_hashes" in data:
+        data["secret_hashes"] = dict.fromkeys(data["secret_hashes"], "(sensitive)")
+    data.pop("secrets_hash", None)
+    return {"address": address, **data}
+
+
+def remove(writer: LockWriter, addresses: tuple[str, ...]) -> list[tuple[str, str]]:
+    lock = writer.lock
+    missing = [a for a in addresses if a not in lock.resources]
+    if missing:
+        raise UsageError(f"{', '.join(missing)} not in the lock{_near(lock, missing[0])}")
+    removed = [(a, lock.resources[a].id) for a in addresses]
+    for address in addresses:
+        writer.remove(address)
+    return removed
+
+
+def move(writer: LockWriter, source: str, target: str) -> str:
+    lock = writer.lock
+    entry = lock.resources.get(source)
+    if entry is None:
+        raise UsageError(f"{source} is not in the lock{_near(lock, source)}")
+    if source.split(".", 1)[0] != target.split(".", 1)[0] or "." not in target:
+        raise UsageError(
+            f"cannot move {source} to {target}: an address keeps its kind "
+            f"({source.split('.', 1)[0]}.NEW-NAME)"
+        )
+    if target in lock.resources:
+        raise UsageError(f"{target} is already in the lock as {lock.resources[target].id}")
+    writer.put(target, entry)
+    writer.remove(source)
+    for address, other in sorted(lock.resources.items()):
+        if source in other.depends_on:
+            deps = tuple(sorted(target if d == source else d for d in other.depends_on))
+            writer.put(address, replace(other, depends_on=deps))
+    return entry.id
+
+
+def _near(lock: Lock, address: str) -> str:
+    kind = address.split(".", 1)[0]
+    same = sorted(a for a in lock.resources if a.startswith(kind + "."))
+    return f" (of that kind: {', '.join(same[:10])})" if same else ""
