@@ -28,7 +28,9 @@ def _auth(r: Resource) -> dict[str, Any]:
 class Connection(FlowServiceKind):
     name = "connection"
     collection = "connections"
-    replace_fields = frozenset({"connectionSpec"})
+    # The auth type of an existing connection cannot change (help/sources/tutorials/api/create/
+    # crm/ms-dynamics.md; treated alike for every connector): a new one replaces it.
+    replace_fields = frozenset({"connectionSpec", "authSpec"})
 
     def desired(self, model: ProjectModel, tenant: str) -> Iterable[Resource]:
         for c in model.connections.values():
@@ -93,9 +95,7 @@ class Connection(FlowServiceKind):
     ) -> Sequence[Request]:
         ops = self.naming_ops(r, changes)
         fields = {c.field for c in changes}
-        if "authSpec" in fields:
-            ops.append({"op": "replace", "path": "/auth", "value": _auth(r)})
-        elif fields & {"params", "auth"}:
+        if fields & {"params", "auth"}:
             ops.append({"op": "replace", "path": "/auth/params", "value": _auth(r)["params"]})
         return [self.patch(live, ops)] if ops else []
 

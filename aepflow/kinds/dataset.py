@@ -1,9 +1,9 @@
 """Dataset: where ingested data lives (Catalog ``/dataSets``).
 
 Create: help/catalog/api/create-dataset.md — ``schemaRef`` with the xed-full content type;
-aepflow's marker is the ``aepflow`` tag holding the address. Update: a PATCH of the changed
-fields (help/catalog/api/update-object.md). Deleting a dataset deletes its data: the engine
-asks for an explicit opt-in (``holds_data``).
+aepflow's marker is the ``aepflow`` tag holding the address. Update: one JSON Patch of the
+changed fields and tags (help/catalog/api/update-object.md). Deleting a dataset deletes its
+data: the engine asks for an explicit opt-in (``holds_data``).
 """
 
 from __future__ import annotations
@@ -12,12 +12,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
-from aepflow.api import CATALOG, ListRequest, Request
+from aepflow.api import CATALOG, JSON_PATCH, ListRequest, Request
 from aepflow.connectors import XED_FULL
 from aepflow.kinds.base import Change, Kind, LiveObject, Resource, ref, split_marker, with_marker
 from aepflow.model import ProjectModel
 
 TAG = "aepflow"
+PROFILE = "unifiedProfile"
+IDENTITY = "unifiedIdentity"
 
 
 def _enabled(tags: Mapping[str, Any], name: str) -> bool:
@@ -27,9 +29,9 @@ def _enabled(tags: Mapping[str, Any], name: str) -> bool:
 def _tags(r: Resource, spec: Mapping[str, Any]) -> dict[str, list[str]]:
     tags = {TAG: [r.address]}
     if spec["profile"]:
-        tags["unifiedProfile"] = ["enabled:true"]
+        tags[PROFILE] = ["enabled:true"]
     if spec["identity"]:
-        tags["unifiedIdentity"] = ["enabled:true"]
+        tags[IDENTITY] = ["enabled:true"]
     return tags
 
 
@@ -78,7 +80,7 @@ class Dataset(Kind):
     def lookup(
         self, r: Resource, ids: Mapping[str, str], desired: Mapping[str, Resource]
     ) -> ListRequest | None:
-        return ListRequest(self.path(), "catalog", (("property", f"name=={r.spec['name']}"),))
+        return self.list_all([r])
 
     def list_all(self, desired: Sequence[Resource]) -> ListRequest | None:
         """Datasets carrying the aepflow tag (help/catalog/api/filter-data.md, tags=NAME:*)."""
@@ -91,7 +93,9 @@ class Dataset(Kind):
             "schemaRef": {"id": spec["schema"], "contentType": XED_FULL},
             "tags": _tags(r, spec),
         }
-        return [Request("POST", self.path(), body)]
+        # requestDataSource=true as the sources tutorials create their target datasets
+        # (help/catalog/api/create-dataset.md).
+        return [Request("POST", self.path(), body, params=(("requestDataSource", "true"),))]
 
     def created(self, body: Any) -> tuple[str, int | None]:
         """Catalog answers ``["@/dataSets/5c8c3c555033b814b69f947f"]``."""
@@ -106,15 +110,24 @@ class Dataset(Kind):
         changes: Sequence[Change],
         tenant: str,
     ) -> Sequence[Request]:
+        """One JSON Patch (help/catalog/api/update-object.md, application/json-patch+json):
+        each tag is added by its own path, so the tags Catalog keeps on the dataset (such as
+        ``adobe/pqs/table``) are never replaced (help/catalog/datasets/enable-for-profile.md)."""
         fields = {c.field for c in changes}
-        patch: dict[str, Any] = {}
+        ops: list[dict[str, Any]] = []
         if "name" in fields:
-            patch["name"] = spec["name"]
+            ops.append({"op": "replace", "path": "/name", "value": spec["name"]})
         if fields & {"description", "marker"}:
-            patch["description"] = with_marker(spec["description"], r.address)
-        if fields & {"profile", "identity", "marker"}:
-            patch["tags"] = _tags(r, spec)
-        return [Request("PATCH", self.path(live.id), patch)] if patch else []
+            value = with_marker(spec["description"], r.address)
+            ops.append({"op": "replace", "path": "/description", "value": value})
+        tags = _tags(r, spec)
+        for field, tag in (("marker", TAG), ("profile", PROFILE), ("identity", IDENTITY)):
+            if field in fields:
+                values = tags.get(tag, ["enabled:false"])
+                ops.append({"op": "add", "path": f"/tags/{tag}", "value": values})
+        if not ops:
+            return []
+        return [Request("PATCH", self.path(live.id), ops, content_type=JSON_PATCH)]
 
     def delete(self, id: str) -> Sequence[Request]:
         return [Request("DELETE", self.path(id))]

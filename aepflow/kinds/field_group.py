@@ -24,6 +24,24 @@ from aepflow.kinds.base import (
 from aepflow.kinds.schemaregistry import SchemaRegistryKind
 from aepflow.model import ProjectModel
 
+# help/xdm/tutorials/custom-fields-api.md: "Date fields are indicated by type: string and
+# format: date"; DateTime by "type: string and format: date-time". Manifests may say date or
+# date-time as the type; the Schema Registry gets the documented form.
+_FORMAT_TYPES = {"date": "date", "date-time": "date-time"}
+
+
+def xdm_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """Custom fields as the Schema Registry takes them (nested objects included)."""
+    out: dict[str, Any] = {}
+    for name, field in fields.items():
+        spec = dict(field)
+        if spec.get("type") in _FORMAT_TYPES:
+            spec = {**spec, "type": "string", "format": _FORMAT_TYPES[spec["type"]]}
+        if isinstance(spec.get("properties"), Mapping):
+            spec["properties"] = xdm_fields(spec["properties"])
+        out[name] = spec
+    return out
+
 
 def _body(r: Resource, spec: Mapping[str, Any], tenant: str) -> dict[str, Any]:
     return {
@@ -52,7 +70,7 @@ class FieldGroup(SchemaRegistryKind):
                     "title": f"{s.title} fields",
                     "description": f"Custom fields of the schema {s.title}.",
                     "class": s.class_id,
-                    "fields": tenantize(s.custom_fields, tenant),
+                    "fields": xdm_fields(tenantize(s.custom_fields, tenant)),
                 }
                 yield Resource(f"fieldGroup.{s.name}", self.name, spec, s.at("customFields"))
 

@@ -46,9 +46,10 @@ class FlowServiceKind(Kind):
     def lookup(
         self, r: Resource, ids: Mapping[str, str], desired: Mapping[str, Resource]
     ) -> ListRequest | None:
-        return ListRequest(
-            f"{FLOW}/{self.collection}", "flowservice", (property_filter("name", r.spec["name"]),)
-        )
+        """The kind's list filtered by spec id, never by name: a name may hold spaces or
+        commas, which a property filter reads as separators (help/sources/tutorials/api/
+        filter.md: a comma lists alternatives)."""
+        return self.list_all([r])
 
     def listed_by(self, field: str, values: Sequence[str]) -> ListRequest | None:
         """The collection filtered to ``field`` in ``values`` (a comma is OR,

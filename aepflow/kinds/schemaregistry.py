@@ -34,8 +34,8 @@ class SchemaRegistryKind(Kind):
     def lookup(
         self, r: Resource, ids: Mapping[str, str], desired: Mapping[str, Resource]
     ) -> ListRequest | None:
-        params = (("orderby", "title"), ("property", f"title=={r.spec['title']}"))
-        return ListRequest(self.path(), "schemaregistry", params, accept=XED)
+        """The tenant's list, never filtered by title (a title may hold a comma)."""
+        return self.list_all([r])
 
     def list_all(self, desired: Sequence[Resource]) -> ListRequest | None:
         return ListRequest(self.path(), "schemaregistry", (("orderby", "title"),), accept=XED)

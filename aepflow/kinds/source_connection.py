@@ -73,8 +73,14 @@ class SourceConnection(FlowServiceKind):
         s = spec
         params: dict[str, Any] = {"tableName": s["table"]}
         if s["columns"]:
+            # The shape of the CRM tutorials' source connections (collect/crm.md).
             params["columns"] = [
-                {"name": c["name"], "type": c["type"], "xdm": {"type": c["type"]}}
+                {
+                    "name": c["name"],
+                    "type": c["type"],
+                    "meta:xdmType": c["type"],
+                    "xdm": {"type": c["type"]},
+                }
                 for c in s["columns"]
             ]
         body = {

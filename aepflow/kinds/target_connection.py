@@ -1,7 +1,8 @@
 """Target connection: the Data Lake dataset a flow writes (Flow Service ``/targetConnections``).
 
-Create: help/sources/tutorials/api/collect/crm.md ("Create a target connection"): the Data
-Lake connection spec ``c604ff05-…``, ``data.schema`` and ``params.dataSetId``. Target
+Create: help/sources/tutorials/api/collect/crm.md and collect/customer-success.md ("Create a
+target connection"): the Data Lake connection spec ``c604ff05-…``, ``data.format:
+parquet_xdm``, ``data.schema`` and ``params.dataSetId``. Target
 connections filter only by id and ``connectionSpec.id``, so the marker lookup lists the Data
 Lake ones.
 """
@@ -62,7 +63,7 @@ class TargetConnection(FlowServiceKind):
         body = {
             "name": s["name"],
             "description": with_marker(s["description"], r.address),
-            "data": {"schema": {"id": s["schema"], "version": XED_FULL}},
+            "data": {"format": "parquet_xdm", "schema": {"id": s["schema"], "version": XED_FULL}},
             "params": {"dataSetId": s["dataset"]},
             "connectionSpec": spec_ref(DATA_LAKE_SPEC_ID),
         }

@@ -17,7 +17,7 @@ from aepflow.errors import Diagnostic, SourceLocation
 from aepflow.graph import CycleError, topological_order
 from aepflow.manifest import schema as jsonschemas
 from aepflow.manifest import xdm
-from aepflow.manifest.walk import defined, env_references, epoch, locations, plain
+from aepflow.manifest.walk import defined, env_references, epoch, locations, plain, static_text
 from aepflow.manifest.yamlload import Document, LocDict, LocList
 from aepflow.model import (
     ColumnDef,
@@ -286,7 +286,7 @@ class Builder:
             if "source" in m
             else MappingDef("expression", str(m["expression"]), m["destination"])
             if "expression" in m
-            else MappingDef("static", str(m["value"]), m["destination"])
+            else MappingDef("static", static_text(m["value"]), m["destination"])
             for m in spec["mappings"]
         )
         connector = CONNECTORS.get(

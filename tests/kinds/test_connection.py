@@ -213,7 +213,9 @@ def test_a_rotated_secret_and_a_new_description_patch_both_keeping_the_marker():
     assert "p2" not in repr(data(change.requests))
 
 
-def test_an_auth_spec_change_replaces_the_whole_auth():
+def test_an_auth_type_change_replaces_the_connection():
+    """help/sources/tutorials/api/create/crm/ms-dynamics.md: the auth type of an existing
+    connection cannot change; a new connection is created in its place."""
     old = resource()
     new = resource(
         auth_spec_name="OAuth2 Client Credential",
@@ -222,38 +224,22 @@ def test_an_auth_spec_change_replaces_the_whole_auth():
     )
     plan = plan_world([new], [(old, "c1")], live_over={old.address: KIND.live(RAW)})
     change = change_of(plan, "connection.crm")
-    assert change.changes == (
-        Change("authSpec", "Basic Authentication", "OAuth2 Client Credential"),
-        Change("params.apiVersion", None, "60.0"),
-        Change("params.clientId", None, "id"),
-        Change("params.username", "u", None),
-        Change("auth.params.clientSecret", None, None, sensitive=True),
-        Change("auth.params.password", None, None, sensitive=True),
-        Change("auth.params.securityToken", None, None, sensitive=True),
+    assert change.action == "replace"
+    assert change.changes[0] == Change(
+        "authSpec", "Basic Authentication", "OAuth2 Client Credential", forces_replacement=True
     )
-    assert data(change.requests) == [
-        {
-            "method": "PATCH",
-            "path": f"{PATH}/c1",
-            "body": [
-                {
-                    "op": "replace",
-                    "path": "/auth",
-                    "value": {
-                        "specName": "OAuth2 Client Credential",
-                        "params": {
-                            "environmentUrl": URL,
-                            "clientId": "id",
-                            "apiVersion": "60.0",
-                            "clientSecret": {"$secret": "clientSecret"},
-                        },
-                    },
-                }
-            ],
-            "content_type": "application/json",
-            "if_match": '"e1"',
-        }
-    ]
+    assert data(change.delete_requests) == [{"method": "DELETE", "path": f"{PATH}/c1"}]
+    (create,) = data(change.requests)
+    assert create["method"] == "POST"
+    assert create["body"]["auth"] == {
+        "specName": "OAuth2 Client Credential",
+        "params": {
+            "environmentUrl": URL,
+            "clientId": "id",
+            "apiVersion": "60.0",
+            "clientSecret": {"$secret": "clientSecret"},
+        },
+    }
 
 
 def test_a_name_change_is_a_replace_of_name():
@@ -307,9 +293,14 @@ def test_get_unwrap_created_updated_and_marked():
     assert KIND.marked({"name": "crm"}) is None
 
 
-def test_lookup_lists_by_name_and_matches_by_marker():
+def test_lookup_lists_by_connection_spec_and_matches_by_marker():
     r = resource()
-    query = ListRequest(PATH, "flowservice", (("property", "name==crm"),))
+    # By connection spec, never by name (a name may hold a comma, a filter separator).
+    query = ListRequest(
+        PATH,
+        "flowservice",
+        (("property", "connectionSpec.id==cfc0fee1-7dc0-40ef-b73e-d8b134c436f5"),),
+    )
     assert KIND.lookup(r, {}, {}) == query
     assert KIND.matches(RAW, r, {}) is True
     assert KIND.matches({**RAW, "description": "aepflow: connection.other"}, r, {}) is False

@@ -131,6 +131,7 @@ def test_create_tags_the_address_and_the_enabled_services():
         {
             "method": "POST",
             "path": PATH,
+            "params": [["requestDataSource", "true"]],
             "body": {
                 "name": "CRM Contacts",
                 "description": "All contacts\n\naepflow: dataset.contacts",
@@ -158,23 +159,26 @@ def test_update_patches_only_the_changed_fields():
         Change("description", "All contacts", "Every contact"),
         Change("identity", False, True),
     )
+    # help/catalog/api/update-object.md: JSON Patch, so the tags Catalog keeps are untouched.
     assert data(change.requests) == [
         {
             "method": "PATCH",
             "path": f"{PATH}/{DID}",
-            "body": {
-                "description": "Every contact\n\naepflow: dataset.contacts",
-                "tags": {
-                    "aepflow": ["dataset.contacts"],
-                    "unifiedProfile": ["enabled:true"],
-                    "unifiedIdentity": ["enabled:true"],
+            "body": [
+                {
+                    "op": "replace",
+                    "path": "/description",
+                    "value": "Every contact\n\naepflow: dataset.contacts",
                 },
-            },
-            "content_type": "application/json",
+                {"op": "add", "path": "/tags/unifiedIdentity", "value": ["enabled:true"]},
+            ],
+            "content_type": "application/json-patch+json",
         }
     ]
     renamed = plan_world([s, r_contacts(name="Contacts")], [(s, S1), (old, DID)])
-    assert change_of(renamed, "dataset.contacts").requests[0].body == {"name": "Contacts"}
+    assert change_of(renamed, "dataset.contacts").requests[0].body == [
+        {"op": "replace", "path": "/name", "value": "Contacts"}
+    ]
 
 
 def test_a_schema_change_of_a_protected_dataset_fails_the_plan():
@@ -193,7 +197,7 @@ def test_a_schema_change_of_a_protected_dataset_fails_the_plan():
 def test_delete_lookup_find():
     assert data(KIND.delete(DID)) == [{"method": "DELETE", "path": f"{PATH}/{DID}"}]
     r = r_contacts()
-    query = ListRequest(PATH, "catalog", (("property", "name==CRM Contacts"),))
+    query = ListRequest(PATH, "catalog", (("tags", "aepflow:*"),))
     assert KIND.lookup(r, {}, {}) == query
     assert KIND.matches(RAW, r, {}) is True
     other = {**RAW, "id": "other", "tags": {}}

@@ -353,7 +353,9 @@ def test_delete_get_unwrap_created_marked_lookup_find():
     assert KIND.unwrap({"items": [RAW]}, "f1") == RAW
     assert KIND.created({"id": "f1", "etag": '"e5"'}) == ("f1", None)
     assert KIND.marked(RAW) == "flow.contacts"
-    query = ListRequest(PATH, "flowservice", (("property", "name==Contacts flow"),))
+    query = ListRequest(
+        PATH, "flowservice", (("property", "flowSpec.id==14518937-270c-4525-bdec-c2ba7cce3860"),)
+    )
     assert KIND.lookup(r, {}, {}) == query
     twin = {**RAW, "id": "f0", "description": "Hourly"}
     door = FakeDoor(lists={query: [twin, RAW]})

@@ -131,7 +131,9 @@ def test_reordered_mappings_are_no_change():
 
 
 FLOW = res("flow.contacts", {"name": "Contacts flow"})
-QUERY = ListRequest(FLOWS, "flowservice", (("property", "name==Contacts flow"),))
+QUERY = ListRequest(
+    FLOWS, "flowservice", (("property", "flowSpec.id==14518937-270c-4525-bdec-c2ba7cce3860"),)
+)
 
 
 def flow_raw(id: str, description: str, mapping_id: str | None) -> dict:

@@ -211,7 +211,7 @@ def test_get_lookup_created_delete_find():
     query = ListRequest(
         PATH,
         "schemaregistry",
-        (("orderby", "title"), ("property", "title==Person")),
+        (("orderby", "title"),),
         accept="application/vnd.adobe.xed+json",
     )
     assert KIND.lookup(r, {}, {}) == query

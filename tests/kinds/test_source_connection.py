@@ -105,8 +105,18 @@ def test_create_sends_table_columns_and_the_base_connection():
                 "params": {
                     "tableName": "Contact",
                     "columns": [
-                        {"name": "Id", "type": "string", "xdm": {"type": "string"}},
-                        {"name": "Amount", "type": "double", "xdm": {"type": "double"}},
+                        {
+                            "name": "Id",
+                            "type": "string",
+                            "meta:xdmType": "string",
+                            "xdm": {"type": "string"},
+                        },
+                        {
+                            "name": "Amount",
+                            "type": "double",
+                            "meta:xdmType": "double",
+                            "xdm": {"type": "double"},
+                        },
                     ],
                 },
                 "connectionSpec": {"id": SF, "version": "1.0"},

@@ -76,7 +76,7 @@ def test_create_targets_the_data_lake():
             "body": {
                 "name": "Contacts flow target",
                 "description": "Data Lake target of the dataflow Contacts flow.\n\naepflow: targetConnection.contacts",
-                "data": {"schema": {"id": S1, "version": XED_FULL}},
+                "data": {"format": "parquet_xdm", "schema": {"id": S1, "version": XED_FULL}},
                 "params": {"dataSetId": "D1"},
                 "connectionSpec": {"id": DATA_LAKE, "version": "1.0"},
             },
