@@ -23,6 +23,7 @@ class AuthType:
     required: tuple[str, ...]
     optional: tuple[str, ...] = ()
     secrets: frozenset[str] = frozenset()  # params that must come from ${env:...}
+    deprecated: str = ""  # why validate warns against it, and what to use instead
 
     @property
     def params(self) -> tuple[str, ...]:
@@ -41,7 +42,23 @@ class Connector:
     date_format: str = "yyyy-MM-dd HH:mm:ss"
 
 
+# help/sources/tutorials/api/create/crm/salesforce.md and customer-success/
+# salesforce-service-cloud.md: OAuth 2 client credentials is the way to connect; basic
+# authentication is deprecated as of January 2026; Experience Platform on AWS uses a JWT.
 _SALESFORCE_AUTH = {
+    "oauth2-client-credentials": AuthType(
+        "oauth2-client-credentials",
+        "OAuth2 Client Credential",
+        required=("environmentUrl", "clientId", "clientSecret", "apiVersion"),
+        optional=("includeDeletedObjects",),
+        secrets=frozenset({"clientSecret"}),
+    ),
+    "oauth2-jwt": AuthType(
+        "oauth2-jwt",
+        "OAuth2 JWT Token Credential",
+        required=("jwtToken", "clientId", "clientSecret", "instanceUrl"),
+        secrets=frozenset({"jwtToken", "clientSecret"}),
+    ),
     "basic": AuthType(
         "basic",
         "Basic Authentication",
@@ -49,13 +66,10 @@ _SALESFORCE_AUTH = {
         # Older connectionSpecs default environmentUrl to login.salesforce.com.
         optional=("environmentUrl", "apiVersion"),
         secrets=frozenset({"password", "securityToken"}),
-    ),
-    "oauth2-client-credentials": AuthType(
-        "oauth2-client-credentials",
-        "OAuth2 Client Credential",
-        required=("environmentUrl", "clientId", "clientSecret", "apiVersion"),
-        optional=("includeDeletedObjects",),
-        secrets=frozenset({"clientSecret"}),
+        deprecated=(
+            "basic authentication to Salesforce is deprecated since January 2026; use "
+            "oauth2-client-credentials (or oauth2-jwt on Experience Platform on AWS)"
+        ),
     ),
 }
 

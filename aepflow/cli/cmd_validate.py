@@ -23,8 +23,8 @@ def validate(paths: tuple[Path, ...], environment: str | None) -> None:
 
     project = load_project(paths[0] if paths and paths[0].exists() else None)
     env = project.environment(environment)
-    problems, model, documents = summary(project, list(paths) or None, env)
-    for problem in problems:
+    problems, warnings, model, documents = summary(project, list(paths) or None, env)
+    for problem in sorted(problems + warnings):
         click.echo(str(problem))
     if problems:
         n = len(problems)

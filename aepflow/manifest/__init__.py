@@ -55,9 +55,10 @@ def validate(
 
 def summary(
     project: Project, paths: Sequence[Path] | None = None, environment: Environment | None = None
-) -> tuple[list[Diagnostic], ProjectModel, int]:
+) -> tuple[list[Diagnostic], list[Diagnostic], ProjectModel, int]:
+    """(problems, warnings, model, documents read)."""
     builder, count = _build(project, environment, paths, None)
-    return sorted(builder.problems), builder.model, count
+    return sorted(builder.problems), sorted(builder.warnings), builder.model, count
 
 
 def load_model(

@@ -56,6 +56,7 @@ class Builder:
         self.model = ProjectModel()
         self.first_at: dict[tuple[str, str], SourceLocation] = {}
         self.missing_env: list[tuple[str, SourceLocation, str]] = []
+        self.warnings: list[Diagnostic] = []
         self.raw_params: dict[str, Any] = {}
 
     def problem(self, at: SourceLocation, message: str) -> None:
@@ -175,6 +176,10 @@ class Builder:
                 + " or ".join(connector.auth_types),
             )
             return
+        if auth_type.deprecated:
+            self.warnings.append(
+                Diagnostic(auth.value_at["type"], f"warning: {auth_type.deprecated}")
+            )
         params = auth["params"]
         for p in auth_type.required:
             if p not in params:

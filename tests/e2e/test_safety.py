@@ -228,6 +228,9 @@ def test_env_values_outside_connection_auth_are_refused(project: Project) -> Non
     result = project.run("validate")
     assert result.exit_code == 1
     assert result.output == (
+        "manifests/crm.yaml:7:11: warning: basic authentication to Salesforce is deprecated "
+        "since January 2026; use oauth2-client-credentials (or oauth2-jwt on Experience "
+        "Platform on AWS)\n"
         "manifests/flow.yaml:5:9: ${env:...} is only allowed in a Connection's auth.params: "
         "values read from the environment are sensitive and never shown, so they cannot name or "
         "shape a resource; use ${var.name} from aepflow.yaml for values that differ per "
