@@ -11,7 +11,9 @@ and ``data/*.json`` (AEP's read-only catalog: specs, XDM field lists, explorable
 
 Knobs (environment variables, a contract): ``AEPFLOW_EMULATOR_LATENCY_MS`` (added to every
 request, outside any lock), ``AEPFLOW_EMULATOR_FAULTS`` (e.g. ``429=0.1,500=0.05,lost=0.02``;
-``lost`` performs the request, then drops the answer), ``AEPFLOW_EMULATOR_SEED``.
+``lost`` performs the request, then drops the answer), ``AEPFLOW_EMULATOR_SEED``,
+``AEPFLOW_EMULATOR_DELETE_FINALIZE_MS`` (how long a deleted flow stays ``delete-finalizing``;
+0, the default, deletes at once).
 """
 
 from __future__ import annotations

@@ -5,11 +5,15 @@
   pages with ``start`` (offset) and ``limit`` (default 20, at most 100) and filters with
   ``name=`` (comma = OR, ``!`` negates), ``property=`` (top-level fields, ``name`` takes ``*``),
   ``tags=<tag>:<value or *>``; ``properties=`` projects and ``orderBy=`` sorts.
-- ``PATCH`` takes a partial object or a JSON Patch array (``application/json-patch+json``) and
-  answers 200 ``["@/dataSets/<id>"]``; ``DELETE`` answers 200 ``["@/dataSets/<id>"]`` (``[]``
-  for an unknown id).
+- ``PATCH`` (help/catalog/api/update-object.md) takes, with ``Content-Type:
+  application/json``, a partial object whose top-level fields each replace the stored field
+  (``{"tags": {...}}`` replaces the whole tags object, system tags included), or, with
+  ``Content-Type: application/json-patch+json``, a JSON Patch array (``/tags/unifiedProfile``
+  leaves the other tags alone); it answers 200 ``["@/dataSets/<id>"]``. ``DELETE`` answers 200
+  ``["@/dataSets/<id>"]`` (``[]`` for an unknown id).
+- Create adds Catalog's system tags (``adobe/pqs/table``, ``adobe/siphon/table/format``).
 - ``schemaRef`` cannot change once created (UNCONFIRMED; the safe reading) and the Profile
-  tag needs a schema with the ``union`` tag.
+  tag needs a schema enabled for Profile (help/catalog/datasets/enable-for-profile.md).
 """
 
 from __future__ import annotations
@@ -84,13 +88,29 @@ def _check(call: Call, tx: Tx, dataset: Mapping[str, Any]) -> None:
         isinstance(v, list) and all(isinstance(x, str) for x in v) for v in tags.values()
     ):
         raise errors.bad_request("tags must map each tag name to a list of strings")
+    # help/catalog/datasets/enable-for-profile.md: "you must know the ID of an existing XDM
+    # schema that is enabled for Profile" (one whose meta:immutableTags holds "union",
+    # help/xdm/api/schemas.md). The wording of the refusal is the emulator's (UNCONFIRMED).
     profile = [v.replace(" ", "") for v in tags.get("unifiedProfile", [])]
     if "enabled:true" in profile and "union" not in (schema.get("meta:immutableTags") or []):
-        raise errors.bad_request("To enable profile datasets the schema should be valid")
+        raise errors.bad_request(
+            f"The dataset cannot be enabled for Profile: its schema {ref['id']} must be enabled "
+            'for Profile first (add "union" to the schema\'s meta:immutableTags).'
+        )
 
 
 def _body(call: Call) -> Any:
     return call.json(errors.bad_request)
+
+
+def system_tags(name: str) -> dict[str, list[str]]:
+    """The tags Catalog adds to a new dataset. UNCONFIRMED: the names and values are taken from
+    the GET /dataSets/{id} examples (help/catalog/datasets/enable-for-profile.md shows
+    ``"adobe/pqs/table": [...]`` next to the client's tags); the table name is the dataset
+    name lowercased with every other character turned into ``_``, and the format the
+    dataset's parquet ``fileDescription``."""
+    table = re.sub(r"[^a-z0-9]", "_", name.strip().lower())
+    return {"adobe/pqs/table": [table], "adobe/siphon/table/format": ["parquet"]}
 
 
 def create(call: Call, tx: Tx) -> Reply:
@@ -103,6 +123,8 @@ def create(call: Call, tx: Tx) -> Reply:
     dataset.setdefault(
         "fileDescription", {"persisted": True, "containerFormat": "parquet", "format": "parquet"}
     )
+    if isinstance(dataset["tags"], dict) and isinstance(dataset.get("name"), str):
+        dataset["tags"] = {**system_tags(dataset["name"]), **dataset["tags"]}
     _check(call, tx, dataset)
     dataset_id = new_hex(12)
     view_id = new_hex(12)
@@ -122,6 +144,8 @@ def create(call: Call, tx: Tx) -> Reply:
             "files": f"@/dataSets/{dataset_id}/views/{view_id}/files",
         }
     )
+    # help/catalog/api/create-dataset.md posts to /dataSets?requestDataSource=true (never
+    # explained); other query parameters are ignored.
     if (call.arg("requestDataSource") or "").lower() == "true":
         dataset["dataSourceId"] = int(dataset_id[:6], 16)
     tx.put(call.sandbox, "dataSets", dataset_id, dataset)
@@ -252,13 +276,28 @@ def patch_dataset(call: Call, tx: Tx) -> Reply:
     if old is None:
         raise errors.not_found(f"Dataset {dataset_id} was not found.")
     body = _body(call)
-    if isinstance(body, list):  # JSON Patch (application/json-patch+json)
+    # help/catalog/api/update-object.md: "When using JSON Patch, you must also set the
+    # Content-Type header to application/json-patch+json"; otherwise the body is the fields to
+    # update, each replacing the stored top-level field.
+    json_patch = "json-patch" in call.headers.get("content-type", "").lower()
+    if json_patch:
+        if not isinstance(body, list):
+            raise errors.bad_request(
+                "With Content-Type application/json-patch+json the body must be a JSON Patch array"
+            )
         try:
             new = jsonpatch.apply(old, jsonpatch.parse_ops(body))
         except jsonpatch.PatchError as e:
             raise errors.bad_request(e.message) from None
+        if not isinstance(new, dict):
+            raise errors.bad_request("The patched dataset must stay an object")
     elif isinstance(body, dict):
         new = {**copy.deepcopy(old), **copy.deepcopy(body)}
+    elif isinstance(body, list):
+        raise errors.bad_request(
+            "A JSON Patch array needs Content-Type application/json-patch+json; with "
+            "application/json the body is an object of the fields to update"
+        )
     else:
         raise errors.bad_request("The body must be a partial dataset object or a JSON Patch array")
     tx.put(call.sandbox, "dataSets", dataset_id, _updated(call, tx, old, new))

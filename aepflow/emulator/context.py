@@ -33,6 +33,7 @@ class Call:
     request_id: str
     params: dict[str, str] = field(default_factory=dict)  # path parameters, decoded
     sandbox: str = ""  # set by the gateway
+    delete_finalize_s: float = 0.0  # how long a deleted flow stays delete-finalizing
 
     @property
     def now_ms(self) -> int:

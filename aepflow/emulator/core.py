@@ -40,6 +40,8 @@ from aepflow.emulator.settings import (
     DEFAULT_ORG_ID,
     DEFAULT_TENANT_ID,
     Identity,
+    SettingsError,
+    delete_finalize_from_env,
     faults_from_env,
     latency_from_env,
     seed_from_env,
@@ -76,8 +78,9 @@ def _router() -> Router:
 class Emulator:
     """The embedded AEP emulator over the state in ``state_dir``.
 
-    ``latency_ms``, ``faults`` and ``seed`` default to the environment variables
-    ``AEPFLOW_EMULATOR_LATENCY_MS``, ``AEPFLOW_EMULATOR_FAULTS`` and ``AEPFLOW_EMULATOR_SEED``.
+    ``latency_ms``, ``faults``, ``seed`` and ``delete_finalize_ms`` default to the environment
+    variables ``AEPFLOW_EMULATOR_LATENCY_MS``, ``AEPFLOW_EMULATOR_FAULTS``,
+    ``AEPFLOW_EMULATOR_SEED`` and ``AEPFLOW_EMULATOR_DELETE_FINALIZE_MS``.
     """
 
     def __init__(
@@ -93,6 +96,7 @@ class Emulator:
         faults: str | None = None,
         seed: int | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        delete_finalize_ms: float | None = None,
     ) -> None:
         self.identity = Identity(org_id, client_id, client_secret, tenant_id)
         self.state_dir = Path(state_dir)
@@ -100,6 +104,11 @@ class Emulator:
         self.latency_ms = latency_from_env() if latency_ms is None else latency_ms
         plan = FaultPlan.parse(faults_from_env() if faults is None else faults)
         self.faults = Faults(plan, seed_from_env() if seed is None else seed)
+        self.delete_finalize_ms = (
+            delete_finalize_from_env() if delete_finalize_ms is None else delete_finalize_ms
+        )
+        if self.delete_finalize_ms < 0:
+            raise SettingsError(f"delete_finalize_ms cannot be negative ({delete_finalize_ms})")
         self._clock = clock
         self._sleep = sleep
         self._router = _router()
@@ -143,6 +152,7 @@ class Emulator:
             now=self._clock(),
             identity=self.identity,
             request_id=str(uuid.uuid4()),
+            delete_finalize_s=self.delete_finalize_ms / 1000,
         )
         route, params, template = self._router.resolve(method, path)
         pending = self.store.count(route.key if route else f"{method} {template or '(unknown)'}")

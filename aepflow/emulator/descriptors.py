@@ -1,4 +1,8 @@
-"""Schema Registry identity descriptors (``/tenant/descriptors``)."""
+"""Schema Registry identity descriptors (``/tenant/descriptors``, help/xdm/api/descriptors.md).
+
+Lists: ``xdm-id``, ``xdm-link`` and ``xdm`` answer an object grouped by ``@type``, unpaged;
+``xdm-v2`` ("This Accept header must be used to use paging capabilities") answers a page.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +11,17 @@ from typing import Any
 from aepflow.emulator import errors, query, xdm
 from aepflow.emulator.context import Call, Reply
 from aepflow.emulator.records import new_hex
+from aepflow.emulator.settings import SCHEMA_REGISTRY
 from aepflow.emulator.state import Tx
-from aepflow.emulator.xdmcommon import DESCRIPTOR_KINDS, _bad, _body, _error, _tenant_groups, accept
+from aepflow.emulator.xdmcommon import (
+    DESCRIPTOR_KINDS,
+    MAX_RESULTS,
+    _bad,
+    _body,
+    _error,
+    _tenant_groups,
+    accept,
+)
 
 
 def _check_descriptor(call: Call, tx: Tx, body: Any, own: str | None) -> dict[str, Any]:
@@ -85,8 +98,8 @@ def list_descriptors(call: Call, tx: Tx) -> Reply:
         except query.QueryError as e:
             raise _bad(call, e.message, errors.XDM_BAD_QUERY) from None
         items = [d for d in items if condition.matches(d)]
-    if variant == "xdm-v2":
-        return Reply(200, {"results": items, "_page": {"count": len(items), "next": None}})
+    if variant.startswith("xdm-v2"):
+        return _v2_page(call, items, variant)
     grouped: dict[str, list[Any]] = {}
     for d in items:
         entry: Any = d
@@ -110,3 +123,44 @@ def delete_descriptor(call: Call, tx: Tx) -> Reply:
     old = _descriptor(call, tx)
     tx.delete(call.sandbox, "descriptors", old["@id"])
     return Reply(204)
+
+
+def _v2_page(call: Call, items: list[Any], variant: str) -> Reply:
+    """The paged list for ``application/vnd.adobe.xdm-v2+json`` (help/xdm/api/descriptors.md).
+
+    UNCONFIRMED shape: the docs show no v2 example. It is the one the other Schema Registry
+    lists answer (``results``, ``_page`` with ``next``, ``_links.next``), which is what
+    pitchmuc/aepp's getDescriptors reads (``results`` and ``_page.next``, passed back as
+    ``start``). ``start`` is the emulator's opaque token (an offset); ``limit`` caps a page
+    at 300 like the other lists. ``xdm-v2-id`` / ``xdm-v2-link`` (aepp) list ids / paths.
+    """
+    raw_limit = call.arg("limit")
+    limit = MAX_RESULTS
+    if raw_limit is not None:
+        if not raw_limit.isdigit() or int(raw_limit) > 500:
+            raise _bad(call, "limit must be a number from 0 to 500", errors.XDM_BAD_QUERY)
+        limit = min(int(raw_limit) or MAX_RESULTS, MAX_RESULTS)
+    start = call.arg("start") or "0"
+    if not start.isdigit():
+        raise _bad(call, f"start {start!r} is not a token this list gave", errors.XDM_BAD_QUERY)
+    offset = int(start)
+    page = items[offset : offset + limit]
+    results: list[Any] = list(page)
+    if variant == "xdm-v2-id":
+        results = [d["@id"] for d in page]
+    elif variant == "xdm-v2-link":
+        results = [f"/tenant/descriptors/{d['@id']}" for d in page]
+    next_start = str(offset + limit) if offset + limit < len(items) else None
+    next_link = None
+    if next_start is not None:
+        next_link = {
+            "href": f"{SCHEMA_REGISTRY}/tenant/descriptors?start={next_start}&limit={limit}"
+        }
+    return Reply(
+        200,
+        {
+            "results": results,
+            "_page": {"orderby": "", "next": next_start, "count": len(results)},
+            "_links": {"next": next_link},
+        },
+    )

@@ -176,6 +176,9 @@ XDM_ACCEPT_UNSUPPORTED = "1007-400"
 XDM_VERSION_REQUIRED = "1008-400"
 XDM_VERSION_NOT_ALLOWED = "1009-400"
 XDM_NOT_FOUND = "1010-404"
+# A field whose "type" is not a JSON Schema type. UNCONFIRMED: the troubleshooting guide
+# (help/xdm/troubleshooting-guide.md) documents the envelope but no code for this case.
+XDM_BAD_FIELD_TYPE = "1010-400"
 XDM_BAD_PATCH = "1011-400"
 XDM_BAD_QUERY = "1012-400"
 XDM_NOT_IN_TENANT_NAMESPACE = "1020-400"

@@ -19,11 +19,29 @@ COLLECTIONS = ("connections", "sourceConnections", "targetConnections", "flows")
 DEFAULT_LIMIT = 100  # UNCONFIRMED: the page size AEP uses when no limit is given
 
 
+DELETE_FINALIZING = "delete-finalizing"
+"""The state of a deleted flow until Flow Service has finished deleting it
+(help/sources/errors/flow-service-errors.md: 1456/1457/1458-400 name the state). How long it
+lasts is the ``AEPFLOW_EMULATOR_DELETE_FINALIZE_MS`` knob; the stored flow keeps the moment it
+goes away in ``_emu.deleteAfter`` and is treated as gone (404, out of lists and runs) from then
+on, whether or not a write has purged it yet. While finalizing it stays in lists and filters
+like any other flow (AEP's lists are UNCONFIRMED on this; nothing is hidden)."""
+
+
 PATCHABLE = {
     "connections": {"name", "description", "auth"},
     "sourceConnections": {"name", "description", "params", "data"},
     "targetConnections": {"name", "description", "params", "data"},
-    "flows": {"name", "description", "scheduleParams", "transformations", "labels", "policy"},
+    # "options" too: help/ingestion/batch-ingestion/partial.md PATCHes /options of a flow.
+    "flows": {
+        "name",
+        "description",
+        "scheduleParams",
+        "transformations",
+        "labels",
+        "policy",
+        "options",
+    },
 }
 
 
@@ -139,12 +157,53 @@ def _offset(token: str | None) -> int:
     )
 
 
+def finalizing(flow: Mapping[str, Any]) -> bool:
+    return flow.get("state") == DELETE_FINALIZING
+
+
+def gone(flow: Mapping[str, Any], now: float) -> bool:
+    """A deleted flow whose delete-finalizing time is over: it no longer exists."""
+    return finalizing(flow) and float((flow.get("_emu") or {}).get("deleteAfter", 0)) <= now
+
+
+def live_flows(call: Call, tx: Tx) -> list[dict[str, Any]]:
+    """The sandbox's flows that still exist (finalizing ones included)."""
+    return [f for f in tx.collection(call.sandbox, "flows").values() if not gone(f, call.now)]
+
+
+def purge_gone_flows(call: Call, tx: Tx) -> None:
+    """Forget the flows whose delete-finalizing time is over (write transactions only)."""
+    if not tx.writable:
+        return
+    for key, flow in tx.collection(call.sandbox, "flows").items():
+        if gone(flow, call.now):
+            tx.delete(call.sandbox, "flows", key)
+
+
+def schedule_strings(params: Mapping[str, Any]) -> dict[str, Any]:
+    """scheduleParams as a flow GET shows them: every value a string (``"interval": "15"``,
+    ``"backfill": "true"``, ``"startTime": "1612310466"``), as in the documented GET
+    /flows/{id} response (help/sources/tutorials/api/update-dataflows.md). The stored values
+    keep the types the client sent."""
+    out: dict[str, Any] = {}
+    for key, value in params.items():
+        if isinstance(value, bool):
+            out[key] = "true" if value else "false"
+        elif isinstance(value, (int, float)):
+            out[key] = str(value)
+        else:
+            out[key] = value
+    return out
+
+
 def public(obj: Mapping[str, Any], collection: str, now: float) -> dict[str, Any]:
     """An object as the API shows it: no emulator bookkeeping, secrets masked, last run."""
     out = {k: v for k, v in obj.items() if k != "_emu"}
     if collection == "connections":
         return flowchecks.masked(out)
     if collection == "flows":
+        if isinstance(out.get("scheduleParams"), dict):
+            out["scheduleParams"] = schedule_strings(out["scheduleParams"])
         details = runs.last_run_details(obj, now)
         if details is not None:
             out["lastRunDetails"] = details
@@ -153,10 +212,25 @@ def public(obj: Mapping[str, Any], collection: str, now: float) -> dict[str, Any
 
 def _stored(call: Call, tx: Tx, collection: str) -> dict[str, Any]:
     obj = tx.get(call.sandbox, collection, call.params["id"])
-    if obj is None:
+    if obj is None or (collection == "flows" and gone(obj, call.now)):
         raise errors.flow_not_found(collection, call.params["id"])
     found: dict[str, Any] = obj
     return found
+
+
+def refuse_if_finalizing(flow: Mapping[str, Any], operation: str) -> None:
+    """help/sources/errors/flow-service-errors.md: 1457-400 (update) and 1458-400 (delete) on a
+    flow in state delete-finalizing. Enable and disable answer 1457-400 too, with their own
+    operation name (UNCONFIRMED: the catalog only shows update and delete)."""
+    if not finalizing(flow):
+        return
+    code = "1458-400" if operation == "delete" else "1457-400"
+    raise errors.flow(
+        code,
+        f"Operation {operation} cannot be applied in state {DELETE_FINALIZING}.",
+        resource_id=str(flow["id"]),
+        resource_type="flows",
+    )
 
 
 def _body(call: Call) -> Any:

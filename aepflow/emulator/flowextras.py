@@ -17,6 +17,8 @@ from aepflow.emulator.flowcommon import (
     _operation,
     _stored,
     listing,
+    live_flows,
+    refuse_if_finalizing,
 )
 from aepflow.emulator.records import flow_stamp
 from aepflow.emulator.state import Tx
@@ -55,6 +57,7 @@ def flow_action(call: Call, tx: Tx) -> Reply:
             f"Unsupported operation '{call.arg('op')}' received. Please use one of the "
             "supported operation types and try again.",
         )
+    refuse_if_finalizing(stored, op)
     if_match = call.headers.get("if-match")
     if if_match:  # optional here (spec)
         _check_version(if_match, stored)
@@ -161,7 +164,7 @@ def _sample(column: Mapping[str, str], row: int) -> Any:
 
 
 def list_runs(call: Call, tx: Tx) -> Reply:
-    flows = list(tx.collection(call.sandbox, "flows").values())
+    flows = live_flows(call, tx)
     allowed, prefixes = FILTERABLE["runs"]
     for expr in call.args("property"):
         condition = _condition(expr, allowed, prefixes)
@@ -175,7 +178,7 @@ def list_runs(call: Call, tx: Tx) -> Reply:
 
 def get_run(call: Call, tx: Tx) -> Reply:
     run_id = call.params["id"]
-    for flow in tx.collection(call.sandbox, "flows").values():
+    for flow in live_flows(call, tx):
         for found in runs.runs_of(flow, call.now):
             if found["id"] == run_id:
                 return Reply(200, {"items": [found]})

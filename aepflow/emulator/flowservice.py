@@ -10,6 +10,13 @@ source and target connections, flows (with ``/action?op=enable|disable``) and th
   JSON Patch array that needs the current etag in ``If-Match`` (1403 missing, 1404-412 stale)
   and records ``lastOperation``.
 - Unknown ids get the catalog's ``FLOW-1439-404`` body.
+- A deleted flow stays ``delete-finalizing`` for ``AEPFLOW_EMULATOR_DELETE_FINALIZE_MS``
+  (flowcommon.DELETE_FINALIZING; help/sources/errors/flow-service-errors.md): GET shows it,
+  PATCH answers 1457-400, DELETE 1458-400, and its connections stay in use (1418/1447-400).
+- The authentication type (``auth.specName``) of a base connection cannot change
+  (help/sources/tutorials/api/create/crm/ms-dynamics.md, "Create a base connection" tip).
+- Flow GETs and lists show scheduleParams values as strings
+  (help/sources/tutorials/api/update-dataflows.md).
 """
 
 from __future__ import annotations
@@ -22,13 +29,18 @@ from aepflow.emulator import errors, flowchecks, jsonpatch, specs
 from aepflow.emulator.context import Call, Reply
 from aepflow.emulator.flowcommon import (
     COLLECTIONS,
+    DELETE_FINALIZING,
     PATCHABLE,
     _body,
     _check_version,
     _operation,
     _stored,
+    gone,
     listing,
+    live_flows,
     public,
+    purge_gone_flows,
+    refuse_if_finalizing,
 )
 from aepflow.emulator.flowextras import (
     explore,
@@ -77,6 +89,7 @@ def _bound(handler: Callable[[Call, Tx, str], Reply], collection: str) -> Handle
 
 def create(call: Call, tx: Tx, collection: str) -> Reply:
     body = flowchecks.require_object(_body(call))
+    purge_gone_flows(call, tx)
     if collection == "flows" and "state" in body:
         raise errors.flow("1410-400", "`State` is not allowed in the create flow request.")
     flowchecks.require_name(body)
@@ -152,7 +165,11 @@ def _prepare_flow(call: Call, tx: Tx, obj: dict[str, Any]) -> None:
 
 
 def list_objects(call: Call, tx: Tx, collection: str) -> Reply:
-    stored = tx.collection(call.sandbox, collection).values()
+    stored = [
+        obj
+        for obj in tx.collection(call.sandbox, collection).values()
+        if collection != "flows" or not gone(obj, call.now)
+    ]
     # Creation order (the state keeps insertion order; createdAt ties within a millisecond).
     items = sorted(
         (public(obj, collection, call.now) for obj in stored), key=lambda o: o["createdAt"]
@@ -166,6 +183,8 @@ def get_object(call: Call, tx: Tx, collection: str) -> Reply:
 
 def patch_object(call: Call, tx: Tx, collection: str) -> Reply:
     stored = _stored(call, tx, collection)
+    if collection == "flows":
+        refuse_if_finalizing(stored, "update")
     if_match = call.headers.get("if-match")
     if not if_match:
         raise errors.flow(
@@ -188,6 +207,7 @@ def patch_object(call: Call, tx: Tx, collection: str) -> Reply:
             updated.pop(field, None)
     flowchecks.require_name(updated)
     if collection == "connections":
+        _check_auth_type(stored, patched)
         spec = specs.connection_specs()[stored["connectionSpec"]["id"]]
         auth = flowchecks.check_auth(spec, patched.get("auth"), tx.salt, stored.get("auth"))
         if auth is not None:
@@ -233,6 +253,23 @@ def _patch_ops(body: Any, collection: str) -> list[dict[str, Any]]:
     return ops
 
 
+def _check_auth_type(stored: Mapping[str, Any], patched: Mapping[str, Any]) -> None:
+    """The authentication type of a base connection cannot change: "Once created, you cannot
+    change the authentication type of a Dynamics base connection. To change the authentication
+    type, you must create a new base connection." (help/sources/tutorials/api/create/crm/
+    ms-dynamics.md, "Create a base connection"; applied to every connector). The code and
+    wording are the emulator's (UNCONFIRMED): the patch-validation error 1455-400."""
+    before = (stored.get("auth") or {}).get("specName")
+    after_auth = patched.get("auth")
+    after = after_auth.get("specName") if isinstance(after_auth, dict) else None
+    if before is not None and after != before:
+        raise errors.flow_patch(
+            f"auth.specName cannot be changed from '{before}' to '{after}': the authentication "
+            "type of a base connection is fixed once it is created; create a new base "
+            "connection to use another authentication type."
+        )
+
+
 def _check_flow_update(
     call: Call, tx: Tx, stored: Mapping[str, Any], updated: dict[str, Any]
 ) -> None:
@@ -250,7 +287,10 @@ def _check_flow_update(
 def delete_object(call: Call, tx: Tx, collection: str) -> Reply:
     stored = _stored(call, tx, collection)
     obj_id = stored["id"]
-    flows = tx.collection(call.sandbox, "flows").values()
+    purge_gone_flows(call, tx)
+    if collection == "flows":
+        return _delete_flow(call, tx, stored)
+    flows = live_flows(call, tx)  # delete-finalizing flows still hold their connections
     if collection == "connections":
         sources = tx.collection(call.sandbox, "sourceConnections")
         using = sorted(
@@ -276,9 +316,28 @@ def delete_object(call: Call, tx: Tx, collection: str) -> Reply:
         if using:
             raise errors.flow(
                 "1447-400",
-                f"Found active flows containing id {obj_id}: {', '.join(using)}.",
+                f"Found active flows containing id {obj_id}.",
                 resource_id=obj_id,
                 resource_type=collection,
             )
     tx.delete(call.sandbox, collection, obj_id)
+    return Reply(204)
+
+
+def _delete_flow(call: Call, tx: Tx, stored: Mapping[str, Any]) -> Reply:
+    """204; with a delete-finalizing time the flow first passes through that state."""
+    refuse_if_finalizing(stored, "delete")
+    if call.delete_finalize_s <= 0:
+        tx.delete(call.sandbox, "flows", stored["id"])
+        return Reply(204)
+    updated: dict[str, Any] = copy.deepcopy(dict(stored))
+    emu = updated.setdefault("_emu", {})
+    periods = emu.setdefault("enabled", [])
+    if periods and periods[-1][1] is None:
+        periods[-1][1] = call.now  # no run starts once the flow is being deleted
+    emu["deleteAfter"] = call.now + call.delete_finalize_s
+    updated["state"] = DELETE_FINALIZING
+    updated["lastOperation"] = _operation(call, "delete", [])
+    flow_stamp(updated, call, created=False)
+    tx.put(call.sandbox, "flows", updated["id"], updated)
     return Reply(204)

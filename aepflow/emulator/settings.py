@@ -32,6 +32,7 @@ TOKEN_LIFETIME_S = 86399
 ENV_LATENCY = "AEPFLOW_EMULATOR_LATENCY_MS"
 ENV_FAULTS = "AEPFLOW_EMULATOR_FAULTS"
 ENV_SEED = "AEPFLOW_EMULATOR_SEED"
+ENV_DELETE_FINALIZE = "AEPFLOW_EMULATOR_DELETE_FINALIZE_MS"
 
 
 @dataclass(frozen=True)
@@ -49,19 +50,33 @@ class Identity:
         return f"{self.client_id}@AdobeID"
 
 
-def latency_from_env(environ: Mapping[str, str] | None = None) -> float:
-    """Milliseconds added to every request (0 when unset)."""
-    raw = (os.environ if environ is None else environ).get(ENV_LATENCY, "").strip()
+def _milliseconds(name: str, environ: Mapping[str, str] | None) -> float:
+    raw = (os.environ if environ is None else environ).get(name, "").strip()
     if not raw:
         return 0.0
     try:
         value = float(raw)
     except ValueError:
-        message = f"{ENV_LATENCY} must be a number of milliseconds, not {raw!r}"
-        raise SettingsError(message) from None
+        raise SettingsError(f"{name} must be a number of milliseconds, not {raw!r}") from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise SettingsError(f"{name} must be a finite number of milliseconds, not {raw!r}")
     if value < 0:
-        raise SettingsError(f"{ENV_LATENCY} cannot be negative ({raw})")
+        raise SettingsError(f"{name} cannot be negative ({raw})")
     return value
+
+
+def latency_from_env(environ: Mapping[str, str] | None = None) -> float:
+    """Milliseconds added to every request (0 when unset)."""
+    return _milliseconds(ENV_LATENCY, environ)
+
+
+def delete_finalize_from_env(environ: Mapping[str, str] | None = None) -> float:
+    """Milliseconds a deleted flow stays in ``delete-finalizing`` (0 when unset: gone at once).
+
+    help/sources/errors/flow-service-errors.md documents the state (1456/1457/1458-400) but not
+    how long it lasts; the emulator makes it a knob.
+    """
+    return _milliseconds(ENV_DELETE_FINALIZE, environ)
 
 
 def faults_from_env(environ: Mapping[str, str] | None = None) -> str:

@@ -32,7 +32,7 @@ LOOKUP_KINDS = {
 }
 
 
-DESCRIPTOR_KINDS = {"xdm-id", "xdm-link", "xdm", "xdm-v2"}
+DESCRIPTOR_KINDS = {"xdm-id", "xdm-link", "xdm", "xdm-v2", "xdm-v2-id", "xdm-v2-link"}
 
 
 MAX_RESULTS = 300  # help/xdm/api/getting-started.md: result sets are capped at 300 items per call

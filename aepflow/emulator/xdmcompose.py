@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -36,13 +37,53 @@ def _check_title(call: Call, tx: Tx, title: Any, own: str | None) -> None:
                 )
 
 
+JSON_TYPES = ("string", "integer", "number", "boolean", "object", "array")
+"""The ``type`` values a field may have: JSON Schema types. A date is ``"type": "string"`` with
+``"format": "date"``, a date-time ``"format": "date-time"``
+(help/xdm/tutorials/custom-fields-api.md: "[Date] fields are indicated by `type: string` and
+`format: date`"; "Best practice is to use JSON Schema types (such as `string` and `integer`)").
+"""
+
+
+def _check_types(call: Call, node: Any, where: str) -> None:
+    """Every ``type`` in a field tree (nested ``properties``, ``items``, map values) is a JSON
+    Schema type; anything else (``"date-time"``, ``"date"``, ``"long"``) is refused with 400 in
+    the Schema Registry's error shape (help/xdm/troubleshooting-guide.md; the code, XDM-1010-400,
+    is UNCONFIRMED: no code for this case is documented)."""
+    if not isinstance(node, dict):
+        return
+    if "type" in node and node["type"] not in JSON_TYPES:
+        kind = node["type"]
+        hint = ""
+        if kind in ("date", "date-time"):
+            hint = f' (a {kind} field is "type": "string" with "format": "{kind}")'
+        raise _error(
+            errors.XDM_BAD_FIELD_TYPE,
+            "Bad Request",
+            f"Invalid type {json.dumps(kind)} for field {where}: the type must be one of "
+            f"{', '.join(JSON_TYPES)}{hint}.",
+            call,
+        )
+    properties = node.get("properties")
+    if isinstance(properties, dict):
+        for key, prop in properties.items():
+            _check_types(call, prop, f"{where}.{key}" if where else key)
+    items = node.get("items")
+    for item in items if isinstance(items, list) else [items]:
+        _check_types(call, item, f"{where}[]")
+    extra = node.get("additionalProperties")
+    if isinstance(extra, dict):
+        _check_types(call, extra, f"{where}.{{key}}")
+
+
 def _check_custom(call: Call, resource: Mapping[str, Any]) -> None:
-    """Custom fields sit under ``_<tenant>`` and follow the field-name rules."""
+    """Custom fields sit under ``_<tenant>``, follow the field-name rules and have JSON types."""
     namespace = f"_{call.identity.tenant_id}"
     definitions = resource.get("definitions") or {}
     if not isinstance(definitions, dict):
         raise _bad(call, "definitions must be an object")
     for name, definition in definitions.items():
+        _check_types(call, definition, "")
         properties = (definition or {}).get("properties") or {}
         for key, prop in properties.items():
             if key != namespace:
@@ -231,19 +272,29 @@ def _check_evolution(call: Call, tx: Tx, old: Mapping[str, Any], new: Mapping[st
 
 
 def _check_union(call: Call, tx: Tx, schema: Mapping[str, Any]) -> None:
+    """A ``union`` tag (Profile enablement) needs the identityMap field group or a primary
+    identity descriptor on the schema, on create, PUT and PATCH alike.
+
+    help/xdm/api/schemas.md ("Enable a schema for use in Real-time Customer Profile"),
+    help/xdm/tutorials/create-schema-api.md (``#profile``) and, for the error,
+    help/xdm/troubleshooting-guide.md ("The schema must include an identityMap or primary
+    identity": XDM-1528-400, "Union descriptor validation error").
+    """
     if "union" not in (schema.get("meta:immutableTags") or []):
         return
     has_map = "https://ns.adobe.com/xdm/context/identitymap" in schema.get("meta:extends", [])
     primary = any(
-        d.get("xdm:sourceSchema") == schema["$id"] and d.get("xdm:isPrimary")
+        d.get("@type") == "xdm:descriptorIdentity"
+        and d.get("xdm:sourceSchema") == schema["$id"]
+        and d.get("xdm:isPrimary") is True
         for d in tx.collection(call.sandbox, "descriptors").values()
     )
     if not (has_map or primary):
         raise _error(
             errors.XDM_UNION_NEEDS_IDENTITY,
-            "Bad Request",
-            "A schema enabled for Profile needs the IdentityMap field group or a primary "
-            "identity descriptor.",
+            "Union descriptor validation error",
+            "To participate in a union, a schema must include an identityMap fieldgroup or a "
+            "primary identity descriptor.",
             call,
         )
 

@@ -13,6 +13,16 @@ from tests.emulator.test_schemaregistry import path
 DATASETS = f"{CATALOG}/dataSets"
 
 
+PROFILE_FIRST = (
+    "The dataset cannot be enabled for Profile: its schema {schema} must be enabled for Profile "
+    'first (add "union" to the schema\'s meta:immutableTags).'
+)
+
+
+def system_tags(table: str) -> dict[str, list[str]]:
+    return {"adobe/pqs/table": [table], "adobe/siphon/table/format": ["parquet"]}
+
+
 def bad(detail: str, status: int = 400) -> dict[str, Any]:
     title = "BadRequestError" if status == 400 else "NotFoundError"
     return {"type": "/placeholder/type/uri", "status": status, "title": title, "detail": detail}
@@ -39,7 +49,7 @@ def test_create_answers_201_with_the_ref_and_location(api: Api) -> None:
     assert dataset["created"] == dataset["updated"] == int(START * 1000)
     assert dataset["imsOrg"] == "AEPFLOW0EMULATOR000000000@AdobeOrg"
     assert dataset["files"] == f"@/dataSets/{dataset_id}/views/{dataset['viewId']}/files"
-    assert dataset["tags"] == {}
+    assert dataset["tags"] == system_tags("contacts")
     assert isinstance(dataset["dataSourceId"], int)
 
 
@@ -66,7 +76,7 @@ def test_create_answers_201_with_the_ref_and_location(api: Api) -> None:
                 "schemaRef": {"id": "{schema}"},
                 "tags": {"unifiedProfile": ["enabled: true"]},
             },
-            "To enable profile datasets the schema should be valid",
+            PROFILE_FIRST,
         ),
     ],
 )
@@ -75,7 +85,10 @@ def test_create_refusals(api: Api, body: dict[str, Any], detail: str) -> None:
     if "schemaRef" in body:
         body["schemaRef"]["id"] = body["schemaRef"]["id"].replace("{schema}", schema)
     response = api.post(DATASETS, body)
-    assert (response.status_code, response.json()) == (400, bad(detail))
+    assert (response.status_code, response.json()) == (
+        400,
+        bad(detail.replace("{schema}", schema)),
+    )
 
 
 def test_the_seed_content_type_is_accepted(api: Api) -> None:
@@ -154,7 +167,9 @@ def test_list_filters_and_projection(api: Api) -> None:
     assert names(tags="aepflow:dataset.d") == ["delta"]
     assert names(orderBy="desc:name") == ["gamma", "delta", "beta", "alpha-2", "alpha"]
     projected = api.get(DATASETS, params={"properties": "name,tags", "name": "beta"}).json()
-    assert projected == {ids["beta"]: {"name": "beta", "tags": {"team": ["ops"]}}}
+    assert projected == {
+        ids["beta"]: {"name": "beta", "tags": {**system_tags("beta"), "team": ["ops"]}}
+    }
     nested = api.get(DATASETS, params={"property": "schemaRef.id==x"})
     assert nested.json() == bad(
         "Only top-level properties can be filtered (schemaRef.id is not one)"
@@ -168,7 +183,11 @@ def test_patch_with_a_partial_object(api: Api, clock: Any) -> None:
     response = api.patch(f"{DATASETS}/{dataset}", {"name": "renamed", "description": "new"})
     assert (response.status_code, response.json()) == (200, [f"@/dataSets/{dataset}"])
     got = api.get(f"{DATASETS}/{dataset}").json()[dataset]
-    assert (got["name"], got["description"], got["tags"]) == ("renamed", "new", {"team": ["crm"]})
+    assert (got["name"], got["description"], got["tags"]) == (
+        "renamed",
+        "new",
+        {**system_tags("contacts"), "team": ["crm"]},
+    )
     assert got["version"] == "1.0.1"
     assert got["updated"] == int(clock.now * 1000) and got["created"] == int(START * 1000)
 
@@ -181,7 +200,10 @@ def test_patch_with_json_patch(api: Api) -> None:
         headers={**api.headers(), "Content-Type": "application/json-patch+json"},
     )
     assert (response.status_code, response.json()) == (200, [f"@/dataSets/{dataset}"])
-    assert api.get(f"{DATASETS}/{dataset}").json()[dataset]["tags"] == {"team": ["crm"]}
+    assert api.get(f"{DATASETS}/{dataset}").json()[dataset]["tags"] == {
+        **system_tags("contacts"),
+        "team": ["crm"],
+    }
 
 
 @pytest.mark.parametrize(
@@ -190,16 +212,17 @@ def test_patch_with_json_patch(api: Api) -> None:
         ({"schemaRef": {"id": "other"}}, "schemaRef cannot be changed once the dataset exists"),
         ({"created": 1}, "created is set by Catalog and cannot be changed"),
         ({"name": ""}, "name is required and must be a non-empty string"),
-        (
-            {"tags": {"unifiedProfile": ["enabled:true"]}},
-            "To enable profile datasets the schema should be valid",
-        ),
+        ({"tags": {"unifiedProfile": ["enabled:true"]}}, PROFILE_FIRST),
     ],
 )
 def test_patch_refusals(api: Api, change: dict[str, Any], detail: str) -> None:
-    dataset = api.dataset(api.schema())
+    schema = api.schema()
+    dataset = api.dataset(schema)
     response = api.patch(f"{DATASETS}/{dataset}", change)
-    assert (response.status_code, response.json()) == (400, bad(detail))
+    assert (response.status_code, response.json()) == (
+        400,
+        bad(detail.replace("{schema}", schema)),
+    )
 
 
 def test_put_replaces_the_dataset(api: Api) -> None:

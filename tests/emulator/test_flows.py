@@ -316,7 +316,7 @@ def test_patch_a_new_mapping_version(api: Api, world: World) -> None:
             [{"op": "replace", "path": "/state", "value": "disabled"}],
             "FLOW-1455-400",
             'An error has occurred while validating patch instructions: field "state" cannot be '
-            "updated; updatable fields: description, labels, name, policy, scheduleParams, "
+            "updated; updatable fields: description, labels, name, options, policy, scheduleParams, "
             "transformations",
         ),
         (

@@ -331,9 +331,9 @@ def test_union_tag_needs_an_identity_and_cannot_be_removed(api: Api) -> None:
     assert xdm_error(api.patch(path(schema), union)) == (
         400,
         "XDM-1528-400",
-        "Bad Request",
-        "A schema enabled for Profile needs the IdentityMap field group or a primary identity "
-        "descriptor.",
+        "Union descriptor validation error",
+        "To participate in a union, a schema must include an identityMap fieldgroup or a "
+        "primary identity descriptor.",
     )
     with_map = api.schema("Mapped", (PERSONAL, IDENTITY_MAP))
     tagged = api.patch(path(with_map), union)
