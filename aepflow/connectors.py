@@ -37,6 +37,10 @@ class Connector:
     spec_id: str  # connectionSpec id
     spec_name: str  # connectionSpec name as AEP lists it
     auth_types: dict[str, AuthType]
+    # help/sources/tutorials/api/filter.md lists the sources with row-level filters.
+    row_filters: bool = False
+    # help/sources/tutorials/api/create/crm/ms-dynamics.md: views and a primary key.
+    views: bool = False
     # Default deltaColumn date format (help/sources/tutorials/api/collect/crm.md: Dynamics
     # differs from the others).
     date_format: str = "yyyy-MM-dd HH:mm:ss"
@@ -101,6 +105,7 @@ CONNECTORS: dict[str, Connector] = {
         "cfc0fee1-7dc0-40ef-b73e-d8b134c436f5",
         "salesforce",
         _SALESFORCE_AUTH,
+        row_filters=True,
     ),
     "dynamics": Connector(
         "dynamics",
@@ -122,6 +127,8 @@ CONNECTORS: dict[str, Connector] = {
             ),
         },
         date_format="yyyy-MM-ddTHH:mm:ssZ",
+        row_filters=True,
+        views=True,
     ),
 }
 

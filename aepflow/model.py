@@ -125,6 +125,10 @@ class DataflowDef(Definition):
     schedule: ScheduleDef | None = None
     enabled: bool = True
     ignore_changes: frozenset[str] = frozenset()  # flow fields managed outside aepflow
+    entity_type: str = "table"  # Dynamics: table or view
+    primary_key: str = ""  # Dynamics: optimizes the source queries
+    row_filter: dict[str, Any] | None = None  # PQL JSON (params.filters.value)
+    options: dict[str, Any] = field(default_factory=dict)  # flow options, as AEP names them
 
 
 @dataclass(frozen=True)

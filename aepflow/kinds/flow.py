@@ -59,6 +59,27 @@ def _schedule(f: DataflowDef) -> dict[str, Any]:
     return {k: v for k, v in pairs if v is not None}
 
 
+_MANAGED = ("partialIngestionPercent", "errorDiagnosticsEnabled")
+
+
+def _options(raw: Any) -> dict[str, Any]:
+    """The error-handling options aepflow manages (help/ingestion/batch-ingestion/partial.md),
+    as numbers and booleans; others (isSampleDataflow …) are AEP's own."""
+    if not isinstance(raw, Mapping):
+        return {}
+    out: dict[str, Any] = {}
+    if "partialIngestionPercent" in raw:
+        value = raw["partialIngestionPercent"]
+        try:
+            number = float(value)
+            out["partialIngestionPercent"] = int(number) if number.is_integer() else number
+        except (TypeError, ValueError):
+            out["partialIngestionPercent"] = value
+    if "errorDiagnosticsEnabled" in raw:
+        out["errorDiagnosticsEnabled"] = _bool(raw["errorDiagnosticsEnabled"])
+    return {"options": out} if out else {}
+
+
 def _copy(spec: Mapping[str, Any]) -> dict[str, Any]:
     return {"name": "Copy", "params": {"deltaColumn": dict(spec["deltaColumn"])}}
 
@@ -87,6 +108,8 @@ class Flow(FlowServiceKind):
                 "schedule": _schedule(f),
                 "enabled": f.enabled,
             }
+            if f.options:
+                spec["options"] = dict(f.options)
             yield Resource(f"flow.{f.name}", self.name, spec, f.location, ignore=f.ignore_changes)
 
     def normalize(self, raw: Mapping[str, Any]) -> dict[str, Any]:
@@ -110,6 +133,7 @@ class Flow(FlowServiceKind):
             "mappingVersion": _int(mapping.get("mappingVersion")),
             "schedule": schedule,
             "enabled": raw.get("state") == "enabled",
+            **_options(raw.get("options")),
         }
 
     def check(
@@ -148,6 +172,8 @@ class Flow(FlowServiceKind):
             "transformations": [_copy(s), _mapping(s)],
             "scheduleParams": dict(s["schedule"]),
         }
+        if s.get("options"):  # a top-level "options" object (collect/crm.md optionSpec)
+            body["options"] = dict(s["options"])
         requests = [self.post(body)]
         if not s["enabled"]:
             requests.append(self._action(SELF, "disable"))
@@ -175,6 +201,12 @@ class Flow(FlowServiceKind):
                 ops.append(
                     {"op": op, "path": f"/scheduleParams/{key}", "value": s["schedule"][key]}
                 )
+        if any(c.field == "options" for c in changes):
+            # One "add" of the whole object (JSON Patch: add replaces a member that exists),
+            # keeping the options AEP sets itself.
+            kept = {k: v for k, v in (live.raw.get("options") or {}).items() if k not in _MANAGED}
+            value = {**kept, **s.get("options", {})}
+            ops.append({"op": "add", "path": "/options", "value": value})
         fields = {c.field for c in changes}
         wanted = {
             "Copy": (_copy(s), {"deltaColumn"}),

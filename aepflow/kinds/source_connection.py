@@ -17,33 +17,63 @@ from aepflow.kinds.flowservice import FlowServiceKind, description_of, property_
 from aepflow.model import ProjectModel
 
 
+def pql(node: Mapping[str, Any]) -> dict[str, Any]:
+    """A manifest row filter as the PQL JSON tree of help/sources/tutorials/api/filter.md."""
+    for logical, name in (("and", "and"), ("or", "or")):
+        if logical in node:
+            return {
+                "nodeType": "fnApply",
+                "fnName": name,
+                "params": [pql(n) for n in node[logical]],
+            }
+    if "not" in node:
+        return {"nodeType": "fnApply", "fnName": "NOT", "params": [pql(node["not"])]}
+    params: list[dict[str, Any]] = [{"nodeType": "fieldLookup", "fieldName": node["column"]}]
+    if node["op"] != "isNull":
+        params.append({"nodeType": "literal", "value": node.get("value")})
+    return {"nodeType": "fnApply", "fnName": node["op"], "params": params}
+
+
 class SourceConnection(FlowServiceKind):
     name = "sourceConnection"
     collection = "sourceConnections"
-    replace_fields = frozenset({"baseConnection", "connectionSpec", "format", "table", "columns"})
+    replace_fields = frozenset(
+        {
+            "baseConnection",
+            "connectionSpec",
+            "format",
+            "table",
+            "columns",
+            "entityType",
+            "primaryKey",
+            "filter",
+        }
+    )
     list_keys = {"columns": "name"}
 
     def desired(self, model: ProjectModel, tenant: str) -> Iterable[Resource]:
         for f in model.dataflows.values():
             connector = CONNECTORS[model.connections[f.connection].connector]
-            yield Resource(
-                f"sourceConnection.{f.name}",
-                self.name,
-                {
-                    "name": f"{f.flow_name} source",
-                    "description": f"Source of the dataflow {f.flow_name}.",
-                    "baseConnection": ref(f"connection.{f.connection}"),
-                    "connectionSpec": connector.spec_id,
-                    "format": "tabular",
-                    "table": f.table,
-                    "columns": [{"name": c.name, "type": c.type} for c in f.columns],
-                },
-                f.at("source"),
-            )
+            spec: dict[str, Any] = {
+                "name": f"{f.flow_name} source",
+                "description": f"Source of the dataflow {f.flow_name}.",
+                "baseConnection": ref(f"connection.{f.connection}"),
+                "connectionSpec": connector.spec_id,
+                "format": "tabular",
+                "table": f.table,
+                "columns": [{"name": c.name, "type": c.type} for c in f.columns],
+            }
+            if f.entity_type != "table":
+                spec["entityType"] = f.entity_type
+            if f.primary_key:
+                spec["primaryKey"] = f.primary_key
+            if f.row_filter is not None:
+                spec["filter"] = pql(f.row_filter)
+            yield Resource(f"sourceConnection.{f.name}", self.name, spec, f.at("source"))
 
     def normalize(self, raw: Mapping[str, Any]) -> dict[str, Any]:
         params = raw.get("params") or {}
-        return {
+        out = {
             "name": raw.get("name", ""),
             "description": description_of(raw),
             "baseConnection": raw.get("baseConnectionId"),
@@ -55,6 +85,13 @@ class SourceConnection(FlowServiceKind):
                 for c in params.get("columns") or []
             ],
         }
+        if params.get("entityType", "table") != "table":
+            out["entityType"] = params["entityType"]
+        if params.get("primaryKey"):
+            out["primaryKey"] = params["primaryKey"]
+        if isinstance(params.get("filters"), Mapping):
+            out["filter"] = params["filters"].get("value")
+        return out
 
     def lookup(
         self, r: Resource, ids: Mapping[str, str], desired: Mapping[str, Resource]
@@ -83,6 +120,12 @@ class SourceConnection(FlowServiceKind):
                 }
                 for c in s["columns"]
             ]
+        if "entityType" in s:  # help/sources/tutorials/api/create/crm/ms-dynamics.md
+            params["entityType"] = s["entityType"]
+        if "primaryKey" in s:
+            params["primaryKey"] = s["primaryKey"]
+        if "filter" in s:  # help/sources/tutorials/api/filter.md
+            params["filters"] = {"type": "PQL", "format": "pql/json", "value": s["filter"]}
         body = {
             "name": s["name"],
             "description": with_marker(s["description"], r.address),

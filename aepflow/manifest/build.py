@@ -17,6 +17,7 @@ from aepflow.errors import Diagnostic, SourceLocation
 from aepflow.graph import CycleError, topological_order
 from aepflow.manifest import schema as jsonschemas
 from aepflow.manifest import xdm
+from aepflow.manifest.sourceopts import check_source, flow_options
 from aepflow.manifest.walk import defined, env_references, epoch, locations, plain, static_text
 from aepflow.manifest.yamlload import Document, LocDict, LocList
 from aepflow.model import (
@@ -320,6 +321,10 @@ class Builder:
             schedule=schedule,
             enabled=bool(spec.get("enabled", True)),
             ignore_changes=frozenset((spec.get("lifecycle") or {}).get("ignoreChanges", [])),
+            entity_type=str(spec["source"].get("entityType", "table")),
+            primary_key=str(spec["source"].get("primaryKey", "")),
+            row_filter=plain(spec["source"]["filter"]) if "filter" in spec["source"] else None,
+            options=flow_options(spec.get("errorHandling") or {}, self.problem),
         )
 
     def _schedule(self, s: LocDict) -> ScheduleDef | None:
@@ -409,6 +414,7 @@ class Builder:
                 )
 
     def _check_dataflow(self, f: DataflowDef) -> None:
+        check_source(f, self.model.connections, self.problem)
         m = self.model
         if f.connection not in m.connections:
             self.problem(

@@ -1,0 +1,70 @@
+"""Options and shapes the real API documents, applied end to end on the emulator."""
+
+from __future__ import annotations
+
+from tests.e2e.conftest import Project, apply_ok
+
+
+def test_row_filters_and_error_handling_apply_and_converge(project: Project) -> None:
+    project.edit(
+        "flow.yaml",
+        "    columns: [Id, FirstName, LastName, Email, LastModifiedDate]\n",
+        "    columns: [Id, FirstName, LastName, Email, LastModifiedDate]\n"
+        "    filter: {or: [{column: LastName, op: like, value: 'A%'}, "
+        "{column: Email, op: isNull}]}\n"
+        "  errorHandling: {partialIngestionPercent: 5}\n",
+    )
+    apply_ok(project)
+    sandbox = project.client()
+    source = sandbox.flow_get("sourceConnections", project.id("sourceConnection.contacts"))
+    assert source["params"]["filters"]["value"]["fnName"] == "or"
+    flow = sandbox.flow_get("flows", project.id("flow.contacts"))
+    assert {
+        k: flow["options"][k] for k in ("partialIngestionPercent", "errorDiagnosticsEnabled")
+    } in (
+        {"partialIngestionPercent": 5, "errorDiagnosticsEnabled": True},
+        {"partialIngestionPercent": "5", "errorDiagnosticsEnabled": "true"},
+    )
+    assert project.run("plan", "--detailed-exitcode").output == "No changes.\n"
+    project.edit("flow.yaml", "partialIngestionPercent: 5", "partialIngestionPercent: 10")
+    plan = project.run("plan").output
+    assert "      ~ options.partialIngestionPercent: 5 -> 10" in plan
+    apply_ok(project)
+    assert project.run("plan", "--detailed-exitcode").output == "No changes.\n"
+
+
+def test_options_a_connector_does_not_have_are_validation_errors(project: Project) -> None:
+    project.write(
+        "now.yaml",
+        (project.root / "manifests" / "crm.yaml")
+        .read_text()
+        .replace("{name: crm}", "{name: now}")
+        .replace("connector: salesforce", "connector: servicenow")
+        .replace(
+            "      environmentUrl: https://acme.my.salesforce.com\n",
+            "      endpoint: https://acme.service-now.com\n",
+        )
+        .replace("      securityToken: ${env:SF_TOKEN}\n", ""),
+    )
+    project.edit("flow.yaml", "connection: crm", "connection: now")
+    project.edit(
+        "flow.yaml",
+        "    table: Contact\n",
+        "    table: Contact\n    entityType: view\n    filter: {column: Id, op: '=', value: x}\n",
+    )
+    result = project.run("validate")
+    assert result.exit_code == 1
+    lines = [line for line in result.output.splitlines() if "flow.yaml" in line]
+    assert lines == [
+        "manifests/flow.yaml:9:17: source.entityType 'view': ServiceNow ingests tables only (views are a Microsoft Dynamics option)",
+        "manifests/flow.yaml:10:13: source.filter: ServiceNow has no row-level filters (AEP offers them for Salesforce, Microsoft Dynamics); filter in a mapping or downstream instead",
+    ]
+    project.edit(
+        "flow.yaml",
+        "  deltaColumn:",
+        "  errorHandling: {diagnostics: false, partialIngestionPercent: 5}\n  deltaColumn:",
+    )
+    result = project.run("validate")
+    assert [line for line in result.output.splitlines() if "flow.yaml" in line] == [
+        "manifests/flow.yaml:18:32: errorHandling.diagnostics cannot be false with partialIngestionPercent: partial ingestion keeps error diagnostics; remove one of the two"
+    ]
