@@ -28,12 +28,14 @@ from aepflow.errors import (
     LockWriteError,
     NotRecordedError,
     OutcomeUnknown,
+    PlatformError,
     PreconditionFailed,
 )
 from aepflow.kinds import KINDS
 from aepflow.kinds.base import Resource
 
 CREATE_ATTEMPTS = 5  # a create whose outcome stays unknown is looked for, then sent again
+DELETE_WAIT_S = 120.0  # how long a delete waits for what uses the object to finish deleting
 
 
 class Reporter(Protocol):
@@ -145,8 +147,22 @@ class Executor:
     # -- steps ---------------------------------------------------------------------------
 
     def _delete(self, change: ResourceChange) -> None:
+        kind = KINDS[change.kind]
         for request in change.delete_requests:
-            self.door.send(request, allow_404=True)  # already gone counts as deleted
+            waited = 0.0
+            while True:
+                try:
+                    self.door.send(request, allow_404=True)  # already gone counts as deleted
+                    break
+                except PlatformError as e:
+                    outcome = kind.delete_outcome(e.code) if e.status == 400 else "failed"
+                    if outcome == "done":
+                        break
+                    if outcome == "failed" or waited >= DELETE_WAIT_S:
+                        raise
+                    pause = min(5.0, max(0.25, waited))  # doubling, at most 5 s apart
+                    time.sleep(pause)
+                    waited += pause
         if change.address in self.lock.lock.resources:
             self.lock.remove(change.address)
         with self._mutex:

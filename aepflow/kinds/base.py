@@ -290,3 +290,8 @@ class Kind:
 
     def delete(self, id: str) -> Sequence[Request]:
         raise NotImplementedError
+
+    def delete_outcome(self, code: str | None) -> str:
+        """What a refused DELETE means: "failed", "done" (already being deleted) or "wait"
+        (something that uses the object is still being deleted: try again shortly)."""
+        return "failed"

@@ -91,3 +91,14 @@ class FlowServiceKind(Kind):
 
     def delete(self, id: str) -> Sequence[Request]:
         return [Request("DELETE", self.path(id))]
+
+    def delete_outcome(self, code: str | None) -> str:
+        """help/sources/errors/flow-service-errors.md: a deleted flow is delete-finalizing
+        for a while; deleting it again answers 1458, and deleting a connection it uses
+        answers 1418 (base) or 1447 (source, target) until it is gone."""
+        number = (code or "").replace("FLOW-", "").split("-", 1)[0]
+        if number == "1458":
+            return "done"
+        if number in ("1418", "1447"):
+            return "wait"
+        return "failed"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.e2e.conftest import Project, apply_ok
 
 
@@ -68,3 +70,40 @@ def test_options_a_connector_does_not_have_are_validation_errors(project: Projec
     assert [line for line in result.output.splitlines() if "flow.yaml" in line] == [
         "manifests/flow.yaml:18:32: errorHandling.diagnostics cannot be false with partialIngestionPercent: partial ingestion keeps error diagnostics; remove one of the two"
     ]
+
+
+def test_destroy_waits_while_a_deleted_flow_is_finalizing(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """help/sources/errors/flow-service-errors.md: 1418 / 1447 while the flow finalizes."""
+    apply_ok(project)
+    monkeypatch.setenv("AEPFLOW_EMULATOR_DELETE_FINALIZE_MS", "600")
+    result = project.run("destroy", "--auto-approve", "--allow-data-loss")
+    assert result.exit_code == 0, result.output
+    assert project.lock()["resources"] == {}
+    assert project.client().flow_list("connections") == []
+
+
+def test_an_auth_type_change_replaces_the_connection_and_what_uses_it(project: Project) -> None:
+    apply_ok(project)
+    old = project.id("connection.crm")
+    project.edit("crm.yaml", "type: basic", "type: oauth2-jwt")
+    project.edit(
+        "crm.yaml",
+        "      environmentUrl: https://acme.my.salesforce.com\n"
+        "      username: ${env:SF_USERNAME}\n"
+        "      password: ${env:SF_PASSWORD}\n"
+        "      securityToken: ${env:SF_TOKEN}\n",
+        "      instanceUrl: https://acme.my.salesforce.com\n"
+        "      clientId: ${env:SF_USERNAME}\n"
+        "      clientSecret: ${env:SF_PASSWORD}\n"
+        "      jwtToken: ${env:SF_TOKEN}\n",
+    )
+    plan = project.run("plan").output
+    assert (
+        '      ~ authSpec: "Basic Authentication" -> "OAuth2 JWT Token Credential"  # forces replacement'
+        in plan
+    )
+    apply_ok(project)
+    assert project.id("connection.crm") != old
+    assert project.run("plan", "--detailed-exitcode").output == "No changes.\n"
