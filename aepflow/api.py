@@ -6,8 +6,8 @@ A request body may hold placeholders that are filled only when it is sent:
   set's version), for objects created earlier in the same apply;
 - ``{"$secret": NAME}`` — a secret of the resource, read from the environment at send time;
   a plan, a saved plan and the JSON plan hold only this reference, never the value;
-- ``{SELF}`` in the path — the id of the object this step creates (a flow's action after its
-  creation).
+- ``{self}`` in the path — the id of the object this step creates (a flow's action after its
+  creation); ``{ref:ADDRESS}`` in the path — the id of another resource made in the same run.
 
 Every class here is plain data with no I/O, so the planner builds requests and the client
 sends them without either importing the other.
@@ -33,6 +33,12 @@ XED_FULL_V1 = "application/vnd.adobe.xed-full+json; version=1"
 XDM_DESCRIPTORS = "application/vnd.adobe.xdm+json"
 
 SELF = "{self}"
+
+
+def path_ref(address: str) -> str:
+    """A path segment filled with ``address``'s id (URL-encoded) when the request is sent."""
+    return "{ref:" + address + "}"
+
 
 Paging = Literal["flowservice", "schemaregistry", "catalog", "dataprep", "none"]
 

@@ -82,6 +82,7 @@ def test_every_kind_is_one_module_in_the_registry() -> None:
         "fieldGroup",
         "schema",
         "descriptor",
+        "profile",
         "dataset",
         "targetConnection",
         "mappingSet",

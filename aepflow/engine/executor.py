@@ -13,11 +13,13 @@ object changed since the plan: re-read it, and stop unless the reviewed change s
 from __future__ import annotations
 
 import random
+import re
 import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
+from urllib.parse import quote
 
 from aepflow.api import SELF, Door, Request, fill, is_ref
 from aepflow.engine.lockfile import LockWriter
@@ -34,6 +36,7 @@ from aepflow.errors import (
 from aepflow.kinds import KINDS
 from aepflow.kinds.base import Resource
 
+_PATH_REF = re.compile(r"\{ref:([^}]+)\}")
 CREATE_ATTEMPTS = 5  # a create whose outcome stays unknown is looked for, then sent again
 DELETE_WAIT_S = 120.0  # how long a delete waits for what uses the object to finish deleting
 
@@ -251,6 +254,7 @@ class Executor:
             return r.secrets[placeholder["$secret"]]
 
         path = request.path if id is None else request.path.replace(SELF, id)
+        path = _PATH_REF.sub(lambda m: quote(str(lookup({"$resource": m[1]})), safe=""), path)
         return replace(request, path=path, body=fill(request.body, lookup))
 
     def _record(

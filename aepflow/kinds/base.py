@@ -95,6 +95,7 @@ class Resource:
     secrets: dict[str, str] = field(default_factory=dict, repr=False)
     protect: bool = False  # destroying or replacing loses data: needs an explicit opt-in
     ignore: frozenset[str] = frozenset()  # fields managed outside aepflow: never planned
+    requires: tuple[str, ...] = ()  # addresses that must exist first, beyond the references
 
     @property
     def name(self) -> str:
@@ -102,7 +103,7 @@ class Resource:
 
     @property
     def depends_on(self) -> tuple[str, ...]:
-        return tuple(sorted(refs_in(self.spec)))
+        return tuple(sorted(refs_in(self.spec) | set(self.requires)))
 
     @property
     def hash(self) -> str:

@@ -52,7 +52,17 @@ class Dataset(Kind):
                 "profile": d.profile,
                 "identity": d.identity,
             }
-            yield Resource(f"dataset.{d.name}", self.name, spec, d.location, protect=d.protect)
+            # Profile needs the schema in the union first (help/catalog/datasets/
+            # enable-for-profile.md): the profile resource of the schema goes before.
+            requires = (f"profile.{d.schema}",) if d.profile else ()
+            yield Resource(
+                f"dataset.{d.name}",
+                self.name,
+                spec,
+                d.location,
+                protect=d.protect,
+                requires=requires,
+            )
 
     def normalize(self, raw: Mapping[str, Any]) -> dict[str, Any]:
         tags = raw.get("tags") or {}

@@ -372,6 +372,13 @@ class Builder:
                     d.at("schema"),
                     f"dataset {d.name!r}: no Schema named {d.schema!r}{defined(m.schemas)}",
                 )
+            elif d.profile and not xdm.profile_ready(m.schemas[d.schema]):
+                self.problem(
+                    d.at("profile"),
+                    f"dataset {d.name!r} has profile: true, but schema {d.schema!r} has no "
+                    "primary identity: mark one of its identities primary: true (or add the "
+                    "identitymap field group); AEP enables Profile only on such a schema",
+                )
         for s in m.schemas.values():
             self._check_schema(s)
         for f in m.dataflows.values():

@@ -12,6 +12,8 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+from aepflow.model import SchemaDef
+
 NS = "https://ns.adobe.com/xdm/context/"
 CLASSES = {"profile": NS + "profile", "experienceevent": NS + "experienceevent"}
 FIELD_GROUPS = {
@@ -79,3 +81,9 @@ def exists(path: str, fields: frozenset[str]) -> bool:
     return any(
         f == wanted or f.startswith(wanted + ".") or f.startswith(wanted + "[") for f in fields
     )
+
+
+def profile_ready(s: SchemaDef) -> bool:
+    """help/xdm/api/schemas.md: a schema joins the Profile union with a primary identity or
+    the identityMap field group."""
+    return any(i.primary for i in s.identities) or FIELD_GROUPS["identitymap"] in s.field_group_ids

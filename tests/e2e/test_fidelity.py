@@ -107,3 +107,40 @@ def test_an_auth_type_change_replaces_the_connection_and_what_uses_it(project: P
     apply_ok(project)
     assert project.id("connection.crm") != old
     assert project.run("plan", "--detailed-exitcode").output == "No changes.\n"
+
+
+def test_a_profile_dataset_enables_its_schema_for_profile_first(project: Project) -> None:
+    """help/catalog/datasets/enable-for-profile.md: schema union (after its primary identity),
+    then the dataset's unifiedProfile tag; the emulator refuses any other order."""
+    project.edit("schema.yaml", "schema: contacts}", "schema: contacts, profile: true}")
+    plan = project.run("plan").output
+    assert "  + profile.contacts" in plan
+    apply_ok(project)
+    sandbox = project.client()
+    from aepflow.api import Request
+
+    schema_id = project.id("schema.contacts")
+    schema = sandbox.client.send(
+        Request(
+            "GET",
+            "/data/foundation/schemaregistry/tenant/schemas/"
+            + schema_id.replace(":", "%3A").replace("/", "%2F"),
+            accept="application/vnd.adobe.xed+json; version=1",
+        )
+    )
+    assert schema["meta:immutableTags"] == ["union"]
+    dataset = sandbox.dataset_get(project.id("dataset.contacts"))
+    assert dataset["tags"]["unifiedProfile"] == ["enabled:true"]
+    assert project.run("plan", "--detailed-exitcode").output == "No changes.\n"
+
+
+def test_profile_without_a_primary_identity_is_a_validation_error(project: Project) -> None:
+    project.edit("schema.yaml", "namespace: Email, primary: true}", "namespace: Email}")
+    project.edit("schema.yaml", "schema: contacts}", "schema: contacts, profile: true}")
+    result = project.run("validate")
+    assert result.exit_code == 1
+    assert (
+        "manifests/schema.yaml:16:55: dataset 'contacts' has profile: true, but schema 'contacts' "
+        "has no primary identity: mark one of its identities primary: true (or add the "
+        "identitymap field group); AEP enables Profile only on such a schema"
+    ) in result.output.splitlines(), result.output.splitlines()

@@ -47,6 +47,7 @@ def test_desired_carries_protect():
             },
             LOC,
             protect=True,
+            requires=("profile.person",),  # the schema joins the Profile union first
         ),
         Resource(
             "dataset.scratch",
