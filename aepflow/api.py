@@ -31,6 +31,7 @@ XED = "application/vnd.adobe.xed+json"
 XED_V1 = "application/vnd.adobe.xed+json; version=1"
 XED_FULL_V1 = "application/vnd.adobe.xed-full+json; version=1"
 XDM_DESCRIPTORS = "application/vnd.adobe.xdm+json"
+XDM_V2 = "application/vnd.adobe.xdm-v2+json"
 
 SELF = "{self}"
 

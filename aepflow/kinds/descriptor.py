@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from typing import Any
 
-from aepflow.api import XDM_DESCRIPTORS, ListRequest, Request
+from aepflow.api import XDM_DESCRIPTORS, XDM_V2, ListRequest, Request
 from aepflow.kinds.base import Change, LiveObject, Resource, ref, tenantize
 from aepflow.kinds.schemaregistry import SchemaRegistryKind
 from aepflow.model import ProjectModel
@@ -61,7 +61,7 @@ class Descriptor(SchemaRegistryKind):
     ) -> ListRequest | None:
         if r.spec["schema"]["$resource"] not in ids:
             return None
-        return ListRequest(self.path(), "none", accept=XDM_DESCRIPTORS)
+        return self.list_all([r])
 
     def identity(self, raw: Mapping[str, Any]) -> Hashable | None:
         """A descriptor has no description for a marker: it is its schema and field."""
@@ -72,7 +72,9 @@ class Descriptor(SchemaRegistryKind):
         return None if schema_id is None else (schema_id, r.spec["field"])
 
     def list_all(self, desired: Sequence[Resource]) -> ListRequest | None:
-        return ListRequest(self.path(), "none", accept=XDM_DESCRIPTORS)
+        """Paged with Accept application/vnd.adobe.xdm-v2+json (help/xdm/api/descriptors.md;
+        the page shape, results and _page.next, is the Schema Registry's)."""
+        return ListRequest(self.path(), "schemaregistry", accept=XDM_V2)
 
     def created(self, body: Any) -> tuple[str, int | None]:
         return str(body["@id"]), None

@@ -133,7 +133,7 @@ def test_get_created_delete():
 
 def test_lookup_needs_the_schema_id_and_matches_by_schema_and_field():
     r = desc()
-    query = ListRequest(PATH, "none", accept=XDM)
+    query = ListRequest(PATH, "schemaregistry", accept="application/vnd.adobe.xdm-v2+json")
     assert KIND.lookup(r, {}, {}) is None
     assert KIND.lookup(r, {"schema.s": S1}, {}) == query
     assert KIND.marked(RAW) is None
