@@ -1,6 +1,6 @@
 """The gateway checks every platform call passes first, in AEP's order.
 
-Facts: help/landing/platform-apis/api-authentication.md, help/landing/troubleshooting.md.
+Facts: help/landing/api-authentication.md, help/landing/troubleshooting.md.
 
 Authorization missing -> 403010; unknown or expired token -> 401013; x-api-key missing ->
 403000; x-api-key not the client the token was issued to -> 403003; x-gw-ims-org-id missing ->

@@ -1,6 +1,6 @@
 """IMS: ``POST /ims/token/v3``, the OAuth server-to-server token.
 
-Facts: help/landing/platform-apis/api-authentication.md.
+Facts: help/landing/api-authentication.md.
 
 Tokens are opaque random strings. The state keeps only their SHA-256 with the client they were
 issued to and their expiry on the emulator clock; the gateway checks them on every call.

@@ -26,7 +26,7 @@ CATALOG = "/data/foundation/catalog"
 DATA_PREP = "/data/foundation/conversion"
 
 BUILTIN_SANDBOXES = ("prod", "dev")
-# help/landing/platform-apis/api-authentication.md: expires_in, in seconds for /ims/token/v3
+# help/landing/api-authentication.md: expires_in, in seconds for /ims/token/v3
 TOKEN_LIFETIME_S = 86399
 
 ENV_LATENCY = "AEPFLOW_EMULATOR_LATENCY_MS"

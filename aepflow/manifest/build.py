@@ -19,6 +19,7 @@ from aepflow.manifest import schema as jsonschemas
 from aepflow.manifest import xdm
 from aepflow.manifest.sourceopts import check_source, flow_options
 from aepflow.manifest.walk import defined, env_references, epoch, locations, plain, static_text
+from aepflow.manifest.xdmchecks import check_event_mappings, check_schema_refs
 from aepflow.manifest.yamlload import Document, LocDict, LocList
 from aepflow.model import (
     ColumnDef,
@@ -404,6 +405,7 @@ class Builder:
         return xdm.schema_fields(s.class_id, s.field_group_ids, s.custom_fields)
 
     def _check_schema(self, s: SchemaDef) -> None:
+        check_schema_refs(s, self.problem)
         fields = self._fields(s)
         primaries = [i for i, ident in enumerate(s.identities) if ident.primary]
         for i in primaries[1:]:
@@ -423,6 +425,8 @@ class Builder:
     def _check_dataflow(self, f: DataflowDef) -> None:
         check_source(f, self.model.connections, self.problem)
         m = self.model
+        if f.schema in m.schemas:
+            check_event_mappings(f, m.schemas[f.schema], self.problem)
         if f.connection not in m.connections:
             self.problem(
                 f.at("connection"),

@@ -1,7 +1,7 @@
 """The Platform client: the one door to AEP, over httpx and whatever transport it is given.
 
 It sends requests the kinds built as data (``aepflow.api``): it adds the IMS token and the
-gateway headers (help/landing/platform-apis/api-authentication.md), retries 429s after
+gateway headers (help/landing/api-authentication.md), retries 429s after
 ``Retry-After`` and 5xx with jittered backoff, never re-sends a create blindly, reads every
 page of a list, and turns an error body into one typed line. It never imports the emulator:
 the composition root hands it the emulator's transport. Thread-safe: the engine calls one

@@ -1,4 +1,4 @@
-"""IMS tokens and the gateway checks every platform call goes through (help/landing/platform-apis/api-authentication.md, help/landing/troubleshooting.md)."""
+"""IMS tokens and the gateway checks every platform call goes through (help/landing/api-authentication.md, help/landing/troubleshooting.md)."""
 
 from __future__ import annotations
 
