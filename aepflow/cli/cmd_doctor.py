@@ -12,15 +12,33 @@ from aepflow.cli import handle_errors
 
 @click.command()
 @click.option("-e", "--env", "environment", metavar="ENV", help="Environment from aepflow.yaml.")
+@click.option(
+    "--env-list",
+    is_flag=True,
+    help="Print only the environment variables the manifests and AEP need, one per line.",
+)
 @handle_errors
-def doctor(environment: str | None) -> None:
-    """Check credentials, token, connection specs and the CRMToAEP flow spec."""
+def doctor(environment: str | None, env_list: bool) -> None:
+    """Check credentials, token, connection specs, the CRMToAEP flow spec, the variables the
+    manifests need and each managed connection."""
+    from aepflow.api import Request
     from aepflow.connectors import CONNECTORS, FLOW_SPEC_ID, FLOW_SPEC_NAME
+    from aepflow.engine import lockfile
     from aepflow.errors import AepflowError
+    from aepflow.kinds import KINDS
+    from aepflow.manifest import required_env
+    from aepflow.platform.client import ENV_VARS
     from aepflow.project import load_project
     from aepflow.workspace import platform_client
 
-    env = load_project().environment(environment)
+    project = load_project()
+    env = project.environment(environment)
+    needed = required_env(project, env)
+    if env_list:
+        names = [] if env.type == "embedded" else list(ENV_VARS)
+        for name in [*names, *(n for n, _ in needed)]:
+            click.echo(name)
+        return
     where = "embedded emulator" if env.type == "embedded" else f"sandbox {env.sandbox}"
     click.echo(f'Environment "{env.name}" ({where})')
     failures = 0
@@ -32,6 +50,13 @@ def doctor(environment: str | None) -> None:
             f"  {'ok  ' if ok else 'FAIL'}  {what}" + (f"\n        fix: {fix}" if fix else "")
         )
 
+    for name, at in needed:
+        if env.type == "embedded":
+            report(True, f"{name} (used at {at}): a placeholder on the embedded emulator")
+        else:
+            ok = bool(os.environ.get(name))
+            fix = "" if ok else f"set {name} in the environment (CI: a secret)"
+            report(ok, f"{name} (used at {at}) {'is set' if ok else 'is not set'}", fix)
     try:
         client = platform_client(env, os.environ)
     except AepflowError as e:
@@ -70,6 +95,18 @@ def doctor(environment: str | None) -> None:
             )
         except AepflowError as e:
             report(False, f"flow spec {FLOW_SPEC_NAME}: {e}")
+        lock = lockfile.load(env.lock_path, env.name, env.sandbox)
+        for address, entry in sorted(lock.resources.items()):
+            if entry.kind != "connection":
+                continue
+            try:  # help/sources/tutorials/api/create/crm/salesforce.md: test a connection
+                path = KINDS["connection"].get(entry.id).path + "/test"
+                result = client.send(Request("GET", path))
+                ok = bool((result or {}).get("result", True))
+                fix = "" if ok else "check the connection's credentials in the manifest and env"
+                report(ok, f"{address} ({entry.id}) connects to its source", fix)
+            except AepflowError as e:
+                report(False, f"{address}: {e}")
     if failures:
         click.echo(f"{failures} check(s) failed.")
         sys.exit(1)

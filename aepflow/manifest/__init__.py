@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from aepflow.errors import Diagnostic, ManifestError, VariableError
+from aepflow.errors import Diagnostic, ManifestError, SourceLocation, VariableError
 from aepflow.manifest.build import Builder
 from aepflow.manifest.files import display, manifest_files
 from aepflow.manifest.yamlload import load_file
@@ -20,7 +20,7 @@ from aepflow.model import ProjectModel
 if TYPE_CHECKING:
     from aepflow.project import Environment, Project
 
-__all__ = ["load_model", "manifest_files", "summary", "validate"]
+__all__ = ["load_model", "manifest_files", "required_env", "summary", "validate"]
 
 
 def _build(
@@ -59,6 +59,17 @@ def summary(
     """(problems, warnings, model, documents read)."""
     builder, count = _build(project, environment, paths, None)
     return sorted(builder.problems), sorted(builder.warnings), builder.model, count
+
+
+def required_env(
+    project: Project, environment: Environment | None = None
+) -> list[tuple[str, SourceLocation]]:
+    """Every environment variable the manifests read (``${env:NAME}``), first use each."""
+    builder, _ = _build(project, environment, None, {})
+    first: dict[str, SourceLocation] = {}
+    for name, at, _owner in sorted(builder.missing_env, key=lambda t: (t[1], t[0])):
+        first.setdefault(name, at)
+    return sorted(first.items())
 
 
 def load_model(

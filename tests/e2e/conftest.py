@@ -107,6 +107,11 @@ class Project:
     def id(self, address: str) -> str:
         return str(self.lock()["resources"][address]["id"])
 
+    def id_in(self, environment: str, address: str) -> str:
+        """The id recorded in the committed lock of a real (non-embedded) environment."""
+        data = json.loads((self.root / "locks" / f"{environment}.lock.json").read_text())
+        return str(data["resources"][address]["id"])
+
     def client(self) -> Sandbox:
         from aepflow.project import load_project
         from aepflow.workspace import platform_client

@@ -76,6 +76,9 @@ def test_plan_and_apply_over_loopback_like_a_real_sandbox(
     assert doctor.exit_code == 0
     assert doctor.output.splitlines() == [
         'Environment "staging" (sandbox dev)',
+        "  ok    SF_PASSWORD (used at manifests/crm.yaml:11:17) is set",
+        "  ok    SF_TOKEN (used at manifests/crm.yaml:12:22) is set",
+        "  ok    SF_USERNAME (used at manifests/crm.yaml:10:17) is set",
         "  ok    credentials are set",
         "  ok    obtained an access token from IMS",
         "  ok    Schema Registry answers; tenant id aepflowlocal",
@@ -84,8 +87,17 @@ def test_plan_and_apply_over_loopback_like_a_real_sandbox(
         "  ok    connection spec Salesforce (cfc0fee1-7dc0-40ef-b73e-d8b134c436f5)",
         "  ok    connection spec Microsoft Dynamics (38ad80fe-8b06-4938-94f4-d4ee80266b07)",
         "  ok    flow spec CRMToAEP (14518937-270c-4525-bdec-c2ba7cce3860)",
+        f"  ok    connection.crm ({project.id_in('staging', 'connection.crm')}) connects to its source",
         "All checks passed.",
     ]
+    monkeypatch.delenv("SF_TOKEN")
+    unset = project.run("doctor")
+    assert unset.exit_code == 1
+    assert (
+        "  FAIL  SF_TOKEN (used at manifests/crm.yaml:12:22) is not set\n"
+        "        fix: set SF_TOKEN in the environment (CI: a secret)"
+    ) in unset.output
+    monkeypatch.setenv("SF_TOKEN", "t")
     monkeypatch.setenv("AEP_CLIENT_SECRET", "wrong-secret")
     bad = project.run("doctor")
     assert bad.exit_code == 1

@@ -1,0 +1,50 @@
+"""`aepflow init [DIR]` and `aepflow schemas [DIR]`: start a project, or fetch the schemas."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from aepflow.cli import handle_errors
+
+
+@click.command()
+@click.argument("folder", required=False, type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--install",
+    metavar="PIP-SPEC",
+    help="How CI installs aepflow, pinned (default: this aepflow's git origin and commit).",
+)
+@handle_errors
+def init(folder: Path | None, install: str | None) -> None:
+    """Create a project: aepflow.yaml, an example manifest, schemas, editor and CI settings."""
+    from aepflow.scaffold import PLACEHOLDER_INSTALL, init
+
+    target = folder or Path.cwd()
+    written = init(target, install)
+    for path in written:
+        click.echo(f"  created {path}")
+    click.echo(
+        f"\nNext: cd {target} && aepflow apply --auto-approve   (the embedded emulator; no "
+        "Adobe account needed)"
+    )
+    workflow = target / ".github" / "workflows" / "aepflow.yml"
+    if PLACEHOLDER_INSTALL in workflow.read_text(encoding="utf-8"):
+        click.echo(
+            f"Then pin AEPFLOW_INSTALL in {workflow} to a commit of your aepflow repository."
+        )
+
+
+@click.command()
+@click.argument("folder", required=False, type=click.Path(file_okay=False, path_type=Path))
+@handle_errors
+def schemas(folder: Path | None) -> None:
+    """Write the manifests' JSON Schemas (for editors and CI outside this repository)."""
+    from aepflow.scaffold import write_schemas
+
+    for path in write_schemas(folder or Path.cwd() / "schemas"):
+        click.echo(f"  created {path}")
+
+
+COMMANDS = [init, schemas]
