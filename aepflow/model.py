@@ -47,6 +47,7 @@ class Definition:
 @dataclass(frozen=True)
 class ConnectionDef(Definition):
     connector: str = ""  # friendly name, e.g. "servicenow"
+    aep_name: str = ""  # the connection's name in AEP (spec.name); "" = metadata.name
     connection_spec_id: str = ""
     auth_spec_name: str = ""  # AEP authSpec name, e.g. "Basic Authentication"
     params: dict[str, Any] = field(default_factory=dict)

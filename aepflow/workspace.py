@@ -27,9 +27,11 @@ from aepflow.engine.moves import moved_lock, moves
 from aepflow.engine.plan import Lock, LockEntry, Plan
 from aepflow.engine.planner import build_plan
 from aepflow.errors import LockfileError, UsageError
+from aepflow.importer import ImportResult, import_pipelines
 from aepflow.kinds import KINDS, desired_resources
 from aepflow.kinds.base import Resource
-from aepflow.manifest import load_model
+from aepflow.manifest import load_model, manifest_files
+from aepflow.model import ProjectModel
 from aepflow.platform import Credentials, PlatformClient
 from aepflow.platform.client import DEFAULT_IMS_URL, DEFAULT_PLATFORM_URL
 from aepflow.project import Environment, Project, load_project
@@ -268,6 +270,41 @@ def apply_plan(ws: Workspace, plan: Plan, reporter: Reporter | None = None) -> A
 
 
 # -- import ----------------------------------------------------------------------------
+
+
+def import_flows(
+    environment: str | None,
+    flow_ids: Sequence[str],
+    everything: bool,
+    timeout: float,
+    on_takeover: Callable[[str], None],
+) -> ImportResult:
+    """``aepflow import --flow ID`` / ``--all``, under the apply lock."""
+    project = load_project()
+    env = project.environment(environment)
+    # The names already taken (secrets not needed); a project may have no manifests yet.
+    files, _ = manifest_files([project.manifests_dir])
+    model = load_model(project, env) if files else ProjectModel()
+    taken = {
+        "Connection": set(model.connections),
+        "Schema": set(model.schemas),
+        "Dataset": set(model.datasets),
+        "Dataflow": set(model.dataflows),
+    }
+    client = platform_client(env, os.environ)
+    path = project.root / ".aepflow" / "locks" / f"{env.name}.apply-lock"
+    try:
+        with apply_lock(path, env.name, timeout=timeout, on_takeover=on_takeover):
+            lock = lockfile.load(env.lock_path, env.name, env.sandbox)
+            writer = LockWriter(lock, env.lock_path)
+            try:
+                return import_pipelines(
+                    client, lock, writer, project.manifests_dir, taken, list(flow_ids), everything
+                )
+            finally:
+                writer.close()
+    finally:
+        client.close()
 
 
 def import_resource(ws: Workspace, address: str, id: str) -> LockEntry:

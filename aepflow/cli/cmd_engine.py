@@ -302,12 +302,50 @@ def destroy(
 
 @click.command("import")
 @env_option
-@click.argument("address")
-@click.argument("id")
+@click.argument("address", required=False)
+@click.argument("id", required=False)
+@click.option("--flow", "flows", multiple=True, metavar="ID", help="Import a whole pipeline.")
+@click.option("--all", "everything", is_flag=True, help="Import every CRMToAEP flow not managed.")
 @lock_timeout_option
 @handle_errors
-def import_(environment: str | None, address: str, id: str, lock_timeout: float) -> None:
-    """Record an existing platform object (made in the AEP UI) as ADDRESS in the lock."""
+def import_(
+    environment: str | None,
+    address: str | None,
+    id: str | None,
+    flows: tuple[str, ...],
+    everything: bool,
+    lock_timeout: float,
+) -> None:
+    """Bring objects made in the AEP UI under management.
+
+    ADDRESS ID records one object under an address the manifests declare; --flow ID (or
+    --all) imports whole pipelines: writes their manifests and records every id.
+    """
+    from aepflow.errors import UsageError
+
+    if flows or everything:
+        if address or id:
+            raise UsageError("give either ADDRESS ID, or --flow ID / --all, not both")
+        from aepflow.workspace import import_flows
+
+        result = import_flows(
+            environment, flows, everything, lock_timeout, lambda m: click.echo(f"Note: {m}")
+        )
+        for path, flow in zip(result.files, result.flows, strict=True):
+            click.echo(f"Imported {flow}: wrote {_rel(path)}")
+        for note in result.notes:
+            click.echo(f"Note: {note}")
+        if result.env_vars:
+            click.echo(
+                "Set these environment variables (the connections' secrets, which AEP never "
+                "returns): " + ", ".join(result.env_vars)
+            )
+        click.echo(
+            "Run `aepflow plan`: it shows only what differs (connection secrets are re-sent once)."
+        )
+        return
+    if not (address and id):
+        raise UsageError("give ADDRESS ID, or --flow ID (repeatable), or --all")
     from aepflow.workspace import import_resource, open_workspace
 
     ws = open_workspace(environment, ())

@@ -254,6 +254,14 @@ class Kind:
         """The live spec as a plan may compare and show it (without ``r``'s secrets)."""
         return spec
 
+    def keep_names_made_elsewhere(self, live: LiveObject, changes: list[Change]) -> list[Change]:
+        """A kind whose name and description aepflow derives (a pipeline's source and target
+        connections, a schema's custom field group) keeps those of an object made outside
+        aepflow (imported from the UI: no marker), rather than renaming it."""
+        if self.marked(live.raw) is not None or not live.raw:
+            return changes
+        return [c for c in changes if c.field not in ("name", "title", "description")]
+
     def check(
         self,
         r: Resource,

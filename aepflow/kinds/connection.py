@@ -38,7 +38,7 @@ class Connection(FlowServiceKind):
                 f"connection.{c.name}",
                 self.name,
                 {
-                    "name": c.name,
+                    "name": c.aep_name or c.name,
                     "description": c.description,
                     "connectionSpec": c.connection_spec_id,
                     "authSpec": c.auth_spec_name,

@@ -98,6 +98,7 @@ class FieldGroup(SchemaRegistryKind):
         notes: list[str],
     ) -> list[Change]:
         """Custom fields may be added, never removed or retyped once a dataset uses them."""
+        changes = self.keep_names_made_elsewhere(live, changes)
         in_use = f"schema.{r.name}" in ctx.in_use
         removed = [c.path for c in changes if c.field == "fields" and c.before is not None]
         if removed and in_use:

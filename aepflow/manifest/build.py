@@ -208,6 +208,7 @@ class Builder:
             location=at,
             locations=locations(spec),
             connector=connector.key,
+            aep_name=str(spec.get("name", "")),
             connection_spec_id=connector.spec_id,
             auth_spec_name=auth_type.spec_name,
             params=dict(params),

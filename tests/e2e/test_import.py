@@ -1,0 +1,125 @@
+"""A pipeline built by hand through the HTTP API, imported with one command."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx
+import yaml
+
+from aepflow.emulator import (
+    DEFAULT_CLIENT_ID,
+    DEFAULT_CLIENT_SECRET,
+    DEFAULT_ORG_ID,
+    EMBEDDED_BASE_URL,
+    Emulator,
+)
+from tests.e2e.conftest import Project, apply_ok
+from tests.emulator import seed_tutorial
+
+TOKEN_FORM = {
+    "grant_type": "client_credentials",
+    "client_id": DEFAULT_CLIENT_ID,
+    "client_secret": DEFAULT_CLIENT_SECRET,
+    "scope": "openid,AdobeID,read_organizations",
+}
+
+
+def build_by_hand(project: Project) -> dict[str, Any]:
+    """The seed tutorial's requests, as a team would have sent them before aepflow."""
+    emulator = Emulator(project.root / ".aepflow" / "emulator")
+    with httpx.Client(base_url=EMBEDDED_BASE_URL, transport=emulator.transport()) as http:
+
+        def send(
+            method: str, path: str, headers: dict[str, str], body: Any, form: dict[str, str] | None
+        ) -> tuple[int, Any]:
+            if form is not None:
+                response = http.request(method, path, headers=headers, data=form)
+            else:
+                content = None if body is None else json.dumps(body).encode()
+                response = http.request(method, path, headers=headers, content=content)
+            return response.status_code, response.json() if response.content else None
+
+        ids = seed_tutorial.run(send)  # it ends by deleting its flow: make it again
+        token = send("POST", "/ims/token/v3", {}, None, TOKEN_FORM)[1]["access_token"]
+        headers = {
+            "Authorization": f"Bearer {token}",
+            "x-api-key": DEFAULT_CLIENT_ID,
+            "x-gw-ims-org-id": DEFAULT_ORG_ID,
+            "x-sandbox-name": "prod",
+            "Content-Type": "application/json",
+        }
+        body = {
+            "name": "Salesforce dataflow",
+            "description": "Salesforce dataflow",
+            "flowSpec": {"id": seed_tutorial.CRM_TO_AEP, "version": "1.0"},
+            "sourceConnectionIds": [ids["source"]],
+            "targetConnectionIds": [ids["target"]],
+            "transformations": [
+                {
+                    "name": "Copy",
+                    "params": {
+                        "deltaColumn": {
+                            "name": "email",
+                            "dateFormat": "YYYY-MM-DD",
+                            "timezone": "UTC",
+                        }
+                    },
+                },
+                {"name": "Mapping", "params": {"mappingId": ids["mapping"], "mappingVersion": 0}},
+            ],
+            "scheduleParams": {"startTime": "1900000000", "frequency": "hour", "interval": "1"},
+        }
+        status, created = send("POST", "/data/foundation/flowservice/flows", headers, body, None)
+        assert status == 201, created
+        return {**ids, "flow": created["id"]}
+
+
+def test_a_hand_made_pipeline_is_imported_whole_and_plans_clean(project: Project) -> None:
+    for name in ("flow.yaml", "schema.yaml", "crm.yaml"):
+        (project.root / "manifests" / name).unlink()
+    ids = build_by_hand(project)
+    result = project.run("import", "--flow", ids["flow"])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == [
+        "Imported flow.salesforce-dataflow: wrote manifests/imported/salesforce-dataflow.yaml",
+        "Set these environment variables (the connections' secrets, which AEP never returns): "
+        "SALESFORCE_BASE_CONNECTION_PASSWORD, SALESFORCE_BASE_CONNECTION_SECURITY_TOKEN",
+        "Run `aepflow plan`: it shows only what differs (connection secrets are re-sent once).",
+    ]
+    docs = list(
+        yaml.safe_load_all(
+            (project.root / "manifests" / "imported" / "salesforce-dataflow.yaml").read_text()
+        )
+    )
+    assert [(d["kind"], d["metadata"]["name"]) for d in docs] == [
+        ("Connection", "salesforce-base-connection"),
+        ("Schema", "salesforce-target-xdm-schema"),
+        ("Dataset", "salesforce-target-dataset"),
+        ("Dataflow", "salesforce-dataflow"),
+    ]
+    recorded = project.lock()["resources"]
+    assert recorded["flow.salesforce-dataflow"]["id"] == ids["flow"]
+    assert recorded["connection.salesforce-base-connection"]["id"] == ids["connection"]
+    assert recorded["mappingSet.salesforce-dataflow"]["version"] == 0
+    assert project.run("validate").exit_code == 0
+    plan = project.run("plan").output
+    changed = [line.strip() for line in plan.splitlines() if line.startswith("      ")]
+    assert changed == [
+        "~ auth.params.password: (sensitive value changed)",
+        "~ auth.params.securityToken: (sensitive value changed)",
+    ], plan
+    apply_ok(project)
+    assert project.run("plan", "--detailed-exitcode").output == "No changes.\n"
+    assert len(project.client().flow_list("flows")) == 1
+    again = project.run("import", "--flow", ids["flow"])
+    assert (again.exit_code, again.output) == (
+        1,
+        f"Error: flow {ids['flow']} is already managed as flow.salesforce-dataflow\n",
+    )
+    assert project.run("import", "--all").output == (
+        "Error: no flow to import: every CRMToAEP flow of the sandbox is managed already\n"
+    )
+    assert Path("manifests/imported").is_dir()
