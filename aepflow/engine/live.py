@@ -122,4 +122,13 @@ def read_live(
     results, errors = run_dag(deps, read, parallelism, stop_on_error=True)
     if errors:
         raise next(iter(errors.values()))
-    return LiveState({a: results.get(a) for a in addresses})
+    state = LiveState({a: results.get(a) for a in addresses})
+    for address, r in desired.items():
+        kind, listing = KINDS[r.kind], listings.get(r.kind)
+        title = kind.title(r.spec)
+        if state.objects.get(address) is None and title is not None and listing is not None:
+            for raw in listing.by_id.values():
+                if kind.title(raw) == title and kind.marked(raw) != address:
+                    state.taken[address] = (kind.object_id(raw), title)
+                    break
+    return state

@@ -108,6 +108,9 @@ class Lock:
 @dataclass
 class LiveState:
     objects: dict[str, LiveObject | None]  # address -> object (None: not found)
+    # address -> (id, title) of an object aepflow does not manage that holds the title the
+    # resource would be created with (AEP keeps titles unique: the create would fail)
+    taken: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     def checksum(self) -> str:
         data = {

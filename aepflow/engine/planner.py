@@ -101,6 +101,14 @@ def build_plan(
     except CycleError as e:
         raise PlanError(f"resources depend on each other in a cycle: {e}") from None
 
+    for address in sorted(a for a in live.taken if a in desired):
+        id, title = live.taken[address]
+        raise PlanError(
+            f"{address} would be created with the title {title!r}, which the object {id} "
+            "(not managed by aepflow) already has; AEP keeps titles unique, so the apply would "
+            f"fail. Manage that object with `aepflow import {address} {id}`, or change the "
+            "title in the manifest"
+        )
     known: dict[str, dict[str, Any] | None] = {}
     changes: dict[str, ResourceChange] = {}
     notes: list[str] = []

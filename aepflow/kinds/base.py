@@ -214,6 +214,12 @@ class Kind:
         wanted = self.wanted(r, ids)
         return wanted is not None and self.identity(raw) == wanted
 
+    unique_titles: ClassVar[bool] = False  # AEP refuses two objects of the kind with one title
+
+    def title(self, spec: Mapping[str, Any]) -> str | None:
+        """The title AEP keeps unique, for kinds whose titles are (None otherwise)."""
+        return str(spec.get("title")) if self.unique_titles else None
+
     def list_all(self, desired: Sequence[Resource]) -> ListRequest | None:
         """One paged list whose results include every object of this kind aepflow manages
         (a plan reads by list, not object by object); None where the API has no such list."""

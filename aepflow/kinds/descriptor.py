@@ -34,6 +34,7 @@ class Descriptor(SchemaRegistryKind):
     collection = "descriptors"
     accept = XDM_DESCRIPTORS
     replace_fields = frozenset({"schema"})
+    unique_titles = False
 
     def desired(self, model: ProjectModel, tenant: str) -> Iterable[Resource]:
         for s in model.schemas.values():

@@ -20,6 +20,9 @@ from aepflow.kinds.base import Kind, Resource
 class SchemaRegistryKind(Kind):
     collection: ClassVar[str]
     accept: ClassVar[str] = XED_V1
+    # Titles are unique across the tenant's schemas and field groups (XDM-1521-400,
+    # help/xdm/api/schemas.md): a second one fails mid-apply.
+    unique_titles = True
 
     def path(self, id: str | None = None) -> str:
         base = f"{SCHEMA}/tenant/{self.collection}"

@@ -123,3 +123,32 @@ def test_a_hand_made_pipeline_is_imported_whole_and_plans_clean(project: Project
         "Error: no flow to import: every CRMToAEP flow of the sandbox is managed already\n"
     )
     assert Path("manifests/imported").is_dir()
+
+
+def test_a_title_taken_by_an_unmanaged_object_stops_the_plan_with_the_import_command(
+    project: Project,
+) -> None:
+    from aepflow.api import Request
+
+    sandbox = project.client()
+    made = sandbox.client.send(
+        Request(
+            "POST",
+            "/data/foundation/schemaregistry/tenant/schemas",
+            {
+                "title": "E2E Contacts",
+                "type": "object",
+                "allOf": [{"$ref": "https://ns.adobe.com/xdm/context/profile"}],
+            },
+        )
+    )
+    result = project.run("plan")
+    assert (result.exit_code, result.output) == (
+        1,
+        f"Error: schema.contacts would be created with the title 'E2E Contacts', which the "
+        f"object {made['$id']} (not managed by aepflow) already has; AEP keeps titles unique, so "
+        f"the apply would fail. Manage that object with `aepflow import schema.contacts "
+        f"{made['$id']}`, or change the title in the manifest\n",
+    )
+    assert project.run("import", "schema.contacts", made["$id"]).exit_code == 0
+    assert "schema.contacts" in project.run("plan").output
