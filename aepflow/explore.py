@@ -13,14 +13,16 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from difflib import get_close_matches
 from typing import TYPE_CHECKING
 
 from aepflow.api import FLOW, Request
-from aepflow.errors import UsageError
+from aepflow.errors import PlanError, UsageError
 from aepflow.manifest import load_model, xdm
 from aepflow.model import ProjectModel, SchemaDef
 
 if TYPE_CHECKING:
+    from aepflow.engine.plan import Plan
     from aepflow.workspace import Workspace
 
 
@@ -113,6 +115,42 @@ def table_columns(ws: Workspace, conn_id: str, table: Table) -> list[Column]:
         fine = c.get("meta:xdmType") or (c.get("xdm") or {}).get("format") or kind
         out.append(Column(str(c["name"]), kind, str(fine)))
     return out
+
+
+def check_sources(ws: Workspace, plan: Plan) -> None:
+    """Declared tables and columns of the source connections a plan creates, against the
+    source itself (explore): a typo fails the plan, with a did-you-mean, instead of making a
+    flow whose runs fail. One explore per connection and table."""
+    tables: dict[str, list[Table]] = {}
+    columns: dict[tuple[str, str], set[str]] = {}
+    for change in plan.actionable:
+        if change.kind != "sourceConnection" or change.action not in ("create", "replace"):
+            continue
+        body = change.requests[0].body or {}
+        base, params = body.get("baseConnectionId"), body.get("params") or {}
+        if not isinstance(base, str):
+            continue  # its connection is created in this run: nothing to ask yet
+        if base not in tables:
+            tables[base] = list_tables(ws, base)
+        wanted = str(params.get("tableName", ""))
+        known = {t.path: t for t in tables[base]} | {t.name: t for t in tables[base]}
+        if wanted not in known:
+            near = get_close_matches(wanted, list(known), n=1)
+            raise PlanError(
+                f"{change.address}: the source has no table {wanted!r}"
+                + (f"; did you mean {near[0]!r}?" if near else "")
+            )
+        key = (base, known[wanted].path)
+        if key not in columns:
+            columns[key] = {c.name for c in table_columns(ws, base, known[wanted])}
+        for column in params.get("columns") or []:
+            name = str(column.get("name"))
+            if name not in columns[key]:
+                near = get_close_matches(name, sorted(columns[key]), n=1)
+                raise PlanError(
+                    f"{change.address}: table {wanted!r} has no column {name!r}"
+                    + (f"; did you mean {near[0]!r}?" if near else "")
+                )
 
 
 def _explore(conn_id: str, *params: tuple[str, str]) -> Request:

@@ -27,6 +27,7 @@ from aepflow.engine.moves import moved_lock, moves
 from aepflow.engine.plan import Lock, LockEntry, Plan
 from aepflow.engine.planner import build_plan
 from aepflow.errors import LockfileError, UsageError
+from aepflow.explore import check_sources
 from aepflow.importer import ImportResult, import_pipelines
 from aepflow.kinds import KINDS, desired_resources
 from aepflow.kinds.base import Resource
@@ -246,6 +247,8 @@ def make_plan(ws: Workspace, *, allow_data_loss: bool = False, destroy: bool = F
         destroy=destroy,
         scope=ws.scope,
     )
+    if not destroy:
+        check_sources(ws, plan)
     notes = tuple(f"{a} is now {b} (movedFrom): re-addressed, not re-created." for a, b in pairs)
     return replace(plan, notes=notes + plan.notes) if notes else plan
 

@@ -181,3 +181,21 @@ def test_manifest_names() -> None:
     assert explore.manifest_name("sys_user") == "sys-user"
     assert explore.manifest_name("AccountContactRelation") == "account-contact-relation"
     assert explore.manifest_name("Contact", {"contact", "contact-2"}) == "contact-3"
+
+
+def test_plan_checks_declared_columns_against_the_source(project: Project) -> None:
+    apply_ok(project)
+    project.edit("flow.yaml", "columns: [Id, FirstName,", "columns: [Id, FristName, FirstName,")
+    result = project.run("plan")
+    assert (result.exit_code, result.output) == (
+        1,
+        "Error: sourceConnection.contacts: table 'Contact' has no column 'FristName'; did you "
+        "mean 'FirstName'?\n",
+    )
+    project.edit("flow.yaml", "FristName, ", "")
+    project.edit("flow.yaml", "table: Contact", "table: Contacts")
+    result = project.run("plan")
+    assert result.output == (
+        "Error: sourceConnection.contacts: the source has no table 'Contacts'; did you mean "
+        "'Contact'?\n"
+    )
