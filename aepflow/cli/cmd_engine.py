@@ -44,6 +44,15 @@ target_option = click.option(
     metavar="ADDRESS",
     help="Plan only this resource and what it depends on (repeatable); nothing else is destroyed.",
 )
+color_option = click.option(
+    "--no-color", is_flag=True, help="Plain text without colours (also when NO_COLOR is set)."
+)
+json_option = click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="JSON lines for machines: the plan, one event per step, then the outcome.",
+)
 data_loss_option = click.option(
     "--allow-data-loss",
     is_flag=True,
@@ -51,7 +60,13 @@ data_loss_option = click.option(
 )
 
 
-def _render(plan: Plan, fmt: str) -> str:
+def _color(no_color: bool) -> bool:
+    import os
+
+    return sys.stdout.isatty() and not no_color and "NO_COLOR" not in os.environ
+
+
+def _render(plan: Plan, fmt: str, color: bool = False) -> str:
     if fmt == "json":
         from aepflow.render.plan_json import render_json
 
@@ -62,7 +77,36 @@ def _render(plan: Plan, fmt: str) -> str:
         return render_markdown(plan)
     from aepflow.render.plan_text import render_text
 
-    return render_text(plan)
+    return render_text(plan, color=color)
+
+
+def _emit(event: dict[str, object]) -> None:
+    import json
+
+    click.echo(json.dumps(event, sort_keys=True))
+
+
+def _run(ws: Workspace, the_plan: Plan, as_json: bool) -> None:
+    """Apply the plan with the right progress display, then report the outcome."""
+    from aepflow.render.progress import JsonReporter
+    from aepflow.workspace import apply_plan
+
+    if not as_json:
+        _report(ws, apply_plan(ws, the_plan, _reporter()))  # type: ignore[arg-type]
+        return
+    result = apply_plan(ws, the_plan, JsonReporter())
+    _emit(
+        {
+            "event": "end",
+            "ok": result.ok,
+            "done": [s.split(":", 1)[1] for s in result.done],
+            "errors": {s.split(":", 1)[1]: str(e) for s, e in result.errors.items()},
+            "not_started": [s.split(":", 1)[1] for s in result.not_started],
+            "lock_file": _rel(ws.env.lock_path),
+        }
+    )
+    if not result.ok:
+        sys.exit(1)
 
 
 def _confirm(auto_approve: bool, question: str) -> None:
@@ -167,6 +211,7 @@ def _reporter() -> object:
 @target_option
 @data_loss_option
 @parallelism_option
+@color_option
 @handle_errors
 def plan(
     environment: str | None,
@@ -178,6 +223,7 @@ def plan(
     destroy: bool,
     allow_data_loss: bool,
     parallelism: int,
+    no_color: bool,
 ) -> None:
     """Show what apply would change in the sandbox (reads only)."""
     from aepflow.savedplan import save_plan
@@ -186,7 +232,7 @@ def plan(
     ws = open_workspace(environment, paths, targets=targets, parallelism=parallelism)
     try:
         result = make_plan(ws, allow_data_loss=allow_data_loss, destroy=destroy)
-        click.echo(_render(result, fmt), nl=False)
+        click.echo(_render(result, fmt, _color(no_color)), nl=False)
         if out is not None:
             save_plan(ws, result, out, targets)
             if fmt == "text":
@@ -212,6 +258,8 @@ def plan(
 @data_loss_option
 @parallelism_option
 @lock_timeout_option
+@json_option
+@color_option
 @handle_errors
 def apply(
     environment: str | None,
@@ -221,13 +269,17 @@ def apply(
     allow_data_loss: bool,
     parallelism: int,
     lock_timeout: float,
+    as_json: bool,
+    no_color: bool,
 ) -> None:
     """Make the sandbox match the manifests (or apply a saved plan exactly)."""
-    from aepflow.render.plan_text import render_text
-    from aepflow.workspace import apply_plan, make_plan, open_workspace
+    from aepflow.errors import UsageError
+    from aepflow.workspace import make_plan, open_workspace
+
+    if as_json and not (auto_approve or planfile):
+        raise UsageError("--json needs --auto-approve (or a saved plan): there is no one to ask")
 
     if planfile is not None:
-        from aepflow.errors import UsageError
         from aepflow.project import load_project
         from aepflow.savedplan import check_saved_plan, read_plan_file
 
@@ -248,10 +300,12 @@ def apply(
         try:
             with _locked(ws, lock_timeout):
                 check_saved_plan(ws, the_plan, saved)
-                if not the_plan.has_changes:
+                if as_json:
+                    _emit({"event": "plan", "plan": the_plan.to_data()})
+                elif not the_plan.has_changes:
                     click.echo("No changes. Nothing to apply.")
                     return
-                _report(ws, apply_plan(ws, the_plan, _reporter()))  # type: ignore[arg-type]
+                _run(ws, the_plan, as_json)
         finally:
             ws.close()
         return
@@ -260,11 +314,14 @@ def apply(
     try:
         with _locked(ws, lock_timeout):
             the_plan = make_plan(ws, allow_data_loss=allow_data_loss)
-            click.echo(render_text(the_plan), nl=False)
-            if not the_plan.has_changes:
-                return
-            _confirm(auto_approve, "\nDo you want to perform these actions?")
-            _report(ws, apply_plan(ws, the_plan, _reporter()))  # type: ignore[arg-type]
+            if as_json:
+                _emit({"event": "plan", "plan": the_plan.to_data()})
+            else:
+                click.echo(_render(the_plan, "text", _color(no_color)), nl=False)
+                if not the_plan.has_changes:
+                    return
+                _confirm(auto_approve, "\nDo you want to perform these actions?")
+            _run(ws, the_plan, as_json)
     finally:
         ws.close()
 
@@ -275,6 +332,8 @@ def apply(
 @data_loss_option
 @parallelism_option
 @lock_timeout_option
+@json_option
+@color_option
 @handle_errors
 def destroy(
     environment: str | None,
@@ -282,20 +341,27 @@ def destroy(
     allow_data_loss: bool,
     parallelism: int,
     lock_timeout: float,
+    as_json: bool,
+    no_color: bool,
 ) -> None:
     """Delete everything the lock file records, in reverse dependency order."""
-    from aepflow.render.plan_text import render_text
-    from aepflow.workspace import apply_plan, make_plan, open_workspace
+    from aepflow.errors import UsageError
+    from aepflow.workspace import make_plan, open_workspace
 
+    if as_json and not auto_approve:
+        raise UsageError("--json needs --auto-approve: there is no one to ask")
     ws = open_workspace(environment, (), parallelism=parallelism)
     try:
         with _locked(ws, lock_timeout):
             the_plan = make_plan(ws, allow_data_loss=allow_data_loss, destroy=True)
-            click.echo(render_text(the_plan), nl=False)
-            if not the_plan.has_changes:
-                return
-            _confirm(auto_approve, "\nDo you really want to destroy these resources?")
-            _report(ws, apply_plan(ws, the_plan, _reporter()))  # type: ignore[arg-type]
+            if as_json:
+                _emit({"event": "plan", "plan": the_plan.to_data()})
+            else:
+                click.echo(_render(the_plan, "text", _color(no_color)), nl=False)
+                if not the_plan.has_changes:
+                    return
+                _confirm(auto_approve, "\nDo you really want to destroy these resources?")
+            _run(ws, the_plan, as_json)
     finally:
         ws.close()
 
@@ -307,6 +373,7 @@ def destroy(
 @click.option("--flow", "flows", multiple=True, metavar="ID", help="Import a whole pipeline.")
 @click.option("--all", "everything", is_flag=True, help="Import every CRMToAEP flow not managed.")
 @lock_timeout_option
+@json_option
 @handle_errors
 def import_(
     environment: str | None,
@@ -315,6 +382,7 @@ def import_(
     flows: tuple[str, ...],
     everything: bool,
     lock_timeout: float,
+    as_json: bool,
 ) -> None:
     """Bring objects made in the AEP UI under management.
 
@@ -331,6 +399,18 @@ def import_(
         result = import_flows(
             environment, flows, everything, lock_timeout, lambda m: click.echo(f"Note: {m}")
         )
+        if as_json:
+            _emit(
+                {
+                    "imported": [
+                        {"flow": flow, "file": _rel(path)}
+                        for path, flow in zip(result.files, result.flows, strict=True)
+                    ],
+                    "env_vars": result.env_vars,
+                    "notes": result.notes,
+                }
+            )
+            return
         for path, flow in zip(result.files, result.flows, strict=True):
             click.echo(f"Imported {flow}: wrote {_rel(path)}")
         for note in result.notes:

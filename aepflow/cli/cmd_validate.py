@@ -15,8 +15,11 @@ from aepflow.cli import handle_errors
 @click.option(
     "-e", "--env", "environment", metavar="ENV", help="Resolve ${var.x} for this environment."
 )
+@click.option(
+    "--json", "as_json", is_flag=True, help="Diagnostics as JSON: file, line, column, code."
+)
 @handle_errors
-def validate(paths: tuple[Path, ...], environment: str | None) -> None:
+def validate(paths: tuple[Path, ...], environment: str | None, as_json: bool) -> None:
     """Check the manifests offline (no platform, no secrets); exit 1 on any problem."""
     from aepflow.manifest import summary
     from aepflow.project import load_project
@@ -24,6 +27,29 @@ def validate(paths: tuple[Path, ...], environment: str | None) -> None:
     project = load_project(paths[0] if paths and paths[0].exists() else None)
     env = project.environment(environment)
     problems, warnings, model, documents = summary(project, list(paths) or None, env)
+    if as_json:
+        import json
+
+        from aepflow.errors import Diagnostic
+
+        def entry(d: Diagnostic, severity: str) -> dict[str, object]:
+            return {
+                "file": d.location.file,
+                "line": d.location.line,
+                "column": d.location.col,
+                "severity": severity,
+                "code": "deprecated" if severity == "warning" else "invalid-manifest",
+                "message": d.message.removeprefix("warning: "),
+            }
+
+        report = {
+            "valid": not problems,
+            "documents": documents,
+            "diagnostics": [entry(d, "error") for d in problems]
+            + [entry(d, "warning") for d in warnings],
+        }
+        click.echo(json.dumps(report, indent=2))
+        sys.exit(1 if problems else 0)
     for problem in sorted(problems + warnings):
         click.echo(str(problem))
     if problems:

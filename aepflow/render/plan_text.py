@@ -35,6 +35,20 @@ def _flatten(spec: dict[str, Any]) -> list[tuple[str, Any]]:
     return [(k, spec[k]) for k in spec]
 
 
+COLORS = {"+": "32", "~": "33", "-": "31", "-/+": "35", "=": "36"}  # ANSI: green, yellow, ...
+
+
+def _paint(line: str) -> str:
+    """A plan line in its symbol's colour (Terraform's habit on a terminal)."""
+    stripped = line.lstrip()
+    for symbol in ("-/+", "+", "~", "-", "="):
+        if stripped.startswith(symbol + " "):
+            return f"\033[{COLORS[symbol]}m{line}\033[0m"
+    if stripped.startswith("# "):
+        return f"\033[1m{line}\033[0m"
+    return line
+
+
 def render_change(c: ResourceChange) -> list[str]:
     symbol = SYMBOLS[c.action]
     headline = HEADLINES[c.action]
@@ -68,7 +82,7 @@ def render_change(c: ResourceChange) -> list[str]:
     return lines
 
 
-def render_text(plan: Plan) -> str:
+def render_text(plan: Plan, *, color: bool = False) -> str:
     actionable = plan.actionable
     out: list[str] = []
     if actionable:
@@ -91,4 +105,6 @@ def render_text(plan: Plan) -> str:
     if plan.notes:
         out.append("")
     out.append(plan.summary())
+    if color:
+        out = [_paint(line) for line in out]
     return "\n".join(out) + "\n"

@@ -1,7 +1,9 @@
-"""Apply progress: a live one-line display on a terminal, plain lines otherwise."""
+"""Apply progress: a live one-line display on a terminal, plain lines otherwise, JSON lines
+for machines."""
 
 from __future__ import annotations
 
+import json
 import sys
 import threading
 import time
@@ -96,3 +98,34 @@ class LiveReporter(LineReporter):
         self._clear()
         self.stream.write(line[:120])
         self.stream.flush()
+
+
+class JsonReporter:
+    """One JSON object per line and per event, for machines: start, done, failed, end."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.stream = stream or sys.stdout
+        self._mutex = threading.Lock()
+
+    def emit(self, event: dict[str, object]) -> None:
+        with self._mutex:
+            self.stream.write(json.dumps(event, sort_keys=True) + "\n")
+            self.stream.flush()
+
+    def begin(self, total: int) -> None:
+        self.emit({"event": "begin", "steps": total})
+
+    def started(self, step: str) -> None:
+        verb, address = step.split(":", 1)
+        self.emit({"event": "start", "step": verb, "address": address})
+
+    def finished(self, step: str, elapsed: float) -> None:
+        verb, address = step.split(":", 1)
+        self.emit({"event": "done", "step": verb, "address": address, "seconds": round(elapsed, 3)})
+
+    def failed(self, step: str, error: BaseException) -> None:
+        verb, address = step.split(":", 1)
+        self.emit({"event": "failed", "step": verb, "address": address, "error": str(error)})
+
+    def end(self) -> None:
+        pass

@@ -101,3 +101,60 @@ def test_the_ci_workflow_uses_only_commands_and_flags_that_exist(
         assert set(flags) <= _options(command), (line, _options(command))
     script = apply["steps"][-1]["run"]
     assert "git pull --rebase" in script and "git push" in script  # lock commit: rebase, retry
+
+
+def test_machine_readable_outputs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert run("init", "p", "--install", "git+https://example.invalid/aepflow@0123abc")[0] == 0
+    monkeypatch.chdir(tmp_path / "p")
+    code, out = run("validate", "--json")
+    assert code == 0
+    assert json.loads(out) == {"valid": True, "documents": 2, "diagnostics": []}
+    code, out = run("apply", "--json")
+    assert (code, out) == (
+        1,
+        "Error: --json needs --auto-approve (or a saved plan): there is no one to ask\n",
+    )
+    code, out = run("apply", "--auto-approve", "--json")
+    assert code == 0, out
+    events = [json.loads(line) for line in out.splitlines()]
+    assert events[0]["event"] == "plan"
+    assert events[0]["plan"]["summary"]["text"] == "Plan: 9 to add, 0 to change, 0 to destroy."
+    assert events[1] == {"event": "begin", "steps": 9}
+    assert {e["event"] for e in events[2:-1]} == {"start", "done"}
+    assert sum(e["event"] == "done" for e in events) == 9
+    assert events[-1] == {
+        "event": "end",
+        "ok": True,
+        "done": sorted(c["address"] for c in events[0]["plan"]["resource_changes"]),
+        "errors": {},
+        "not_started": [],
+        "lock_file": ".aepflow/locks/local.lock.json",
+    }
+    (tmp_path / "p" / "manifests" / "bad.yaml").write_text(
+        "apiVersion: aepflow.io/v1\nkind: Nope\n"
+    )
+    code, out = run("validate", "--json")
+    assert code == 1
+    assert json.loads(out)["diagnostics"] == [
+        {
+            "file": "manifests/bad.yaml",
+            "line": 2,
+            "column": 7,
+            "severity": "error",
+            "code": "invalid-manifest",
+            "message": "unknown kind 'Nope': use one of Connection, Schema, Dataset, Dataflow",
+        }
+    ]
+
+
+def test_the_text_plan_is_coloured_only_on_request_of_a_terminal() -> None:
+    from aepflow.engine.plan import Plan, ResourceChange
+    from aepflow.render.plan_text import render_text
+
+    plan = Plan(
+        "local", "prod", (ResourceChange("flow.f", "flow", "create", after={"n": 1}),), "", "", ""
+    )
+    assert "\033[" not in render_text(plan)
+    coloured = render_text(plan, color=True)
+    assert "\033[32m  + flow.f\033[0m" in coloured
