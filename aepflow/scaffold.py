@@ -128,15 +128,17 @@ def write_schemas(folder: Path) -> list[Path]:
     return written
 
 
-def init(folder: Path, install: str | None = None) -> list[Path]:
-    """Every file of a new project; nothing is written when any of them exists."""
+def init(folder: Path, install: str | None = None, *, example: bool = True) -> list[Path]:
+    """Every file of a new project; nothing is written when any of them exists. Without the
+    example, ``manifests/`` starts empty (for ``aepflow import --all``)."""
+    manifest = ("servicenow-users.yaml", EXAMPLE) if example else (".gitkeep", "")
     files = {
         folder / "aepflow.yaml": PROJECT,
-        folder / "manifests" / "servicenow-users.yaml": EXAMPLE,
+        folder / "manifests" / manifest[0]: manifest[1],
         folder / ".gitignore": GITIGNORE,
         folder / ".vscode" / "settings.json": editor_settings(),
         folder / ".github" / "workflows" / "aepflow.yml": workflow(
-            "prod", list(ENV_VARIABLES), install or install_spec()
+            "prod", list(ENV_VARIABLES) if example else [], install or install_spec()
         ),
     }
     schemas = [folder / "schemas" / p.name for p in sorted(schema_dir().glob("*.schema.json"))]

@@ -16,13 +16,16 @@ from aepflow.cli import handle_errors
     metavar="PIP-SPEC",
     help="How CI installs aepflow, pinned (default: this aepflow's git origin and commit).",
 )
+@click.option(
+    "--no-example", is_flag=True, help="Start with no manifest (to import a sandbox's flows)."
+)
 @handle_errors
-def init(folder: Path | None, install: str | None) -> None:
+def init(folder: Path | None, install: str | None, no_example: bool) -> None:
     """Create a project: aepflow.yaml, an example manifest, schemas, editor and CI settings."""
     from aepflow.scaffold import PLACEHOLDER_INSTALL, init
 
     target = folder or Path.cwd()
-    written = init(target, install)
+    written = init(target, install, example=not no_example)
     for path in written:
         click.echo(f"  created {path}")
     click.echo(

@@ -158,3 +158,15 @@ def test_the_text_plan_is_coloured_only_on_request_of_a_terminal() -> None:
     assert "\033[" not in render_text(plan)
     coloured = render_text(plan, color=True)
     assert "\033[32m  + flow.f\033[0m" in coloured
+
+
+def test_init_without_the_example_starts_with_an_empty_manifests_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert run("init", "a", "--no-example", "--install", "git+https://example.invalid/x@1")[0] == 0
+    assert sorted(p.name for p in (tmp_path / "a" / "manifests").iterdir()) == [".gitkeep"]
+    workflow = yaml.safe_load(
+        (tmp_path / "a" / ".github" / "workflows" / "aepflow.yml").read_text()
+    )
+    assert "SERVICENOW_PASSWORD" not in workflow["env"]
