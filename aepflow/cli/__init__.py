@@ -67,4 +67,21 @@ _register()
 
 
 def main() -> None:
-    cli(prog_name="aepflow")
+    """The console script. A usage error exits 1, not click's 2: exit 2 is reserved for
+    ``plan --detailed-exitcode`` ("there are changes"), which CI scripts test for."""
+    try:
+        cli.main(prog_name="aepflow", standalone_mode=False)
+    except click.exceptions.NoArgsIsHelpError as e:
+        click.echo(e.ctx.get_help() if e.ctx is not None else str(e))
+        sys.exit(0)
+    except click.exceptions.ClickException as e:
+        e.show()
+        sys.exit(1)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(1)
+    except click.exceptions.Exit as e:
+        sys.exit(e.exit_code)
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        sys.exit(130)

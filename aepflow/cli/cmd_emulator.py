@@ -45,7 +45,20 @@ def serve(
     client_secret: str | None,
 ) -> None:
     """Serve the emulator over HTTP for curl, Postman, aepp or an `aep` environment."""
+    import ipaddress
+
     from aepflow import emulator as emu
+    from aepflow.errors import UsageError
+
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:
+        raise UsageError(
+            f"--host {host}: the emulator serves only a loopback address (127.0.0.1, ::1 or "
+            "localhost); it is a test stand-in with default credentials, not a server"
+        )
 
     org = org_id or emu.DEFAULT_ORG_ID
     cid = client_id or emu.DEFAULT_CLIENT_ID
@@ -64,8 +77,6 @@ def serve(
         click.echo(f"  state: {_state(state)}")
         click.echo("Ctrl-C stops.")
 
-    from aepflow.errors import UsageError
-
     try:
         emu.serve(
             host,
@@ -78,6 +89,11 @@ def serve(
         )
     except emu.SettingsError as e:
         raise UsageError(str(e)) from None
+    except OSError as e:
+        raise UsageError(
+            f"cannot serve on {host}:{port}: {e.strerror or e}; choose another --port "
+            "(or stop what listens there)"
+        ) from None
 
 
 @emulator.command()

@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 from aepflow.connectors import CONNECTORS
 from aepflow.errors import Diagnostic, SourceLocation
-from aepflow.graph import CycleError, topological_order
 from aepflow.manifest import schema as jsonschemas
 from aepflow.manifest import xdm
+from aepflow.manifest.checks import check_model
 from aepflow.manifest.sourceopts import check_source, flow_options
 from aepflow.manifest.walk import defined, env_references, epoch, locations, plain, static_text
 from aepflow.manifest.xdmchecks import check_event_mappings, check_schema_refs
@@ -108,6 +108,9 @@ class Builder:
             )
             return m.group(0)
 
+        unclosed = re.search(r"(?<!\$)\$\{(?![^}]*\})", value)
+        if unclosed:
+            self.problem(at, f"{value!r}: '${{' without a closing '}}' (write $${{ for a literal)")
         return VARIABLE.sub(sub, value)
 
     # -- documents ------------------------------------------------------------------------
@@ -197,11 +200,11 @@ class Builder:
                 )
         raw = self.raw_params
         for p in sorted(auth_type.secrets & set(params)):
-            if "${env:" not in str(raw.get(p, "")):
+            if not re.fullmatch(r"\$\{env:[^}]+\}", str(raw.get(p, "")).strip()):
                 self.problem(
                     params.value_at[p],
-                    f"auth.params.{p} is a secret: do not write it in a manifest; use "
-                    "${env:NAME} and set NAME in the environment",
+                    f"auth.params.{p} is a secret: do not write it, or any part of it, in a "
+                    "manifest; write exactly ${env:NAME} and set NAME in the environment",
                 )
         self.model.connections[name] = ConnectionDef(
             name=name,
@@ -333,7 +336,14 @@ class Builder:
         frequency = s["frequency"]
         start = epoch(s["start"])
         ok = True
-        if start is None:
+        if start is not None and start > 10**11:  # year 5138: epoch milliseconds, surely
+            self.problem(
+                s.value_at["start"],
+                f"schedule.start: {s['start']!r} looks like epoch milliseconds; give epoch "
+                "seconds or an ISO-8601 date-time",
+            )
+            ok = False
+        elif start is None:
             self.problem(
                 s.value_at["start"],
                 f"schedule.start: {s['start']!r} is not an ISO-8601 date-time or epoch seconds",
@@ -385,7 +395,7 @@ class Builder:
             self._check_schema(s)
         for f in m.dataflows.values():
             self._check_dataflow(f)
-        self._check_cycles()
+        check_model(self.model, self.problem)
         stores: tuple[tuple[str, Mapping[str, Definition]], ...] = (
             ("Connection", m.connections),
             ("Schema", m.schemas),
@@ -470,31 +480,3 @@ class Builder:
                         f.at(f"mappings.{i}.destination"),
                         f"mapping destination {mapping.destination!r} does not exist in schema {f.schema!r}",
                     )
-
-    def _check_cycles(self) -> None:
-        m = self.model
-        edges: dict[str, list[str]] = {}
-        for d in m.datasets.values():
-            edges[f"dataset/{d.name}"] = [f"schema/{d.schema}"]
-        for s in m.schemas.values():
-            edges[f"schema/{s.name}"] = []
-        for c in m.connections.values():
-            edges[f"connection/{c.name}"] = []
-        for f in m.dataflows.values():
-            edges[f"dataflow/{f.name}"] = [
-                f"connection/{f.connection}",
-                f"schema/{f.schema}",
-                f"dataset/{f.dataset}",
-            ]
-        try:
-            topological_order(edges)
-        except CycleError as e:
-            first = e.cycle[0].split("/")
-            defs: dict[str, Mapping[str, Any]] = {
-                "dataset": m.datasets,
-                "schema": m.schemas,
-                "dataflow": m.dataflows,
-            }
-            found = defs.get(first[0], {}).get(first[1])
-            at = found.location if found is not None else SourceLocation("manifests", 1, 1)
-            self.problem(at, f"dependency cycle: {' -> '.join(e.cycle)}")

@@ -165,6 +165,13 @@ def load_file(path: Path, display: str) -> tuple[list[Document], list[Diagnostic
         return [], [Diagnostic(where, f"YAML syntax error: {e.problem or e.context}")]
     except yaml.YAMLError as e:
         return [], [Diagnostic(start, f"YAML error: {e}")]
+    except RecursionError:
+        return [], [
+            Diagnostic(
+                start,
+                "the YAML nests too deeply for a manifest (hundreds of levels): flatten it",
+            )
+        ]
     if not docs:
         return [], [
             Diagnostic(start, "the file holds no documents: add a manifest or delete the file")

@@ -112,7 +112,7 @@ CASES = [
         "servicenow-users.yaml",
         "password: ${env:SERVICENOW_PASSWORD}",
         "password: hunter2",
-        "manifests/servicenow-users.yaml:14:17: auth.params.password is a secret: do not write it in a manifest; use ${env:NAME} and set NAME in the environment",
+        "manifests/servicenow-users.yaml:14:17: auth.params.password is a secret: do not write it, or any part of it, in a manifest; write exactly ${env:NAME} and set NAME in the environment",
         id="literal-secret",
     ),
     pytest.param(
@@ -239,7 +239,7 @@ def test_all_problems_are_reported_in_one_run(project: Path) -> None:
     assert code == 1
     assert output.splitlines() == [
         "manifests/salesforce-crm.yaml:61:43: schedule.interval must be at least 15 when frequency is minute (got 5)",
-        "manifests/servicenow-users.yaml:14:17: auth.params.password is a secret: do not write it in a manifest; use ${env:NAME} and set NAME in the environment",
+        "manifests/servicenow-users.yaml:14:17: auth.params.password is a secret: do not write it, or any part of it, in a manifest; write exactly ${env:NAME} and set NAME in the environment",
         "2 problems found.",
     ]
 
