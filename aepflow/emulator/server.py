@@ -6,6 +6,7 @@ closes the connection without a response, as a network timeout would look to a c
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import threading
 from collections.abc import Callable
@@ -75,12 +76,27 @@ def _handler(emulator: Emulator) -> type[BaseHTTPRequestHandler]:
         # the client's delayed ACK (up to 40 ms) on every keep-alive request.
         disable_nagle_algorithm = True
 
+        # A request the server cannot even parse gets a 400 with a JSON body, like the
+        # gateway's, never a dropped connection.
+        error_content_type = "application/json"
+        error_message_format = '{"error_code": "%(code)d", "message": "%(message)s"}'
+
+        def handle(self) -> None:
+            with contextlib.suppress(ConnectionResetError, BrokenPipeError):
+                super().handle()  # a client that went away needs no answer
+
         def _respond(self) -> None:
+            try:
+                body = self._body()
+            except ValueError:
+                self.send_error(400, "Content-Length is not a number of bytes")
+                self.close_connection = True
+                return
             request = httpx.Request(
                 self.command,
                 f"http://emulator{self.path if self.path.startswith('/') else '/' + self.path}",
                 headers=[(k, v) for k, v in self.headers.items()],
-                content=self._body(),
+                content=body,
             )
             try:
                 answer = emulator.respond(request)

@@ -150,3 +150,16 @@ def test_the_lost_fault_closes_the_connection(
     finally:
         stop.set()
         thread.join(10)
+
+
+def test_malformed_requests_get_a_400_never_a_dropped_connection(served: str) -> None:
+    import socket
+
+    port = int(served.rsplit(":", 1)[1])
+    for raw, first in (
+        (b"GARBAGE\r\n\r\n", b'{"error_code": "400"'),
+        (b"GET / HTTP/1.1\r\nContent-Length: abc\r\n\r\n", b"HTTP/1.1 400 "),
+    ):
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+            s.sendall(raw)
+            assert s.recv(400).startswith(first)
