@@ -6,6 +6,7 @@ from aepflow.engine.plan import Plan
 from aepflow.render.plan_text import render_text
 
 MAX_CHARS = 65_000  # GitHub rejects comments over 65,536 characters
+SECTION_CHARS = 8_000  # each warning list above the plan
 TRUNCATED = (
     "\n... (plan truncated to fit a pull-request comment; run `aepflow plan` for all of it)\n"
 )
@@ -17,8 +18,8 @@ def render_markdown(plan: Plan, max_chars: int = MAX_CHARS) -> str:
     head.append("")
     risky = [c for c in plan.actionable if c.action in ("delete", "replace")]
     if risky:
-        listed = ", ".join(
-            f"`{c.address}` ({'replace' if c.action == 'replace' else 'destroy'})" for c in risky
+        listed = _listed(
+            [f"`{c.address}` ({'replace' if c.action == 'replace' else 'destroy'})" for c in risky]
         )
         head.append(f":warning: **This plan destroys or replaces resources:** {listed}")
         head.append("")
@@ -29,7 +30,7 @@ def render_markdown(plan: Plan, max_chars: int = MAX_CHARS) -> str:
     ]
     if drifted:
         head.append(
-            "**Objects have changed outside aepflow:** " + ", ".join(f"`{a}`" for a in drifted)
+            "**Objects have changed outside aepflow:** " + _listed([f"`{a}`" for a in drifted])
         )
         head.append("")
     if not plan.has_changes:
@@ -47,6 +48,19 @@ def render_markdown(plan: Plan, max_chars: int = MAX_CHARS) -> str:
     cut = body[: max(budget, 0)]
     cut = cut[: cut.rfind("\n") + 1] if "\n" in cut else ""
     return "\n".join(head) + "\n" + open_block + cut + TRUNCATED + close_block
+
+
+def _listed(items: list[str], budget: int = SECTION_CHARS) -> str:
+    """Items joined by commas, at most ``budget`` characters: the rest is counted, so a plan
+    destroying thousands of resources still fits a comment (the full list is in the plan)."""
+    shown: list[str] = []
+    used = 0
+    for item in items:
+        if used + len(item) + 2 > budget:
+            return ", ".join(shown) + f" and {len(items) - len(shown)} more"
+        shown.append(item)
+        used += len(item) + 2
+    return ", ".join(shown)
 
 
 def _diff_line(line: str) -> str:

@@ -149,3 +149,18 @@ def test_no_changes() -> None:
     )
     assert render_text(plan) == "No changes.\n"
     assert render_markdown(plan).startswith("**No changes.**")
+
+
+def test_markdown_warnings_stay_short_when_thousands_of_resources_are_destroyed() -> None:
+    from aepflow.engine.plan import Plan, ResourceChange
+    from aepflow.render.plan_markdown import render_markdown
+
+    deletes = tuple(
+        ResourceChange(f"flow.pipeline-{n:05d}", "flow", "delete", id=f"id-{n}", drift=True)
+        for n in range(6000)
+    )
+    text = render_markdown(Plan("prod", "prod", deletes, "", "", ""))
+    assert len(text) <= 65_000
+    warning = next(line for line in text.splitlines() if line.startswith(":warning:"))
+    assert len(warning) < 8_100 and warning.endswith(" more")
+    assert "**Plan: 0 to add, 0 to change, 6000 to destroy.**" in text
