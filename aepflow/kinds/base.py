@@ -154,6 +154,7 @@ class Kind:
     list_keys: ClassVar[Mapping[str, str | None]] = {}
     holds_data: ClassVar[bool] = False  # deleting it deletes data (datasets)
     versioned: ClassVar[bool] = False  # an update makes a new version (mapping sets)
+    derived_names: ClassVar[bool] = False  # aepflow derives the name and description
 
     # -- desired ---------------------------------------------------------------------------
 
@@ -278,7 +279,7 @@ class Kind:
         notes: list[str],
     ) -> list[Change]:
         """Kind-specific rules over the field changes: drop, mark or refuse (PlanError)."""
-        return changes
+        return self.keep_names_made_elsewhere(live, changes) if self.derived_names else changes
 
     # -- writes ----------------------------------------------------------------------------
 

@@ -61,6 +61,7 @@ def _body(r: Resource, spec: Mapping[str, Any], tenant: str) -> dict[str, Any]:
 class FieldGroup(SchemaRegistryKind):
     name = "fieldGroup"
     collection = "fieldgroups"
+    derived_names = True
     replace_fields = frozenset({"class"})
 
     def desired(self, model: ProjectModel, tenant: str) -> Iterable[Resource]:
@@ -98,7 +99,7 @@ class FieldGroup(SchemaRegistryKind):
         notes: list[str],
     ) -> list[Change]:
         """Custom fields may be added, never removed or retyped once a dataset uses them."""
-        changes = self.keep_names_made_elsewhere(live, changes)
+        changes = super().check(r, live, after, changes, ctx, notes)
         in_use = f"schema.{r.name}" in ctx.in_use
         removed = [c.path for c in changes if c.field == "fields" and c.before is not None]
         if removed and in_use:

@@ -12,7 +12,7 @@ from typing import Any
 
 from aepflow.api import FLOW, ListRequest, Request
 from aepflow.connectors import CONNECTORS
-from aepflow.kinds.base import Change, LiveObject, PlanContext, Resource, ref, with_marker
+from aepflow.kinds.base import Resource, ref, with_marker
 from aepflow.kinds.flowservice import FlowServiceKind, description_of, property_filter, spec_ref
 from aepflow.model import ProjectModel
 
@@ -37,6 +37,7 @@ def pql(node: Mapping[str, Any]) -> dict[str, Any]:
 class SourceConnection(FlowServiceKind):
     name = "sourceConnection"
     collection = "sourceConnections"
+    derived_names = True
     replace_fields = frozenset(
         {
             "baseConnection",
@@ -102,17 +103,6 @@ class SourceConnection(FlowServiceKind):
         return ListRequest(
             f"{FLOW}/{self.collection}", "flowservice", (property_filter("baseConnectionId", base),)
         )
-
-    def check(
-        self,
-        r: Resource,
-        live: LiveObject,
-        after: dict[str, Any],
-        changes: list[Change],
-        ctx: PlanContext,
-        notes: list[str],
-    ) -> list[Change]:
-        return self.keep_names_made_elsewhere(live, changes)
 
     def list_all(self, desired: Sequence[Resource]) -> ListRequest | None:
         return self.listed_by("connectionSpec.id", [r.spec["connectionSpec"] for r in desired])

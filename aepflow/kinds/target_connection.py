@@ -14,7 +14,7 @@ from typing import Any
 
 from aepflow.api import FLOW, ListRequest, Request
 from aepflow.connectors import DATA_LAKE_SPEC_ID, XED_FULL
-from aepflow.kinds.base import Change, LiveObject, PlanContext, Resource, ref, with_marker
+from aepflow.kinds.base import Resource, ref, with_marker
 from aepflow.kinds.flowservice import FlowServiceKind, description_of, property_filter, spec_ref
 from aepflow.model import ProjectModel
 
@@ -22,6 +22,7 @@ from aepflow.model import ProjectModel
 class TargetConnection(FlowServiceKind):
     name = "targetConnection"
     collection = "targetConnections"
+    derived_names = True
     replace_fields = frozenset({"dataset", "schema"})
 
     def desired(self, model: ProjectModel, tenant: str) -> Iterable[Resource]:
@@ -54,17 +55,6 @@ class TargetConnection(FlowServiceKind):
             "flowservice",
             (property_filter("connectionSpec.id", DATA_LAKE_SPEC_ID),),
         )
-
-    def check(
-        self,
-        r: Resource,
-        live: LiveObject,
-        after: dict[str, Any],
-        changes: list[Change],
-        ctx: PlanContext,
-        notes: list[str],
-    ) -> list[Change]:
-        return self.keep_names_made_elsewhere(live, changes)
 
     def list_all(self, desired: Sequence[Resource]) -> ListRequest | None:
         return self.listed_by("connectionSpec.id", [DATA_LAKE_SPEC_ID])

@@ -65,32 +65,36 @@ def _zones() -> frozenset[str]:
     return frozenset(zoneinfo.available_timezones())
 
 
+def _repeats(values: list[str]) -> list[tuple[int, int]]:
+    """(index, index of the first occurrence) for every value seen before."""
+    first: dict[str, int] = {}
+    out = []
+    for i, value in enumerate(values):
+        if value in first:
+            out.append((i, first[value]))
+        else:
+            first[value] = i
+    return out
+
+
 def check_destinations(f: DataflowDef, problem: Problem) -> None:
     """Data Prep writes one value per destination: two mappings into one are refused."""
-    first: dict[str, int] = {}
-    for i, m in enumerate(f.mappings):
-        if m.destination in first:
-            problem(
-                f.at(f"mappings.{i}.destination"),
-                f"two mappings write {m.destination!r} (mappings {first[m.destination]} and "
-                f"{i}): keep one, or combine them in an expression",
-            )
-        else:
-            first[m.destination] = i
+    for i, j in _repeats([m.destination for m in f.mappings]):
+        problem(
+            f.at(f"mappings.{i}.destination"),
+            f"two mappings write {f.mappings[i].destination!r} (mappings {j} and {i}): keep "
+            "one, or combine them in an expression",
+        )
 
 
 def check_identities(s: SchemaDef, problem: Problem) -> None:
     """One identity descriptor per field (help/xdm/api/descriptors.md)."""
-    first: dict[str, int] = {}
-    for i, ident in enumerate(s.identities):
-        if ident.field in first:
-            problem(
-                s.at(f"identities.{i}.field"),
-                f"field {ident.field!r} is already an identity (identities {first[ident.field]} "
-                f"and {i}): a field has one identity namespace",
-            )
-        else:
-            first[ident.field] = i
+    for i, j in _repeats([ident.field for ident in s.identities]):
+        problem(
+            s.at(f"identities.{i}.field"),
+            f"field {s.identities[i].field!r} is already an identity (identities {j} and {i}): "
+            "a field has one identity namespace",
+        )
 
 
 def check_cycles(m: ProjectModel, problem: Problem) -> None:
