@@ -188,23 +188,29 @@ class LockWriter:
 
     def put(self, address: str, entry: LockEntry) -> None:
         with self._mutex:
-            self.lock.resources[address] = entry
-            self._append({"op": "put", "address": address, "entry": entry.to_json()})
+            self._change(address, entry)
 
     def update(self, address: str, **changes: Any) -> None:
         with self._mutex:
-            entry = replace(self.lock.resources[address], **changes)
-            self.lock.resources[address] = entry
-            self._append({"op": "put", "address": address, "entry": entry.to_json()})
+            self._change(address, replace(self.lock.resources[address], **changes))
 
     def remove(self, address: str) -> None:
         with self._mutex:
-            if self.lock.resources.pop(address, None) is not None:
-                self._append({"op": "remove", "address": address})
+            if address in self.lock.resources:
+                self._change(address, None)
+
+    def _change(self, address: str, entry: LockEntry | None) -> None:
+        """Journal first: the lock in memory (folded into the file at the end) holds only
+        what the journal recorded, so a failed write leaves nothing half-recorded."""
+        if entry is None:
+            self._append({"op": "remove", "address": address})
+            self.lock.resources.pop(address, None)
+        else:
+            self._append({"op": "put", "address": address, "entry": entry.to_json()})
+            self.lock.resources[address] = entry
 
     def _append(self, record: dict[str, Any]) -> None:
-        self.lock.serial += 1
-        record["serial"] = self.lock.serial
+        record["serial"] = self.lock.serial + 1
         try:
             if self._file is None:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -214,6 +220,7 @@ class LockWriter:
             os.fsync(self._file.fileno())
         except OSError as e:
             raise LockWriteError(self.journal, e.strerror or str(e)) from None
+        self.lock.serial += 1
 
     def close(self) -> None:
         """Fold the journal into the sorted lock file and remove it."""

@@ -259,3 +259,41 @@ def test_ignore_changes_keeps_a_flow_paused_in_the_ui_paused(project: Project) -
     project.edit("flow.yaml", "interval: 1,", "interval: 2,")
     apply_ok(project)
     assert sandbox.flow_get("flows", flow_id)["state"] == "disabled"
+
+
+def test_a_failed_lock_write_stops_the_apply_and_lists_what_is_not_recorded(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from aepflow.engine import lockfile
+    from aepflow.errors import LockWriteError
+
+    real = lockfile.LockWriter._append
+    calls = {"n": 0}
+
+    def flaky(self: lockfile.LockWriter, record: dict[str, object]) -> None:
+        calls["n"] += 1
+        if calls["n"] == 2:  # the disk fills up after the first recorded step
+            raise LockWriteError(self.journal, "No space left on device")
+        real(self, record)
+
+    monkeypatch.setattr(lockfile.LockWriter, "_append", flaky)
+    result = project.run("apply", "--auto-approve")
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    stop = lines.index(
+        "Apply stopped: the lock file could not be written (No space left on device), so "
+        ".aepflow/locks/local.lock.json does not record everything done."
+    )
+    unrecorded = lines[stop + 1 : -1]
+    assert len(unrecorded) == 1 and unrecorded[0].startswith("  created but not recorded: ")
+    assert lines[-1] == (
+        "Fix the cause (disk space, permissions) and run plan: each object above carries its "
+        "aepflow marker and is adopted, not created twice."
+    )
+    assert "the lock file records everything done" not in result.output
+    monkeypatch.setattr(lockfile.LockWriter, "_append", real)
+    address = unrecorded[0].split(": ", 1)[1].split(" = ")[0]
+    plan = project.run("plan").output
+    assert f"  # {address} will be adopted" in plan  # found by its marker, never created twice
+    apply_ok(project)
+    assert project.run("plan", "--detailed-exitcode").output == "No changes.\n"
