@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -98,6 +99,17 @@ def test_plan_and_apply_over_loopback_like_a_real_sandbox(
         "        fix: set SF_TOKEN in the environment (CI: a secret)"
     ) in unset.output
     monkeypatch.setenv("SF_TOKEN", "t")
+    # Day-two commands over the same network path.
+    status = project.run("status", "--json")
+    assert status.exit_code == 0, status.output
+    (flow,) = json.loads(status.output)["flows"]
+    assert (flow["address"], flow["state"]) == ("flow.contacts", "enabled")
+    tables = project.run("explore", "crm")
+    assert tables.exit_code == 0 and "Contact" in tables.output
+    none_left = project.run("import", "--all")
+    assert none_left.output == (
+        "Error: no flow to import: every CRMToAEP flow of the sandbox is managed already\n"
+    )
     monkeypatch.setenv("AEP_CLIENT_SECRET", "wrong-secret")
     bad = project.run("doctor")
     assert bad.exit_code == 1
