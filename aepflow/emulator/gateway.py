@@ -4,8 +4,8 @@ Facts: help/landing/api-authentication.md, help/landing/troubleshooting.md.
 
 Authorization missing -> 403010; unknown or expired token -> 401013; x-api-key missing ->
 403000; x-api-key not the client the token was issued to -> 403003; x-gw-ims-org-id missing ->
-400003; another org -> 403025. Then the sandbox: Flow Service needs x-sandbox-name (2105-400),
-the other services fall back to the default sandbox ``prod`` as the specs say. A sandbox the
+400003; another org -> 403025. Then the sandbox: Flow Service (2105-400), Schema Registry and
+Catalog need x-sandbox-name; Data Prep falls back to ``prod``. A sandbox the
 emulator does not know (``prod``, ``dev`` and any present in the state) is refused.
 """
 
@@ -47,6 +47,16 @@ def authenticate(call: Call, tx: Tx, service: str) -> None:
                 "Please add the header in the request and try again.",
                 request_id=call.request_id,
             )
+        message = (
+            "The header x-sandbox-name is missing in the request. "
+            "Please add the header in the request and try again."
+        )
+        # Schema Registry and Catalog objects live in a sandbox too: no silent default (the
+        # codes are UNCONFIRMED; each service's own error shape).
+        if service == "schema" and not call.path.endswith("/stats"):  # stats: org-wide
+            raise errors.xdm(errors.XDM_BAD_BODY, "Header is missing", message)
+        if service == "catalog":
+            raise errors.bad_request(message)
         sandbox = "prod"
     if sandbox not in BUILTIN_SANDBOXES and sandbox not in tx.sandboxes():
         raise unknown_sandbox(service, sandbox, call.request_id)

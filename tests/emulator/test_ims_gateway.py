@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import httpx
@@ -161,14 +162,20 @@ def test_flow_service_needs_the_sandbox_header(api: Api) -> None:
     assert response.json()["title"] == "Header is missing"
 
 
-def test_other_services_default_to_the_prod_sandbox(api: Api) -> None:
+def test_schema_registry_and_catalog_need_the_sandbox_header_too(api: Api) -> None:
     schema = api.schema()
     dataset = api.dataset(schema)
-    response = api.http.get(
-        f"{CATALOG}/dataSets/{dataset}", headers=_headers(api, "x-sandbox-name")
+    missing = "The header x-sandbox-name is missing in the request. Please add the header in the request and try again."
+    catalog = api.http.get(f"{CATALOG}/dataSets/{dataset}", headers=_headers(api, "x-sandbox-name"))
+    assert catalog.status_code == 400
+    assert missing in json.dumps(catalog.json())
+    registry = api.http.get(
+        f"{SCHEMA}/tenant/schemas",
+        headers={**_headers(api, "x-sandbox-name"), "Accept": "application/vnd.adobe.xed-id+json"},
     )
-    assert response.status_code == 200
-    assert list(response.json()) == [dataset]
+    assert registry.status_code == 400
+    assert registry.json()["type"].endswith("XDM-1001-400")
+    assert registry.json()["detail"] == missing
 
 
 def test_an_unknown_sandbox_is_refused_in_each_service_shape(api: Api) -> None:
