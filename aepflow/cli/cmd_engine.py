@@ -109,6 +109,20 @@ def _run(ws: Workspace, the_plan: Plan, as_json: bool) -> None:
         sys.exit(1)
 
 
+def _show_confirm_run(
+    ws: Workspace, the_plan: Plan, as_json: bool, no_color: bool, auto_approve: bool, question: str
+) -> None:
+    """Show the plan (or emit it), ask, and apply it: what apply and destroy share."""
+    if as_json:
+        _emit({"event": "plan", "plan": the_plan.to_data()})
+    else:
+        click.echo(_render(the_plan, "text", _color(no_color)), nl=False)
+        if not the_plan.has_changes:
+            return
+        _confirm(auto_approve, question)
+    _run(ws, the_plan, as_json)
+
+
 def _confirm(auto_approve: bool, question: str) -> None:
     from aepflow.errors import UsageError
 
@@ -314,14 +328,8 @@ def apply(
     try:
         with _locked(ws, lock_timeout):
             the_plan = make_plan(ws, allow_data_loss=allow_data_loss)
-            if as_json:
-                _emit({"event": "plan", "plan": the_plan.to_data()})
-            else:
-                click.echo(_render(the_plan, "text", _color(no_color)), nl=False)
-                if not the_plan.has_changes:
-                    return
-                _confirm(auto_approve, "\nDo you want to perform these actions?")
-            _run(ws, the_plan, as_json)
+            question = "\nDo you want to perform these actions?"
+            _show_confirm_run(ws, the_plan, as_json, no_color, auto_approve, question)
     finally:
         ws.close()
 
@@ -354,14 +362,8 @@ def destroy(
     try:
         with _locked(ws, lock_timeout):
             the_plan = make_plan(ws, allow_data_loss=allow_data_loss, destroy=True)
-            if as_json:
-                _emit({"event": "plan", "plan": the_plan.to_data()})
-            else:
-                click.echo(_render(the_plan, "text", _color(no_color)), nl=False)
-                if not the_plan.has_changes:
-                    return
-                _confirm(auto_approve, "\nDo you really want to destroy these resources?")
-            _run(ws, the_plan, as_json)
+            question = "\nDo you really want to destroy these resources?"
+            _show_confirm_run(ws, the_plan, as_json, no_color, auto_approve, question)
     finally:
         ws.close()
 
