@@ -273,6 +273,9 @@ class Importer:
     # -- output --------------------------------------------------------------------------
 
     def record(self, writer: LockWriter) -> None:
+        clash = sorted(a for a in self.records if a in self.lock.resources)
+        if clash:  # never write over what the lock records (names are picked free of it)
+            raise UsageError(f"{', '.join(clash)} already in the lock: nothing was imported")
         for address, (kind, id, version) in sorted(self.records.items()):
             # Datasets are protected unless a manifest says otherwise (the manifest default).
             entry = LockEntry(id=id, kind=kind, version=version, protect=kind == "dataset")
@@ -347,7 +350,7 @@ def import_pipelines(
     ids = [i for i in all_flows(client) if i not in managed] if everything else flow_ids
     if not ids:
         raise UsageError(
-            "no flow to import: every CRMToAEP flow of the sandbox is managed already"
+            "no flow to import: the sandbox has no CRMToAEP flow that aepflow does not manage"
             if everything
             else "give --flow ID (repeatable) or --all"
         )

@@ -23,7 +23,7 @@ from aepflow.engine.applylock import apply_lock
 from aepflow.engine.executor import ApplyResult, Executor, Reporter
 from aepflow.engine.live import read_live
 from aepflow.engine.lockfile import LockWriter
-from aepflow.engine.moves import moved_lock, moves
+from aepflow.engine.moves import KINDS_OF, moved_lock, moves
 from aepflow.engine.plan import Lock, LockEntry, Plan
 from aepflow.engine.planner import build_plan
 from aepflow.errors import LockfileError, UsageError
@@ -72,7 +72,8 @@ class Workspace:
     tenant: str
     parallelism: int = 10
     scope: frozenset[str] | None = None  # a partial plan: these addresses only
-    renames: tuple[tuple[str, str], ...] = ()  # (old name, new name) from metadata.movedFrom
+    # (resource kinds, old name, new name) from metadata.movedFrom
+    renames: tuple[tuple[frozenset[str], str, str], ...] = ()
 
     def close(self) -> None:
         self.client.close()
@@ -108,12 +109,23 @@ def open_workspace(
         raise
     desired = desired_resources(model, tenant)
     ws = Workspace(project, env, list(paths), desired, lock, client, tenant, parallelism)
-    ws.renames = tuple(
-        (old, d.name)
-        for store in (model.connections, model.schemas, model.datasets, model.dataflows)
-        for d in store.values()
-        for old in d.moved_from
-    )
+    renames: list[tuple[frozenset[str], str, str]] = []
+    for manifest_kind, store in (
+        ("Connection", model.connections),
+        ("Schema", model.schemas),
+        ("Dataset", model.datasets),
+    ):
+        renames += [
+            (KINDS_OF[manifest_kind], o, d.name) for d in store.values() for o in d.moved_from
+        ]
+    for f in model.dataflows.values():
+        kinds = KINDS_OF["Dataflow"]
+        if f.schema == f.name:  # an inline schema, hoisted under the dataflow's name
+            kinds |= KINDS_OF["Schema"]
+        if f.dataset == f.name:  # an inline dataset
+            kinds |= KINDS_OF["Dataset"]
+        renames += [(kinds, o, f.name) for o in f.moved_from]
+    ws.renames = tuple(renames)
     if paths or targets:
         try:
             ws.scope = _scope(ws, paths, targets)
@@ -296,9 +308,13 @@ def import_flows(
     }
     client = platform_client(env, os.environ)
     path = project.root / ".aepflow" / "locks" / f"{env.name}.apply-lock"
+    manifest_kind = {k: m for m, kinds in KINDS_OF.items() for k in kinds}
     try:
         with apply_lock(path, env.name, timeout=timeout, on_takeover=on_takeover):
             lock = lockfile.load(env.lock_path, env.name, env.sandbox)
+            for address in lock.resources:  # a name the lock records is taken too
+                kind, _, rest = address.partition(".")
+                taken.setdefault(manifest_kind.get(kind, kind), set()).add(rest.split(".")[0])
             writer = LockWriter(lock, env.lock_path)
             try:
                 return import_pipelines(

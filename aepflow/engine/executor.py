@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 from urllib.parse import quote
 
-from aepflow.api import SELF, Door, Request, fill, is_ref
+from aepflow.api import SELF, Door, Request, fill, is_ref, is_secret
 from aepflow.engine.lockfile import LockWriter
 from aepflow.engine.plan import LockEntry, Plan, ResourceChange
 from aepflow.engine.scheduler import run_dag
@@ -225,18 +225,28 @@ class Executor:
         except PreconditionFailed:
             if change.id is None or change.before is None:
                 raise
-            fresh = KINDS[r.kind].read(self.door, change.id)
-            fields = {c.field for c in change.changes if not c.sensitive}
-            after = change.after or {}
+            kind = KINDS[r.kind]
+            fresh = kind.read(self.door, change.id)
             if fresh is None:
                 raise ChangedSincePlanError(
                     f"{r.address}: deleted since the plan was made; run plan again"
                 ) from None
-            if all(fresh.spec.get(f) == after.get(f) for f in fields):
+            before, after = change.before, change.after or {}
+            # Spec fields can be compared by reading; a secret cannot (it is never read back)
+            # and the marker is compared on the raw object.
+            fields = {c.field for c in change.changes if not c.sensitive and c.field in before}
+            secrets = any(c.sensitive for c in change.changes)
+            marker_moved = any(c.field == "marker" for c in change.changes)
+            marker_holds = kind.marked(fresh.raw) == r.address
+            if (
+                not secrets
+                and (marker_holds or not marker_moved)
+                and all(fresh.spec.get(f) == after.get(f) for f in fields)
+            ):
                 return None  # the reviewed change already holds
-            if all(fresh.spec.get(f) == change.before.get(f) for f in fields):
+            if all(fresh.spec.get(f) == before.get(f) for f in fields):
                 return self.door.send(replace(ready, if_match=fresh.etag))
-            moved = ", ".join(sorted(f for f in fields if fresh.spec.get(f) != change.before[f]))
+            moved = ", ".join(sorted(f for f in fields if fresh.spec.get(f) != before.get(f)))
             raise ChangedSincePlanError(
                 f"{r.address}: changed since the plan ({moved} differ from what the plan "
                 "read); nothing was written. Run plan again and review the new plan"
@@ -260,13 +270,22 @@ class Executor:
     def _record(
         self, r: Resource, change: ResourceChange, id: str, version: int | None, hash: str | None
     ) -> None:
+        # The hashes of the secrets this step sent; a step that sent none keeps what the lock
+        # knew, so a secret changed since the plan is still a change at the next plan.
+        previous = self.lock.lock.resources.get(r.address)
+        sent = any(_holds_secret(req.body) for req in change.requests)
+        hashes = (
+            self.lock.lock.secret_hashes(r.secrets)
+            if sent or previous is None
+            else dict(previous.secret_hashes)
+        )
         entry = LockEntry(
             id=id,
             kind=r.kind,
             hash=hash,
             depends_on=r.depends_on,
             version=version,
-            secret_hashes=self.lock.lock.secret_hashes(r.secrets),
+            secret_hashes=hashes,
             protect=r.protect,
         )
         try:
@@ -275,3 +294,13 @@ class Executor:
             raise NotRecordedError(r.address, id, e) from None
         with self._mutex:
             self._values[r.address] = {"id": id, "version": version}
+
+
+def _holds_secret(value: Any) -> bool:
+    if is_secret(value):
+        return True
+    if isinstance(value, dict):
+        return any(_holds_secret(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_holds_secret(v) for v in value)
+    return False

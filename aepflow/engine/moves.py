@@ -14,18 +14,29 @@ from dataclasses import replace
 from aepflow.engine.plan import Lock
 from aepflow.kinds.base import Resource
 
+# The resource kinds a definition of each manifest kind stands for.
+KINDS_OF = {
+    "Connection": frozenset({"connection"}),
+    "Schema": frozenset({"schema", "fieldGroup", "descriptor", "profile"}),
+    "Dataset": frozenset({"dataset"}),
+    "Dataflow": frozenset({"sourceConnection", "targetConnection", "mappingSet", "flow"}),
+}
+
 
 def moves(
-    renames: Iterable[tuple[str, str]], desired: Mapping[str, Resource], lock: Lock
+    renames: Iterable[tuple[frozenset[str], str, str]],
+    desired: Mapping[str, Resource],
+    lock: Lock,
 ) -> list[tuple[str, str]]:
-    """(old address, new address) for every recorded address a rename applies to."""
+    """(old address, new address) for every recorded address a rename applies to: only the
+    resource kinds of the renamed definition (a Connection's rename never moves a flow)."""
     out: list[tuple[str, str]] = []
-    for old, new in renames:
+    for kinds, old, new in renames:
         for address in sorted(lock.resources):
             kind, _, rest = address.partition(".")
             name, dot, tail = rest.partition(".")
             target = f"{kind}.{new}{dot}{tail}"
-            if name == old and target in desired and target not in lock.resources:
+            if kind in kinds and name == old and target in desired and target not in lock.resources:
                 out.append((address, target))
     return out
 

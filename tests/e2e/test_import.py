@@ -120,7 +120,7 @@ def test_a_hand_made_pipeline_is_imported_whole_and_plans_clean(project: Project
         f"Error: flow {ids['flow']} is already managed as flow.salesforce-dataflow\n",
     )
     assert project.run("import", "--all").output == (
-        "Error: no flow to import: every CRMToAEP flow of the sandbox is managed already\n"
+        "Error: no flow to import: the sandbox has no CRMToAEP flow that aepflow does not manage\n"
     )
     assert Path("manifests/imported").is_dir()
 

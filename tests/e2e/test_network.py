@@ -108,7 +108,7 @@ def test_plan_and_apply_over_loopback_like_a_real_sandbox(
     assert tables.exit_code == 0 and "Contact" in tables.output
     none_left = project.run("import", "--all")
     assert none_left.output == (
-        "Error: no flow to import: every CRMToAEP flow of the sandbox is managed already\n"
+        "Error: no flow to import: the sandbox has no CRMToAEP flow that aepflow does not manage\n"
     )
     monkeypatch.setenv("AEP_CLIENT_SECRET", "wrong-secret")
     bad = project.run("doctor")

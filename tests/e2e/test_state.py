@@ -87,3 +87,19 @@ def test_state_mv_re_addresses_a_dataset_and_keeps_its_data(project: Project) ->
         "Error: cannot move dataset.people to flow.people: an address keeps its kind "
         "(dataset.NEW-NAME)\n"
     )
+
+
+def test_moved_from_on_a_connection_moves_only_the_connection(project: Project) -> None:
+    """A Dataflow named like the renamed Connection keeps its own addresses and data."""
+    project.edit("flow.yaml", "metadata: {name: contacts}", "metadata: {name: crm}")
+    apply_ok(project)
+    project.edit("crm.yaml", "metadata: {name: crm}", "metadata: {name: sales, movedFrom: [crm]}")
+    project.edit("flow.yaml", "connection: crm", "connection: sales")
+    plan = project.run("plan").output
+    assert "Note: connection.crm is now connection.sales (movedFrom)" in plan
+    assert [line for line in plan.splitlines() if "(movedFrom)" in line] == [
+        "Note: connection.crm is now connection.sales (movedFrom): re-addressed, not re-created."
+    ]
+    apply_ok(project)
+    assert "flow.crm" in project.lock()["resources"]
+    assert project.run("plan", "--detailed-exitcode").output == "No changes.\n"

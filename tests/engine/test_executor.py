@@ -155,3 +155,33 @@ def test_a_reference_without_an_id_is_an_error_not_a_guess(tmp_path: Path) -> No
     (error,) = result.errors.values()
     assert str(error) == "sourceConnection.f: connection.crm has no id yet"
     assert door.sent == []
+
+
+def test_a_412_on_a_secret_rotation_sends_it_again_never_assumes_it_holds(
+    tmp_path: Path,
+) -> None:
+    """A secret is never read back: after a 412 it is re-sent with the fresh etag."""
+    old = connection()
+    new = replace(connection(), secrets={"password": "rotated"})
+    lock = lock_of((old, "c1"))
+    raw = {"id": "c1", "name": "crm", "etag": '"e1"'}
+    state = live_of({old.address: live("c1", resolved(old, {}), etag='"e1"', raw=raw)})
+    plan = build_plan({new.address: new}, lock, state, now=NOW)
+    writer = LockWriter(lock, tmp_path / "lock.json")
+    door = FakeDoor([PreconditionFailed("PATCH", "p", 412, None, "x"), _get("crm", "", '"e5"'), {}])
+    assert run(door, writer, {new.address: new}, plan).ok
+    assert [(m, etag) for m, _, _, etag in door.sent] == [
+        ("PATCH", '"e1"'),
+        ("GET", None),
+        ("PATCH", '"e5"'),
+    ]
+    assert door.sent[2][2][0]["value"]["password"] == "rotated"
+
+
+def test_a_step_that_sent_no_secret_keeps_the_recorded_secret_hashes(tmp_path: Path) -> None:
+    """A secret changed after the review is not recorded as applied when it was not sent."""
+    plan, writer, new = _rename_plan(tmp_path)
+    recorded = writer.lock.resources["connection.crm"].secret_hashes
+    rotated = replace(new, secrets={"password": "rotated-after-review"})
+    assert run(FakeDoor([{}]), writer, {new.address: rotated}, plan).ok
+    assert writer.lock.resources["connection.crm"].secret_hashes == recorded
