@@ -120,8 +120,11 @@ def check_saved_plan(ws: Workspace, plan: Plan, saved: dict[str, Any]) -> None:
         # Only the objects the plan writes are read again: each must still be as planned.
         if change.id is None:
             continue
-        obj = KINDS[change.kind].read(ws.client, change.id)
-        if (None if obj is None else obj.spec) != change.before:
+        kind = KINDS[change.kind]
+        obj = kind.read(ws.client, change.id)
+        r = ws.desired.get(change.address)
+        spec = None if obj is None else kind.mask(obj.spec, r) if r is not None else obj.spec
+        if spec != change.before:  # compared in the form the plan stored (secrets masked)
             raise StalePlanError(
                 f"saved plan is stale: {change.address} changed in the sandbox since the plan "
                 f"was made; {RERUN}"

@@ -250,7 +250,7 @@ def make_plan(ws: Workspace, *, allow_data_loss: bool = False, destroy: bool = F
     whole = moved_lock(ws.lock, pairs)
     live = read_live(ws.client, desired, lock, parallelism=ws.parallelism)
     plan = build_plan(
-        desired,
+        ws.desired,
         whole,
         live,
         now=time.time(),

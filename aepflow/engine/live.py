@@ -129,6 +129,8 @@ def read_live(
         if state.objects.get(address) is None and title is not None and listing is not None:
             for raw in listing.by_id.values():
                 if kind.title(raw) == title and kind.marked(raw) != address:
-                    state.taken[address] = (kind.object_id(raw), title)
+                    owner = kind.marked(raw)
+                    known = owner if owner in lock.resources else ""
+                    state.taken[address] = (kind.object_id(raw), title, known)
                     break
     return state

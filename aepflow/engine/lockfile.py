@@ -214,6 +214,10 @@ class LockWriter:
         try:
             if self._file is None:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
+                if not self.path.exists():
+                    # A new lock's lineage and salt must outlive a crash before the fold:
+                    # the journal alone would be replayed onto a fresh random one each read.
+                    save(self.lock, self.path)
                 self._file = open(self.journal, "a", encoding="utf-8")  # noqa: SIM115
             self._file.write(json.dumps(record, sort_keys=True, ensure_ascii=False) + "\n")
             self._file.flush()

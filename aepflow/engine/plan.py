@@ -108,9 +108,10 @@ class Lock:
 @dataclass
 class LiveState:
     objects: dict[str, LiveObject | None]  # address -> object (None: not found)
-    # address -> (id, title) of an object aepflow does not manage that holds the title the
-    # resource would be created with (AEP keeps titles unique: the create would fail)
-    taken: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # address -> (id, title, owner) of an object holding the title the resource would be
+    # created with (AEP keeps titles unique: the create would fail); owner is the lock address
+    # that object is recorded under, or "" when aepflow does not manage it
+    taken: dict[str, tuple[str, str, str]] = field(default_factory=dict)
 
     def checksum(self) -> str:
         data = {

@@ -92,6 +92,7 @@ def build_plan(
     planned for deletion. With ``scope`` (a partial plan), only those addresses are planned
     and nothing outside them is ever destroyed.
     """
+    full = desired
     if scope is not None:
         desired = {a: r for a, r in desired.items() if a in scope}
     if destroy:
@@ -102,7 +103,14 @@ def build_plan(
         raise PlanError(f"resources depend on each other in a cycle: {e}") from None
 
     for address in sorted(a for a in live.taken if a in desired):
-        id, title = live.taken[address]
+        id, title, owner = live.taken[address]
+        if owner:
+            raise PlanError(
+                f"{address} would be created with the title {title!r}, which {owner} ({id}) "
+                "already has. If this is a rename, re-address it instead of creating a copy: "
+                f"add metadata.movedFrom with the old name, or run `aepflow state mv {owner} "
+                f"{address}`"
+            )
         raise PlanError(
             f"{address} would be created with the title {title!r}, which the object {id} "
             "(not managed by aepflow) already has; AEP keeps titles unique, so the apply would "
@@ -132,6 +140,7 @@ def build_plan(
             changes[address] = _plan_delete(address, lock, live, destroy, allow_data_loss)
 
     if scope is not None:
+        _refuse_forced_outside(changes, full, scope)
         notes.append(
             f"this plan is partial: it covers {len(changes)} resource(s) named by the given "
             "paths or --target and what they depend on; nothing outside them is planned or "
@@ -148,6 +157,27 @@ def build_plan(
         notes=tuple(notes),
         scope=None if scope is None else tuple(sorted(scope)),
     )
+
+
+def _refuse_forced_outside(
+    changes: Mapping[str, ResourceChange], full: Mapping[str, Resource], scope: frozenset[str]
+) -> None:
+    """Replacing or deleting a resource forces what refers to it to be replaced too: a partial
+    plan that leaves those outside its scope could not be applied as reviewed."""
+    for change in changes.values():
+        if change.action not in ("replace", "delete"):
+            continue
+        outside = sorted(
+            a for a, r in full.items() if a not in scope and change.address in r.depends_on
+        )
+        if outside:
+            targets = " ".join(f"--target {a}" for a in outside)
+            verb = "replaced" if change.action == "replace" else "destroyed"
+            raise PlanError(
+                f"{change.address} must be {verb}, "
+                f"which forces {', '.join(outside)} to be replaced too, outside this partial "
+                f"plan: add {targets}, or plan without --target"
+            )
 
 
 def _plan_delete(
@@ -213,7 +243,7 @@ def _plan_resource(
     drift = (
         entry is not None
         and entry.hash == r.hash
-        and any(not _caused_by_dependency(c) for c in field_changes)
+        and any(not _caused_by_dependency(c, r) for c in field_changes)
     )
     marked = kind.marked(obj.raw) if obj.raw else None
     if marked is not None and marked != r.address:  # re-addressed (state mv, movedFrom)
@@ -292,7 +322,8 @@ def _secret_changes(r: Resource, entry: LockEntry | None, lock: Lock) -> list[Ch
     ]
 
 
-def _caused_by_dependency(c: Change) -> bool:
-    """A change whose new value is only known after apply comes from a dependency's change
-    in this plan (a new mapping version, a replaced connection), not from outside."""
-    return bool(c.after == UNKNOWN)
+def _caused_by_dependency(c: Change, r: Resource) -> bool:
+    """A change whose new value is only known after apply, or that is in a field holding a
+    reference, comes from a dependency (a new mapping version, a replaced connection, one
+    applied by a partial plan), not from outside."""
+    return bool(c.after == UNKNOWN) or is_ref(r.spec.get(c.field))

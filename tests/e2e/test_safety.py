@@ -297,3 +297,43 @@ def test_a_failed_lock_write_stops_the_apply_and_lists_what_is_not_recorded(
     assert f"  # {address} will be adopted" in plan  # found by its marker, never created twice
     apply_ok(project)
     assert project.run("plan", "--detailed-exitcode").output == "No changes.\n"
+
+
+def test_a_partial_plan_refuses_a_replacement_that_forces_others_outside_it(
+    project: Project,
+) -> None:
+    apply_ok(project)
+    project.edit("flow.yaml", "columns: [Id, FirstName,", "columns: [Id, Title, FirstName,")
+    result = project.run("plan", "--target", "sourceConnection.contacts")
+    assert (result.exit_code, result.output) == (
+        1,
+        "Error: sourceConnection.contacts must be replaced, which forces flow.contacts to be "
+        "replaced too, outside this partial plan: add --target flow.contacts, or plan without "
+        "--target\n",
+    )
+    assert project.run("plan", "--target", "flow.contacts").exit_code == 0
+
+
+def test_a_partial_apply_of_a_mapping_set_is_not_drift_for_its_flow(project: Project) -> None:
+    apply_ok(project)
+    project.edit(
+        "flow.yaml",
+        "{source: FirstName, destination: person.name.firstName}",
+        "{source: FirstName, destination: person.name.lastName}",
+    )
+    apply_ok(project, "--target", "mappingSet.contacts")
+    plan = project.run("plan").output
+    assert "      ~ mappingVersion: 0 -> 1" in plan
+    assert "outside aepflow" not in plan
+
+
+def test_a_saved_plan_rotating_env_sourced_auth_params_applies(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    apply_ok(project)
+    monkeypatch.setenv("SF_USERNAME", "another-user")
+    monkeypatch.setenv("SF_PASSWORD", "another-password")
+    assert project.run("plan", "--out", "plan.json").exit_code == 0
+    result = project.run("apply", "plan.json")
+    assert result.exit_code == 0, result.output
+    assert project.run("plan", "--detailed-exitcode").output == "No changes.\n"

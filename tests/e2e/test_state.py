@@ -103,3 +103,25 @@ def test_moved_from_on_a_connection_moves_only_the_connection(project: Project) 
     apply_ok(project)
     assert "flow.crm" in project.lock()["resources"]
     assert project.run("plan", "--detailed-exitcode").output == "No changes.\n"
+
+
+def test_a_rename_without_moved_from_points_to_the_rename_tools(project: Project) -> None:
+    apply_ok(project)
+    project.edit(
+        "schema.yaml",
+        "metadata: {name: contacts}\nspec:\n  title",
+        "metadata: {name: people}\nspec:\n  title",
+    )
+    project.edit("schema.yaml", "schema: contacts}", "schema: people}")
+    project.edit("flow.yaml", "schema: contacts", "schema: people")
+    result = project.run("plan")
+    assert result.exit_code == 1
+    assert result.output.startswith(
+        "Error: fieldGroup.people would be created with the title 'E2E Contacts fields', which "
+        "fieldGroup.contacts ("
+    )
+    assert result.output.endswith(
+        "already has. If this is a rename, re-address it instead of creating a copy: add "
+        "metadata.movedFrom with the old name, or run `aepflow state mv fieldGroup.contacts "
+        "fieldGroup.people`\n"
+    )

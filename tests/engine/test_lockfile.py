@@ -23,8 +23,9 @@ def test_the_lock_is_sorted_one_block_per_resource_and_round_trips(tmp_path: Pat
     writer.put(
         "connection.a", LockEntry("c-1", "connection", "sha256:2", secrets_hash="pbkdf2-sha256:x")
     )
-    # While the apply runs, each step is one journal line: nothing rewrites the whole file.
-    assert not path.exists()
+    # While the apply runs, each step is one journal line: the file itself is written only
+    # once, before the first line, to keep a new lock's lineage and salt.
+    assert json.loads(path.read_text())["resources"] == {}
     journal = path.parent / "prod.lock.json.journal"
     assert [json.loads(line)["address"] for line in journal.read_text().splitlines()] == [
         "flow.b",
