@@ -122,9 +122,12 @@ def write_schemas(folder: Path) -> list[Path]:
         target = folder / source.name
         _refuse_overwrite(target)
         written.append(target)
-    folder.mkdir(parents=True, exist_ok=True)
-    for source, target in zip(sorted(schema_dir().glob("*.schema.json")), written, strict=True):
-        shutil.copyfile(source, target)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for source, target in zip(sorted(schema_dir().glob("*.schema.json")), written, strict=True):
+            shutil.copyfile(source, target)
+    except OSError as e:
+        raise UsageError(f"cannot write {e.filename or folder}: {e.strerror}") from None
     return written
 
 
@@ -144,10 +147,13 @@ def init(folder: Path, install: str | None = None, *, example: bool = True) -> l
     schemas = [folder / "schemas" / p.name for p in sorted(schema_dir().glob("*.schema.json"))]
     for path in [*files, *schemas]:
         _refuse_overwrite(path)
-    for path, text in files.items():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    return [*files, *write_schemas(folder / "schemas")]
+    try:
+        for path, text in files.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        return [*files, *write_schemas(folder / "schemas")]
+    except OSError as e:
+        raise UsageError(f"cannot write {e.filename or folder}: {e.strerror}") from None
 
 
 def _refuse_overwrite(path: Path) -> None:

@@ -104,3 +104,13 @@ def test_usage_errors_exit_1_not_2(example: Path) -> None:
         assert done.returncode == 1, (args, done.stderr)
         assert "Traceback" not in done.stderr
         assert done.stderr.splitlines()[-1].startswith("Error: ")
+
+
+def test_init_and_schemas_into_an_unwritable_place_are_one_line_errors(tmp_path: Path) -> None:
+    blocked = tmp_path / "file"
+    blocked.write_text("")
+    for args in (["init", str(blocked / "p")], ["schemas", str(blocked / "s")]):
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 1
+        assert result.output.startswith(f"Error: cannot write {blocked}")
+        assert "Traceback" not in result.output
