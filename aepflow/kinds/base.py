@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -144,7 +145,7 @@ class PlanContext:
     desired: Mapping[str, Resource]
 
 
-class Kind:
+class Kind(ABC):
     """Base of the kind modules; each module defines one subclass and registers it."""
 
     name: ClassVar[str]
@@ -158,17 +159,19 @@ class Kind:
 
     # -- desired ---------------------------------------------------------------------------
 
+    @abstractmethod
     def desired(self, model: ProjectModel, tenant: str) -> Iterable[Resource]:
-        raise NotImplementedError
+        """The resources of this kind the manifests describe."""
 
     # -- live ------------------------------------------------------------------------------
 
+    @abstractmethod
     def normalize(self, raw: Mapping[str, Any]) -> dict[str, Any]:
-        raise NotImplementedError
+        """A live object's managed fields, in the shape of a desired spec."""
 
+    @abstractmethod
     def get(self, id: str) -> Request:
         """The request that reads one object by id."""
-        raise NotImplementedError
 
     def unwrap(self, body: Any, id: str) -> dict[str, Any] | None:
         """The object inside a GET response (None when absent)."""
@@ -283,13 +286,15 @@ class Kind:
 
     # -- writes ----------------------------------------------------------------------------
 
+    @abstractmethod
     def create(self, r: Resource, spec: Mapping[str, Any], tenant: str) -> Sequence[Request]:
-        raise NotImplementedError
+        """The requests that create ``r`` with ``spec`` (references resolved at apply)."""
 
     def created(self, body: Any) -> tuple[str, int | None]:
         """(id, version) of the object a create response describes."""
         return str(body["id"]), None
 
+    @abstractmethod
     def update(
         self,
         r: Resource,
@@ -298,14 +303,15 @@ class Kind:
         changes: Sequence[Change],
         tenant: str,
     ) -> Sequence[Request]:
-        raise NotImplementedError
+        """The requests that make ``live`` match ``spec`` in place."""
 
     def updated(self, body: Any) -> int | None:
         """The version an update made (mapping sets), else None."""
         return None
 
+    @abstractmethod
     def delete(self, id: str) -> Sequence[Request]:
-        raise NotImplementedError
+        """The requests that delete the object with this id."""
 
     def delete_outcome(self, code: str | None) -> str:
         """What a refused DELETE means: "failed", "done" (already being deleted) or "wait"
