@@ -1,7 +1,6 @@
 """The one door to AEP: the Platform client and its errors."""
 
-from aepflow.platform.client import Credentials, PlatformClient, RetryPolicy
-from aepflow.platform.errors import (
+from aepflow.errors import (
     AuthenticationError,
     NotFound,
     OutcomeUnknown,
@@ -11,6 +10,7 @@ from aepflow.platform.errors import (
     ServerError,
     TransportError,
 )
+from aepflow.platform.client import Credentials, PlatformClient, RetryPolicy
 
 __all__ = [
     "AuthenticationError",

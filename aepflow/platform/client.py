@@ -22,10 +22,9 @@ from urllib.parse import quote, urlsplit
 import httpx
 
 from aepflow.api import FLOW, SCHEMA, ListRequest, Request
-from aepflow.errors import CredentialsError
-from aepflow.platform import paging
-from aepflow.platform.errors import (
+from aepflow.errors import (
     AuthenticationError,
+    CredentialsError,
     NotFound,
     OutcomeUnknown,
     PlatformError,
@@ -33,8 +32,9 @@ from aepflow.platform.errors import (
     RateLimited,
     ServerError,
     TransportError,
-    parse_error_body,
 )
+from aepflow.platform import paging
+from aepflow.platform.errors import parse_error_body
 
 DEFAULT_PLATFORM_URL = "https://platform.adobe.io"
 DEFAULT_IMS_URL = "https://ims-na1.adobelogin.com"

@@ -8,28 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aepflow.errors import (
-    AuthenticationError,
-    NotFound,
-    OutcomeUnknown,
-    PlatformError,
-    PreconditionFailed,
-    RateLimited,
-    ServerError,
-    TransportError,
-)
-
-__all__ = [
-    "AuthenticationError",
-    "NotFound",
-    "OutcomeUnknown",
-    "PlatformError",
-    "PreconditionFailed",
-    "RateLimited",
-    "ServerError",
-    "TransportError",
-    "parse_error_body",
-]
+__all__ = ["parse_error_body"]
 
 
 def parse_error_body(body: Any) -> tuple[str | None, str]:
