@@ -17,6 +17,14 @@ from aepflow import __version__
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+env_option = click.option(
+    "-e",
+    "--env",
+    "environment",
+    metavar="ENV",
+    help="Environment from aepflow.yaml (default: its default).",
+)
+
 
 def handle_errors(func: F) -> F:
     """Turn an AepflowError into ``Error: ...`` on stderr and exit code 1, without a traceback."""

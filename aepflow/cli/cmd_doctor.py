@@ -7,11 +7,11 @@ import sys
 
 import click
 
-from aepflow.cli import handle_errors
+from aepflow.cli import env_option, handle_errors
 
 
 @click.command()
-@click.option("-e", "--env", "environment", metavar="ENV", help="Environment from aepflow.yaml.")
+@env_option
 @click.option(
     "--env-list",
     is_flag=True,

@@ -9,20 +9,13 @@ from typing import TYPE_CHECKING
 
 import click
 
-from aepflow.cli import handle_errors
+from aepflow.cli import env_option, handle_errors
 
 if TYPE_CHECKING:
     from aepflow.engine.executor import ApplyResult
     from aepflow.engine.plan import Plan
     from aepflow.workspace import Workspace
 
-env_option = click.option(
-    "-e",
-    "--env",
-    "environment",
-    metavar="ENV",
-    help="Environment from aepflow.yaml (default: its default).",
-)
 parallelism_option = click.option(
     "--parallelism",
     type=click.IntRange(1, 64),

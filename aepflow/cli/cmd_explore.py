@@ -4,17 +4,11 @@ from __future__ import annotations
 
 import click
 
-from aepflow.cli import handle_errors
+from aepflow.cli import env_option, handle_errors
 
 
 @click.command()
-@click.option(
-    "-e",
-    "--env",
-    "environment",
-    metavar="ENV",
-    help="Environment from aepflow.yaml (default: its default).",
-)
+@env_option
 @click.argument("connection")
 @click.argument("table", required=False)
 @click.option(

@@ -6,11 +6,8 @@ import json
 
 import click
 
-from aepflow.cli import handle_errors
+from aepflow.cli import env_option, handle_errors
 
-env_option = click.option(
-    "-e", "--env", "environment", metavar="ENV", help="Environment from aepflow.yaml."
-)
 lock_timeout_option = click.option(
     "--lock-timeout",
     type=click.FloatRange(0),

@@ -7,19 +7,13 @@ import sys
 
 import click
 
-from aepflow.cli import handle_errors
+from aepflow.cli import env_option, handle_errors
 
 EXIT_FAILING = 3
 
 
 @click.command()
-@click.option(
-    "-e",
-    "--env",
-    "environment",
-    metavar="ENV",
-    help="Environment from aepflow.yaml (default: its default).",
-)
+@env_option
 @click.argument("addresses", nargs=-1, metavar="[ADDRESS]...")
 @click.option("--json", "as_json", is_flag=True, help="One JSON document instead of text.")
 @click.option(
