@@ -66,6 +66,21 @@ def with_marker(description: str, address: str) -> str:
     return f"{description}\n\n{marker(address)}" if description else marker(address)
 
 
+def naming_ops(
+    r: Resource, spec: Mapping[str, Any], changes: Sequence[Change], name_field: str = "name"
+) -> list[dict[str, Any]]:
+    """JSON Patch ``replace`` ops for a changed name (or title) and description, the
+    description keeping ``r``'s marker."""
+    fields = {c.field for c in changes}
+    ops: list[dict[str, Any]] = []
+    if name_field in fields:
+        ops.append({"op": "replace", "path": f"/{name_field}", "value": spec[name_field]})
+    if fields & {"description", "marker"}:
+        value = with_marker(spec["description"], r.address)
+        ops.append({"op": "replace", "path": "/description", "value": value})
+    return ops
+
+
 def split_marker(description: str | None) -> tuple[str, str | None]:
     """(user description, address in the marker or None)."""
     text = description or ""

@@ -13,7 +13,7 @@ from typing import Any
 
 from aepflow.api import ListRequest, Request
 from aepflow.connectors import CONNECTORS_BY_SPEC_ID
-from aepflow.kinds.base import Change, LiveObject, Resource, with_marker
+from aepflow.kinds.base import Change, LiveObject, Resource, naming_ops, with_marker
 from aepflow.kinds.flowservice import FlowServiceKind, description_of, spec_ref
 from aepflow.model import ProjectModel
 
@@ -93,7 +93,7 @@ class Connection(FlowServiceKind):
         changes: Sequence[Change],
         tenant: str,
     ) -> Sequence[Request]:
-        ops = self.naming_ops(r, changes)
+        ops = naming_ops(r, r.spec, changes)
         fields = {c.field for c in changes}
         if fields & {"params", "auth"}:
             ops.append({"op": "replace", "path": "/auth/params", "value": _auth(r)["params"]})

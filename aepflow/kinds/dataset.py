@@ -14,7 +14,16 @@ from urllib.parse import quote
 
 from aepflow.api import CATALOG, JSON_PATCH, ListRequest, Request
 from aepflow.connectors import XED_FULL
-from aepflow.kinds.base import Change, Kind, LiveObject, Resource, ref, split_marker, with_marker
+from aepflow.kinds.base import (
+    Change,
+    Kind,
+    LiveObject,
+    Resource,
+    naming_ops,
+    ref,
+    split_marker,
+    with_marker,
+)
 from aepflow.model import ProjectModel
 
 TAG = "aepflow"
@@ -124,12 +133,7 @@ class Dataset(Kind):
         each tag is added by its own path, so the tags Catalog keeps on the dataset (such as
         ``adobe/pqs/table``) are never replaced (help/catalog/datasets/enable-for-profile.md)."""
         fields = {c.field for c in changes}
-        ops: list[dict[str, Any]] = []
-        if "name" in fields:
-            ops.append({"op": "replace", "path": "/name", "value": spec["name"]})
-        if fields & {"description", "marker"}:
-            value = with_marker(spec["description"], r.address)
-            ops.append({"op": "replace", "path": "/description", "value": value})
+        ops = naming_ops(r, spec, changes)
         tags = _tags(r, spec)
         for field, tag in (("marker", TAG), ("profile", PROFILE), ("identity", IDENTITY)):
             if field in fields:

@@ -15,7 +15,15 @@ from typing import Any
 
 from aepflow.api import SELF, ListRequest, Request
 from aepflow.connectors import FLOW_SPEC_ID
-from aepflow.kinds.base import Change, LiveObject, PlanContext, Resource, ref, with_marker
+from aepflow.kinds.base import (
+    Change,
+    LiveObject,
+    PlanContext,
+    Resource,
+    naming_ops,
+    ref,
+    with_marker,
+)
 from aepflow.kinds.flowservice import FlowServiceKind, description_of, spec_ref
 from aepflow.model import DataflowDef, ProjectModel
 
@@ -191,7 +199,7 @@ class Flow(FlowServiceKind):
         tenant: str,
     ) -> Sequence[Request]:
         s = spec
-        ops = self.naming_ops(r, changes)
+        ops = naming_ops(r, r.spec, changes)
         live_schedule = live.raw.get("scheduleParams") or {}
         for key in sorted({c.path.split(".", 1)[1] for c in changes if c.field == "schedule"}):
             if key not in s["schedule"]:

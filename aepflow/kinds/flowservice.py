@@ -13,7 +13,14 @@ from typing import Any, ClassVar
 from urllib.parse import quote
 
 from aepflow.api import FLOW, SELF, ListRequest, Request
-from aepflow.kinds.base import Change, Kind, LiveObject, Resource, split_marker, with_marker
+from aepflow.kinds.base import (
+    Change,
+    Kind,
+    LiveObject,
+    Resource,
+    naming_ops,
+    split_marker,
+)
 
 SPEC_VERSION = "1.0"
 
@@ -67,17 +74,6 @@ class FlowServiceKind(Kind):
     def patch(self, live: LiveObject, ops: list[dict[str, Any]]) -> Request:
         return Request("PATCH", self.path(live.id), ops, if_match=live.etag)
 
-    def naming_ops(self, r: Resource, changes: Sequence[Change]) -> list[dict[str, Any]]:
-        """``replace`` ops for a changed name or description (the marker kept)."""
-        fields = {c.field for c in changes}
-        ops: list[dict[str, Any]] = []
-        if "name" in fields:
-            ops.append({"op": "replace", "path": "/name", "value": r.spec["name"]})
-        if fields & {"description", "marker"}:
-            value = with_marker(r.spec["description"], r.address)
-            ops.append({"op": "replace", "path": "/description", "value": value})
-        return ops
-
     def update(
         self,
         r: Resource,
@@ -86,7 +82,7 @@ class FlowServiceKind(Kind):
         changes: Sequence[Change],
         tenant: str,
     ) -> Sequence[Request]:
-        ops = self.naming_ops(r, changes)
+        ops = naming_ops(r, r.spec, changes)
         return [self.patch(live, ops)] if ops else []
 
     def delete(self, id: str) -> Sequence[Request]:

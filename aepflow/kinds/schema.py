@@ -19,6 +19,7 @@ from aepflow.kinds.base import (
     LiveObject,
     PlanContext,
     Resource,
+    naming_ops,
     ref,
     split_marker,
     with_marker,
@@ -120,13 +121,7 @@ class Schema(SchemaRegistryKind):
         changes: Sequence[Change],
         tenant: str,
     ) -> Sequence[Request]:
-        fields = {c.field for c in changes}
-        ops: list[dict[str, Any]] = []
-        if "title" in fields:
-            ops.append({"op": "replace", "path": "/title", "value": spec["title"]})
-        if fields & {"description", "marker"}:
-            value = with_marker(spec["description"], r.address)
-            ops.append({"op": "replace", "path": "/description", "value": value})
+        ops = naming_ops(r, spec, changes, name_field="title")
         present = live.spec.get("fieldGroups", [])
         for group in spec["fieldGroups"]:
             if group not in present:
