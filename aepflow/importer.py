@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +60,13 @@ class Importer:
         if raw is None:
             raise UsageError(f"no {kind} with id {id} in this sandbox")
         return raw
+
+    @cached_property
+    def _descriptors(self) -> list[dict[str, Any]]:
+        """The sandbox's descriptors, listed once however many schemas are imported."""
+        query = KINDS["descriptor"].list_all([])
+        assert query is not None
+        return list(self.client.list(query))
 
     def _owner(self, id: str) -> str | None:
         return next((a for a, e in self.lock.resources.items() if e.id == id), None)
@@ -152,9 +160,7 @@ class Importer:
         if custom:
             spec["customFields"] = custom
         identities = []
-        descriptors = KINDS["descriptor"].list_all([])
-        assert descriptors is not None
-        for d in self.client.list(descriptors):
+        for d in self._descriptors:
             if d.get("xdm:sourceSchema") != id or d.get("@type") != "xdm:descriptorIdentity":
                 continue
             dotted = str(d.get("xdm:sourceProperty", "")).strip("/").replace("/", ".")
