@@ -28,16 +28,20 @@ from aepflow.kinds.base import Resource
 
 
 class Listing:
-    """One kind's listed objects, by id and by identity."""
+    """One kind's listed objects, by id, by identity and (kinds AEP keeps unique) by title."""
 
     def __init__(self, kind: Kind, items: list[dict[str, Any]]) -> None:
         self.by_id: dict[str, dict[str, Any]] = {}
         self.by_identity: dict[Hashable, list[dict[str, Any]]] = defaultdict(list)
+        self.by_title: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for raw in items:
             self.by_id[kind.object_id(raw)] = raw
             identity = kind.identity(raw)
             if identity is not None:
                 self.by_identity[identity].append(raw)
+            title = kind.title(raw)
+            if title is not None:
+                self.by_title[title].append(raw)
 
 
 def _listings(
@@ -127,9 +131,9 @@ def read_live(
         kind, listing = KINDS[r.kind], listings.get(r.kind)
         title = kind.title(r.spec)
         if state.objects.get(address) is None and title is not None and listing is not None:
-            for raw in listing.by_id.values():
-                if kind.title(raw) == title and kind.marked(raw) != address:
-                    owner = kind.marked(raw)
+            for raw in listing.by_title.get(title, []):
+                owner = kind.marked(raw)
+                if owner != address:
                     known = owner if owner in lock.resources else ""
                     state.taken[address] = (kind.object_id(raw), title, known)
                     break
