@@ -15,7 +15,7 @@ sends them without either importing the other.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
@@ -108,6 +108,18 @@ def fill(value: Any, lookup: Callable[[Mapping[str, Any]], Any]) -> Any:
     if isinstance(value, list):
         return [fill(v, lookup) for v in value]
     return value
+
+
+def placeholders(value: Any) -> Iterator[Mapping[str, Any]]:
+    """Every placeholder (reference or secret) inside ``value``."""
+    if is_ref(value) or is_secret(value):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from placeholders(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from placeholders(v)
 
 
 class Door(Protocol):

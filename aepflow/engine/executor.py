@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 from urllib.parse import quote
 
-from aepflow.api import SELF, Door, Request, fill, is_ref, is_secret
+from aepflow.api import SELF, Door, Request, fill, is_ref, is_secret, placeholders
 from aepflow.engine.lockfile import LockWriter
 from aepflow.engine.plan import LockEntry, Plan, ResourceChange
 from aepflow.engine.scheduler import run_dag
@@ -273,7 +273,7 @@ class Executor:
         # The hashes of the secrets this step sent; a step that sent none keeps what the lock
         # knew, so a secret changed since the plan is still a change at the next plan.
         previous = self.lock.lock.resources.get(r.address)
-        sent = any(_holds_secret(req.body) for req in change.requests)
+        sent = any(is_secret(p) for req in change.requests for p in placeholders(req.body))
         hashes = (
             self.lock.lock.secret_hashes(r.secrets)
             if sent or previous is None
@@ -294,13 +294,3 @@ class Executor:
             raise NotRecordedError(r.address, id, e) from None
         with self._mutex:
             self._values[r.address] = {"id": id, "version": version}
-
-
-def _holds_secret(value: Any) -> bool:
-    if is_secret(value):
-        return True
-    if isinstance(value, dict):
-        return any(_holds_secret(v) for v in value.values())
-    if isinstance(value, list):
-        return any(_holds_secret(v) for v in value)
-    return False

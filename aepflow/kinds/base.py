@@ -21,7 +21,7 @@ from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from aepflow.api import Door, ListRequest, Request, is_ref
+from aepflow.api import Door, ListRequest, Request, is_ref, placeholders
 from aepflow.errors import SourceLocation
 from aepflow.model import TENANT_PLACEHOLDER, ProjectModel
 
@@ -40,13 +40,7 @@ def ref(address: str, field_name: str | None = None) -> dict[str, str]:
 
 def refs_in(value: Any) -> set[str]:
     """Addresses referenced anywhere inside ``value``."""
-    if is_ref(value):
-        return {value["$resource"]}
-    if isinstance(value, dict):
-        return set().union(*(refs_in(v) for v in value.values())) if value else set()
-    if isinstance(value, list):
-        return set().union(*(refs_in(v) for v in value)) if value else set()
-    return set()
+    return {str(p["$resource"]) for p in placeholders(value) if is_ref(p)}
 
 
 def canonical(value: Any) -> str:
