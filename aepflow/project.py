@@ -24,6 +24,7 @@ class Environment:
     variables: dict[str, str]
     lock_path: Path
     state_dir: Path
+    apply_lock_path: Path  # held while an apply or a state command writes the lock
     variable_at: dict[str, SourceLocation] = field(default_factory=dict, compare=False, repr=False)
 
 
@@ -48,6 +49,10 @@ def _default_lock(root: Path, name: str, kind: str) -> Path:
     if kind == "embedded":
         return root / ".aepflow" / "locks" / f"{name}.lock.json"
     return root / "locks" / f"{name}.lock.json"
+
+
+def _apply_lock(root: Path, name: str) -> Path:
+    return root / ".aepflow" / "locks" / f"{name}.apply-lock"
 
 
 def find_project_file(start: Path) -> Path | None:
@@ -80,6 +85,7 @@ def load_project(start: Path | None = None) -> Project:
             {},
             _default_lock(root, "local", "embedded"),
             root / ".aepflow" / "emulator",
+            _apply_lock(root, "local"),
         )
         return Project(root, None, root / "manifests", "local", {"local": env})
     root = path.parent
@@ -107,6 +113,7 @@ def load_project(start: Path | None = None) -> Project:
             variables=variables,
             lock_path=(root / lock) if lock else _default_lock(root, name, kind),
             state_dir=root / ".aepflow" / "emulator",
+            apply_lock_path=_apply_lock(root, name),
         )
     default = body.get("defaultEnvironment", "local")
     if default not in environments:

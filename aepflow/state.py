@@ -29,14 +29,21 @@ def open_lock(environment: str | None) -> tuple[Project, Environment, Lock]:
 
 
 @contextmanager
+def holding(env: Environment, timeout: float, on_takeover: Callable[[str], None]) -> Iterator[Lock]:
+    """Hold the environment's apply lock; the lock file is read once it is held, so what
+    another apply recorded while this one waited is built on, never overwritten."""
+    with apply_lock(env.apply_lock_path, env.name, timeout=timeout, on_takeover=on_takeover):
+        yield lockfile.load(env.lock_path, env.name, env.sandbox)
+
+
+@contextmanager
 def writing(
     environment: str | None, timeout: float, on_takeover: Callable[[str], None]
 ) -> Iterator[LockWriter]:
     """The lock, read once the apply lock is held, and a writer folded when done."""
-    project, env, _ = open_lock(environment)
-    path = project.root / ".aepflow" / "locks" / f"{env.name}.apply-lock"
-    with apply_lock(path, env.name, timeout=timeout, on_takeover=on_takeover):
-        writer = LockWriter(lockfile.load(env.lock_path, env.name, env.sandbox), env.lock_path)
+    _, env, _ = open_lock(environment)
+    with holding(env, timeout, on_takeover) as lock:
+        writer = LockWriter(lock, env.lock_path)
         try:
             yield writer
         finally:

@@ -19,7 +19,6 @@ from urllib.parse import urlsplit
 
 from aepflow import emulator
 from aepflow.engine import lockfile
-from aepflow.engine.applylock import apply_lock
 from aepflow.engine.executor import ApplyResult, Executor, Reporter
 from aepflow.engine.live import read_live
 from aepflow.engine.lockfile import LockWriter
@@ -36,6 +35,7 @@ from aepflow.model import ProjectModel
 from aepflow.platform import Credentials, PlatformClient
 from aepflow.platform.client import DEFAULT_IMS_URL, DEFAULT_PLATFORM_URL
 from aepflow.project import Environment, Project, load_project
+from aepflow.state import holding
 
 
 class EmbeddedEnviron(Mapping[str, str]):
@@ -173,9 +173,8 @@ def _scope(ws: Workspace, paths: Sequence[Path], targets: Sequence[str]) -> froz
 def locked(ws: Workspace, timeout: float, on_takeover: Callable[[str], None]) -> Iterator[None]:
     """Hold the environment's apply lock; the lock file is read again once it is held, so
     what another apply recorded while this one waited is planned from, never overwritten."""
-    path = ws.project.root / ".aepflow" / "locks" / f"{ws.env.name}.apply-lock"
-    with apply_lock(path, ws.env.name, timeout=timeout, on_takeover=on_takeover):
-        ws.lock = lockfile.load(ws.env.lock_path, ws.env.name, ws.env.sandbox)
+    with holding(ws.env, timeout, on_takeover) as lock:
+        ws.lock = lock
         yield
 
 
@@ -307,11 +306,9 @@ def import_flows(
         "Dataflow": set(model.dataflows),
     }
     client = platform_client(env, os.environ)
-    path = project.root / ".aepflow" / "locks" / f"{env.name}.apply-lock"
     manifest_kind = {k: m for m, kinds in KINDS_OF.items() for k in kinds}
     try:
-        with apply_lock(path, env.name, timeout=timeout, on_takeover=on_takeover):
-            lock = lockfile.load(env.lock_path, env.name, env.sandbox)
+        with holding(env, timeout, on_takeover) as lock:
             for address in lock.resources:  # a name the lock records is taken too
                 kind, _, rest = address.partition(".")
                 taken.setdefault(manifest_kind.get(kind, kind), set()).add(rest.split(".")[0])
