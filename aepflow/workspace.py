@@ -242,11 +242,11 @@ def _loopback(host: str) -> bool:
 
 def make_plan(ws: Workspace, *, allow_data_loss: bool = False, destroy: bool = False) -> Plan:
     pairs = moves(ws.renames, ws.desired, ws.lock)
-    desired, lock = ws.desired, moved_lock(ws.lock, pairs)
+    whole = moved_lock(ws.lock, pairs)
+    desired, lock = ws.desired, whole
     if ws.scope is not None:
         desired = {a: r for a, r in desired.items() if a in ws.scope}
         lock = replace(lock, resources={a: e for a, e in lock.resources.items() if a in ws.scope})
-    whole = moved_lock(ws.lock, pairs)
     live = read_live(ws.client, desired, lock, parallelism=ws.parallelism)
     plan = build_plan(
         ws.desired,
