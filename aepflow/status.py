@@ -24,9 +24,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from aepflow.api import FLOW, Door, ListRequest, Request
+from aepflow.api import FLOW, Door, ListRequest
 from aepflow.engine.plan import Lock
 from aepflow.errors import UsageError
+from aepflow.kinds import KINDS
 
 clock: Callable[[], float] = time.time
 """The wall clock the next run is computed from (tests set it to the emulator's clock)."""
@@ -125,11 +126,10 @@ def read_status(
 
 
 def _flow_status(client: Door, address: str, id: str, keep: int, now: float) -> FlowStatus:
-    body = client.send(Request("GET", f"{FLOW}/flows/{id}"), allow_404=True)
-    items = (body or {}).get("items") or []
-    if not items:
+    kind = KINDS["flow"]
+    flow = kind.unwrap(client.send(kind.get(id), allow_404=True), id)
+    if flow is None:
         return FlowStatus(address, id, MISSING, None, ())
-    flow: Mapping[str, Any] = items[0]
     query = ListRequest(f"{FLOW}/runs", "flowservice", params=(("property", f"flowId=={id}"),))
     every = sorted(
         (parse_run(r) for r in client.list(query)),
