@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from aepflow.engine.plan import Plan
+from aepflow.engine.plan import Plan, ResourceChange
 from aepflow.errors import StalePlanError, UsageError
 from aepflow.kinds import KINDS
 from aepflow.kinds.base import canonical
@@ -116,16 +117,23 @@ def check_saved_plan(ws: Workspace, plan: Plan, saved: dict[str, Any]) -> None:
         moved.append("the lock file changed (another apply ran since)")
     if moved:
         raise StalePlanError(f"saved plan is stale: {'; '.join(moved)}; {RERUN}")
-    for change in plan.actionable:
-        # Only the objects the plan writes are read again: each must still be as planned.
-        if change.id is None:
-            continue
+    # Only the objects the plan writes are read again (at once, as a plan reads): each must
+    # still be as planned.
+    written = [c for c in plan.actionable if c.id is not None]
+
+    def current(change: ResourceChange) -> dict[str, Any] | None:
+        assert change.id is not None
         kind = KINDS[change.kind]
         obj = kind.read(ws.client, change.id)
         r = ws.desired.get(change.address)
-        spec = None if obj is None else kind.mask(obj.spec, r) if r is not None else obj.spec
-        if spec != change.before:  # compared in the form the plan stored (secrets masked)
-            raise StalePlanError(
-                f"saved plan is stale: {change.address} changed in the sandbox since the plan "
-                f"was made; {RERUN}"
-            )
+        return None if obj is None else kind.mask(obj.spec, r) if r is not None else obj.spec
+
+    if not written:
+        return
+    with ThreadPoolExecutor(max_workers=max(1, min(ws.parallelism, len(written)))) as pool:
+        for change, spec in zip(written, pool.map(current, written), strict=True):
+            if spec != change.before:  # compared in the form the plan stored (secrets masked)
+                raise StalePlanError(
+                    f"saved plan is stale: {change.address} changed in the sandbox since the "
+                    f"plan was made; {RERUN}"
+                )
