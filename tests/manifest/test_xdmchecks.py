@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from aepflow.errors import SourceLocation
+from aepflow.manifest.xdm import exists
 from aepflow.manifest.xdmchecks import check_event_mappings, check_schema_refs
 from aepflow.model import DataflowDef, MappingDef, SchemaDef
 
@@ -54,3 +55,32 @@ def test_an_event_dataflow_maps_id_and_timestamp() -> None:
     assert problems_of(check_event_mappings, both, events) == []
     profile = SchemaDef("p", LOC, class_id=NS + "profile")
     assert problems_of(check_event_mappings, f, profile) == []
+
+
+def test_a_path_exists_as_a_leaf_or_above_one_never_as_part_of_a_name() -> None:
+    fields = frozenset({"person.name.firstName", "homeAddress.street1", "items[].sku"})
+    found = {
+        p: exists(p, fields)
+        for p in (
+            "person.name.firstName",
+            "person.name",
+            "person",
+            "items",
+            "items[0].sku",
+            "person.na",
+            "person.name.first",
+            "homeAddress.street",
+            "items[].skuX",
+        )
+    }
+    assert found == {
+        "person.name.firstName": True,
+        "person.name": True,
+        "person": True,
+        "items": True,
+        "items[0].sku": True,
+        "person.na": False,
+        "person.name.first": False,
+        "homeAddress.street": False,
+        "items[].skuX": False,
+    }
