@@ -57,55 +57,61 @@ _RESOLVERS = {
 }
 
 
-def _loader_for(file: str) -> Any:
-    class Loader(_BASE):  # type: ignore[misc]
-        yaml_implicit_resolvers = _RESOLVERS
+class _Loader(_BASE):  # type: ignore[misc]
+    """One loader class for every file (the file's name is the instance's)."""
 
-        def construct_object(self, node: Any, deep: bool = False) -> Any:
-            # An alias is the same node met twice: refused, so an alias bomb cannot expand.
-            seen = self.__dict__.setdefault("_seen_nodes", set())
-            if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
-                if node in seen:  # nodes compare by identity; kept alive by the set
-                    raise _Problem(
-                        Diagnostic(
-                            _loc(file, node.start_mark),
-                            "YAML anchors and aliases (&name, *name) are not allowed in "
-                            "manifests: write the value out",
-                        )
+    yaml_implicit_resolvers = _RESOLVERS
+
+    def __init__(self, stream: str, file: str) -> None:
+        super().__init__(stream)
+        self.file = file
+        self.seen_nodes: set[Any] = set()
+
+    def construct_object(self, node: Any, deep: bool = False) -> Any:
+        # An alias is the same node met twice: refused, so an alias bomb cannot expand.
+        seen = self.seen_nodes
+        if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
+            if node in seen:  # nodes compare by identity; kept alive by the set
+                raise _Problem(
+                    Diagnostic(
+                        _loc(self.file, node.start_mark),
+                        "YAML anchors and aliases (&name, *name) are not allowed in "
+                        "manifests: write the value out",
                     )
-                seen.add(node)
-            return super().construct_object(node, deep)
+                )
+            seen.add(node)
+        return super().construct_object(node, deep)
 
-        def construct_mapping(self, node: Any, deep: bool = False) -> Any:
-            result = LocDict()
-            result.key_at, result.value_at = {}, {}
-            result.at = _loc(file, node.start_mark)
-            for key_node, value_node in node.value:
-                key = self.construct_object(key_node, deep=True)
-                if not isinstance(key, str):
-                    key = str(key)
-                if key in result:
-                    first = result.key_at[key]
-                    raise _Problem(
-                        Diagnostic(
-                            _loc(file, key_node.start_mark),
-                            f"duplicate key {key!r} (first defined at line {first.line})",
-                        )
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        result = LocDict()
+        result.key_at, result.value_at = {}, {}
+        result.at = _loc(self.file, node.start_mark)
+        for key_node, value_node in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if not isinstance(key, str):
+                key = str(key)
+            if key in result:
+                first = result.key_at[key]
+                raise _Problem(
+                    Diagnostic(
+                        _loc(self.file, key_node.start_mark),
+                        f"duplicate key {key!r} (first defined at line {first.line})",
                     )
-                result.key_at[key] = _loc(file, key_node.start_mark)
-                result.value_at[key] = _loc(file, value_node.start_mark)
-                result[key] = self.construct_object(value_node, deep=True)
-            return result
+                )
+            result.key_at[key] = _loc(self.file, key_node.start_mark)
+            result.value_at[key] = _loc(self.file, value_node.start_mark)
+            result[key] = self.construct_object(value_node, deep=True)
+        return result
 
-        def construct_sequence(self, node: Any, deep: bool = False) -> Any:
-            result = LocList(self.construct_object(child, deep=True) for child in node.value)
-            result.item_at = [_loc(file, child.start_mark) for child in node.value]
-            result.at = _loc(file, node.start_mark)
-            return result
+    def construct_sequence(self, node: Any, deep: bool = False) -> Any:
+        result = LocList(self.construct_object(child, deep=True) for child in node.value)
+        result.item_at = [_loc(self.file, child.start_mark) for child in node.value]
+        result.at = _loc(self.file, node.start_mark)
+        return result
 
-    Loader.add_constructor("tag:yaml.org,2002:map", Loader.construct_mapping)
-    Loader.add_constructor("tag:yaml.org,2002:seq", Loader.construct_sequence)
-    return Loader
+
+_Loader.add_constructor("tag:yaml.org,2002:map", _Loader.construct_mapping)
+_Loader.add_constructor("tag:yaml.org,2002:seq", _Loader.construct_sequence)
 
 
 def load_file(path: Path, display: str) -> tuple[list[Document], list[Diagnostic]]:
@@ -145,7 +151,7 @@ def load_file(path: Path, display: str) -> tuple[list[Document], list[Diagnostic
         ]
     docs: list[Document] = []
     try:
-        loader = _loader_for(display)(text)
+        loader = _Loader(text, display)
         try:
             index = 0
             while loader.check_node():
