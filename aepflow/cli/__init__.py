@@ -31,11 +31,12 @@ def handle_errors(func: F) -> F:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from aepflow.emulator.state import StateError
         from aepflow.errors import AepflowError
 
         try:
             return func(*args, **kwargs)
-        except AepflowError as e:
+        except (AepflowError, StateError) as e:
             ctx = click.get_current_context(silent=True)
             if ctx is not None and ctx.find_root().params.get("debug"):
                 raise

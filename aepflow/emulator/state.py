@@ -38,16 +38,16 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from aepflow.errors import AepflowError
-
 FORMAT = 1
 STATE_FILE = "state.json"
 LOCK_FILE = ".lock"
 _EMPTY: Mapping[str, Any] = {}
 
 
-class StateError(AepflowError):
-    """The state file cannot be used (not JSON, another format, not writable)."""
+class StateError(Exception):
+    """The state file cannot be used (not JSON, another format, not writable).
+
+    ``str(e)`` is a user-facing sentence; the CLI shows it as it shows aepflow's own errors."""
 
 
 class Tx:

@@ -16,6 +16,10 @@ import yaml
 from aepflow.errors import Diagnostic, SourceLocation
 
 MAX_BYTES = 5 * 1024 * 1024
+# aepflow's own nesting limit, far below any YAML parser's (libyaml stops at 1,000 levels, the
+# pure-Python parser at the interpreter's recursion limit): a manifest nests about ten deep, and
+# the limit's message must not depend on which parser or release is installed.
+MAX_DEPTH = 64
 
 
 class LocDict(dict[str, Any]):
@@ -44,6 +48,13 @@ class _Problem(Exception):
         self.diagnostic = diagnostic
 
 
+def _too_deep(where: SourceLocation) -> Diagnostic:
+    return Diagnostic(
+        where,
+        f"the YAML nests more than {MAX_DEPTH} levels deep, too deep for a manifest: flatten it",
+    )
+
+
 def _loc(file: str, mark: Any) -> SourceLocation:
     return SourceLocation(file, mark.line + 1, mark.column + 1)
 
@@ -66,6 +77,7 @@ class _Loader(_BASE):  # type: ignore[misc]
         super().__init__(stream)
         self.file = file
         self.seen_nodes: set[Any] = set()
+        self.depth = 0
 
     def construct_object(self, node: Any, deep: bool = False) -> Any:
         # An alias is the same node met twice: refused, so an alias bomb cannot expand.
@@ -80,6 +92,13 @@ class _Loader(_BASE):  # type: ignore[misc]
                     )
                 )
             seen.add(node)
+            self.depth += 1
+            try:
+                if self.depth > MAX_DEPTH:
+                    raise _Problem(_too_deep(_loc(self.file, node.start_mark)))
+                return super().construct_object(node, deep)
+            finally:
+                self.depth -= 1
         return super().construct_object(node, deep)
 
     def construct_mapping(self, node: Any, deep: bool = False) -> Any:
@@ -166,20 +185,37 @@ def load_file(path: Path, display: str) -> tuple[list[Document], list[Diagnostic
     except _Problem as p:
         return [], [p.diagnostic]
     except yaml.MarkedYAMLError as e:
+        deep = _first_too_deep(text, display)
+        if deep is not None:  # the parser's own nesting limit, whatever its wording
+            return [], [_too_deep(deep)]
         mark = e.problem_mark or e.context_mark
         where = _loc(display, mark) if mark is not None else start
         return [], [Diagnostic(where, f"YAML syntax error: {e.problem or e.context}")]
     except yaml.YAMLError as e:
         return [], [Diagnostic(start, f"YAML error: {e}")]
     except RecursionError:
-        return [], [
-            Diagnostic(
-                start,
-                "the YAML nests too deeply for a manifest (hundreds of levels): flatten it",
-            )
-        ]
+        return [], [_too_deep(_first_too_deep(text, display) or start)]
     if not docs:
         return [], [
             Diagnostic(start, "the file holds no documents: add a manifest or delete the file")
         ]
     return docs, []
+
+
+def _first_too_deep(text: str, display: str) -> SourceLocation | None:
+    """Where the first collection deeper than MAX_DEPTH starts, read from the event stream of
+    the pure-Python parser (which keeps its own stack, so depth cannot stop it); None when the
+    text nests no deeper than the limit before its first syntax error. Runs only on the error
+    path, so valid manifests never pay for it."""
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    return _loc(display, event.start_mark)
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                depth -= 1
+    except yaml.YAMLError:
+        return None
+    return None

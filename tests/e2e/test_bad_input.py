@@ -67,13 +67,30 @@ CASES = {
         "manifests/servicenow-users.yaml:29:19: name 'ServiceNow Users\\n' has a control "
         "character or white space at its ends; write it on one line without them",
     ),
+    # aepflow's own limit and words at every depth, whichever parser or release stops first.
     "nesting hundreds deep": (
         (
             "apiVersion: aepflow.io/v1\nkind: Dataflow",
             "x: " + "[" * 3000 + "]" * 3000 + "\n---\napiVersion: aepflow.io/v1\nkind: Dataflow",
         ),
-        "manifests/servicenow-users.yaml:1:1: the YAML nests too deeply for a manifest "
-        "(hundreds of levels): flatten it",
+        "manifests/servicenow-users.yaml:13:67: the YAML nests more than 64 levels deep, too "
+        "deep for a manifest: flatten it",
+    ),
+    "nesting just past the limit": (
+        (
+            "apiVersion: aepflow.io/v1\nkind: Dataflow",
+            "x: " + "[" * 64 + "]" * 64 + "\n---\napiVersion: aepflow.io/v1\nkind: Dataflow",
+        ),
+        "manifests/servicenow-users.yaml:13:67: the YAML nests more than 64 levels deep, too "
+        "deep for a manifest: flatten it",
+    ),
+    "block nesting thousands deep": (
+        (
+            "apiVersion: aepflow.io/v1\nkind: Dataflow",
+            "x:\n  " + "- " * 2000 + "1\n---\napiVersion: aepflow.io/v1\nkind: Dataflow",
+        ),
+        "manifests/servicenow-users.yaml:14:129: the YAML nests more than 64 levels deep, too "
+        "deep for a manifest: flatten it",
     ),
 }
 
