@@ -17,16 +17,23 @@ from aepflow.dataprep.evaluate import (
     lookup,
 )
 from aepflow.dataprep.parser import ExpressionError, parse
+from aepflow.dataprep.records import FieldError, Record, Rule, Target, apply, conform
 from aepflow.dataprep.registry import EvaluationError, Function
 
 __all__ = [
     "FUNCTIONS",
     "EvaluationError",
     "ExpressionError",
+    "FieldError",
     "Function",
     "Problem",
+    "Record",
+    "Rule",
+    "Target",
     "UnsupportedFunction",
+    "apply",
     "check",
+    "conform",
     "evaluate",
     "iso",
     "lookup",

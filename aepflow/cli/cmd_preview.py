@@ -1,0 +1,38 @@
+"""`aepflow preview FLOW`: the XDM records a flow would write, from sample rows of its source."""
+
+from __future__ import annotations
+
+import click
+
+from aepflow.cli import env_option, handle_errors
+
+
+@click.command()
+@env_option
+@click.argument("flow")
+@click.option(
+    "--rows",
+    type=click.IntRange(1, 100),
+    default=5,
+    show_default=True,
+    help="Sample rows to take from the source (at most what the source gives).",
+)
+@click.option("--json", "as_json", is_flag=True, help="One JSON document instead of tables.")
+@handle_errors
+def preview(environment: str | None, flow: str, rows: int, as_json: bool) -> None:
+    """Show the XDM records FLOW would write, from sample rows of its source (reads only)."""
+    from datetime import datetime, timezone
+
+    from aepflow.preview import preview_flow
+    from aepflow.render.preview import render_json, render_text
+    from aepflow.workspace import open_workspace
+
+    ws = open_workspace(environment, ())
+    try:
+        result = preview_flow(ws, flow, rows, datetime.now(timezone.utc))
+    finally:
+        ws.close()
+    click.echo(render_json(result) if as_json else render_text(result), nl=False)
+
+
+COMMANDS = [preview]
