@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from aepflow.cli import env_option, handle_errors
+
+if TYPE_CHECKING:
+    from aepflow.engine.plan import Plan
+    from aepflow.workspace import Workspace
 
 
 @click.command()
@@ -36,3 +42,26 @@ def preview(environment: str | None, flow: str, rows: int, as_json: bool) -> Non
 
 
 COMMANDS = [preview]
+
+
+def check_plan_preview(preview: bool, fmt: str) -> None:
+    from aepflow.errors import UsageError
+
+    if preview and fmt != "markdown":
+        raise UsageError(
+            "--preview goes with --format markdown (the pull-request comment); "
+            "for one flow's records run: aepflow preview FLOW"
+        )
+
+
+def plan_preview(ws: Workspace, plan: Plan, used: int) -> str:
+    """The mapping-preview section of the pull-request comment, within what is left of
+    GitHub's comment size once the plan is written (``used`` characters)."""
+    from datetime import datetime, timezone
+
+    from aepflow.preview import preview_plan
+    from aepflow.render.plan_markdown import MAX_CHARS
+    from aepflow.render.preview import render_markdown
+
+    previews = preview_plan(ws, plan, datetime.now(timezone.utc))
+    return render_markdown(previews, MAX_CHARS - used)
