@@ -10,7 +10,7 @@ its target field in the flow's schema.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from difflib import get_close_matches
@@ -131,7 +131,7 @@ def preview_flow(ws: Workspace, name: str, rows: int, now: datetime) -> FlowPrev
 
 
 def preview_plan(
-    ws: Workspace, plan: Plan, now: datetime, rows: int = PLAN_ROWS
+    ws: Workspace, plan: Plan, now: datetime, rows: int | None = None
 ) -> list[PlanPreview]:
     """A preview of every flow whose mappings the plan creates or changes. A flow that
     cannot be previewed (its connection is created by this plan, the source refuses) gets a
@@ -154,11 +154,8 @@ def preview_plan(
             out.append(PlanPreview(name, None, note))
             continue
         try:
-            out.append(PlanPreview(name, build_preview(ws, model, flow, rows, now)))
+            preview = build_preview(ws, model, flow, rows or PLAN_ROWS, now)
+            out.append(PlanPreview(name, preview))
         except (PlatformError, UsageError) as e:
             out.append(PlanPreview(name, None, f"no preview: {e}"))
     return out
-
-
-def flow_names(plan_previews: Sequence[PlanPreview]) -> list[str]:
-    return [p.flow for p in plan_previews]

@@ -11,6 +11,7 @@ Null values are left out of the record.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -112,7 +113,10 @@ def plain(value: Any) -> Any:
 
 
 def _shown(value: Any) -> str:
-    shown = text(plain(value)) if not isinstance(value, str) else value
+    if isinstance(value, (list, dict)):
+        shown = json.dumps(plain(value), ensure_ascii=False)
+    else:
+        shown = value if isinstance(value, str) else text(plain(value))
     return repr(shown if len(shown) <= 60 else shown[:57] + "...")
 
 

@@ -116,11 +116,15 @@ def render_markdown(previews: Sequence[PlanPreview], budget: int) -> str:
     if not previews:
         return ""
     out = ["", "### Mapping preview", ""]
-    used = sum(len(line) + 1 for line in out)
+    # Room for the note naming what is left out, so the section never exceeds the budget.
+    note = "Left out to fit the comment:  (run `aepflow preview FLOW` for them).\n"
+    used = sum(len(line) + 1 for line in out) + len(note) + sum(len(p.flow) + 2 for p in previews)
+    if used > budget:
+        return ""
     left_out: list[str] = []
     for item in previews:
         block = _flow_markdown(item)
-        if used + len(block) > budget:
+        if used + len(block) + 1 > budget:
             left_out.append(item.flow)
             continue
         out.append(block)
