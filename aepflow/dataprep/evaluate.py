@@ -10,6 +10,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from difflib import get_close_matches
+from functools import lru_cache
 from typing import Any
 
 from aepflow.dataprep import datefuncs, strings, structures
@@ -27,6 +28,10 @@ from aepflow.dataprep.parser import (
     parse,
 )
 from aepflow.dataprep.registry import Context, EvaluationError, Function, index, text
+
+# Trees are immutable: an expression met again (the same mapping in many flows, or in every
+# row of a preview) is parsed once.
+parse_cached = lru_cache(maxsize=4096)(parse)
 
 FUNCTIONS: Mapping[str, Function] = index(
     [*strings.FUNCTIONS, *datefuncs.FUNCTIONS, *structures.FUNCTIONS]
@@ -65,7 +70,7 @@ def check(expression: str, columns: Collection[str] | None = None) -> list[Probl
     """Every problem of ``expression``: syntax (the first one only), function names, arity,
     and field references against ``columns`` (None: not checked)."""
     try:
-        tree = parse(expression)
+        tree = parse_cached(expression)
     except ExpressionError as e:
         return [Problem(e.offset, e.message)]
     out: list[Problem] = []
@@ -145,7 +150,7 @@ def lookup(row: Mapping[str, Any], path: str) -> Any:
 def evaluate(expression: str | Node, row: Mapping[str, Any], now: datetime) -> Any:
     """The value of ``expression`` on ``row``. Raises :class:`ExpressionError` (syntax),
     :class:`UnsupportedFunction` or :class:`EvaluationError` (the record would fail)."""
-    tree = parse(expression) if isinstance(expression, str) else expression
+    tree = parse_cached(expression) if isinstance(expression, str) else expression
     return _eval(tree, Context(row, now))
 
 
