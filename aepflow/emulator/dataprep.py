@@ -29,7 +29,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from aepflow import dataprep
-from aepflow.emulator import errors, xdm
+from aepflow.emulator import errors, samples, specs, xdm
 from aepflow.emulator.context import Call, Reply
 from aepflow.emulator.records import new_hex
 from aepflow.emulator.router import Handler, Router
@@ -304,3 +304,45 @@ def preview(call: Call, tx: Tx) -> Reply:
             }
         )
     return Reply(200, out)
+
+
+def mapping_outcome(tx: Tx, sandbox: str, flow: Mapping[str, Any]) -> dict[str, Any] | None:
+    """How the flow's mapping fares on its table's sample rows, for its simulated runs:
+    ``{"share": failed rows / rows, "message": the first error}``, or None when every row maps.
+    A flow's mapping version and table only change by a PATCH, so this is computed then."""
+    emu = flow.get("_emu") or {}
+    columns = specs.tables(str(emu.get("connector", ""))).get(str(emu.get("table")))
+    params = next(
+        (
+            t.get("params") or {}
+            for t in flow.get("transformations") or []
+            if t.get("name") == "Mapping"
+        ),
+        None,
+    )
+    if not columns or params is None:
+        return None
+    stored = tx.get(sandbox, "mappingSets", str(params.get("mappingId")))
+    version = int(str(params.get("mappingVersion", 0)))
+    if stored is None or not 0 <= version < len(stored["versions"]):
+        return None
+    chosen = stored["versions"][version]
+    schema = tx.get(sandbox, "schemas", str(chosen["outputSchema"]["schemaRef"]["id"]))
+    fields = xdm.fields_of(schema or {}, tx.collection(sandbox, "fieldgroups"))
+    types = {f.path: dataprep.Target(f.type, f.format) for f in fields}
+    rules = _rules(chosen["mappings"])
+    now = datetime.fromtimestamp(flow.get("createdAt", 0) / 1000, tz=timezone.utc)
+    rows = samples.rows(columns)
+    failed = [
+        record.errors[0]
+        for record in (
+            dataprep.apply(rules, row, lambda d: types.get(xdm.normalize(d)), now) for row in rows
+        )
+        if record.errors
+    ]
+    if not failed:
+        return None
+    return {
+        "share": len(failed) / len(rows),
+        "message": f"{failed[0].destination}: {failed[0].message}",
+    }
