@@ -88,3 +88,33 @@ def test_every_kind_is_one_module_in_the_registry() -> None:
         "mappingSet",
         "flow",
     ]
+
+
+def test_the_data_prep_evaluator_is_pure_and_shared() -> None:
+    """One evaluator for validate, preview and the emulator: it imports nothing of aepflow but
+    itself and does no I/O, so the emulator may use it without reaching the client side."""
+    found: set[str] = set()
+    for path in sorted((ROOT / "dataprep").glob("*.py")):
+        found |= imports(path)
+    assert {m for m in found if m.startswith("aepflow")} <= {
+        f"aepflow.dataprep{suffix}"
+        for suffix in (
+            "",
+            ".dates",
+            ".datefuncs",
+            ".evaluate",
+            ".parser",
+            ".records",
+            ".registry",
+            ".strings",
+            ".structures",
+        )
+    }
+    assert not found & {"httpx", "os", "pathlib", "socket", "subprocess", "io"}
+    users = {
+        str(p.relative_to(ROOT))
+        for p in ROOT.rglob("*.py")
+        if p.relative_to(ROOT).parts[0] != "dataprep"
+        and ("aepflow.dataprep" in imports(p) or "from aepflow import dataprep" in p.read_text())
+    }
+    assert {"emulator/dataprep.py", "manifest/expressions.py", "preview.py"} <= users

@@ -215,6 +215,11 @@ def _reporter() -> object:
     help="Exit 0 when there are no changes, 2 when there are, 1 on error.",
 )
 @click.option("--destroy", is_flag=True, help="Plan the destruction of everything in the lock.")
+@click.option(
+    "--preview",
+    is_flag=True,
+    help="With --format markdown: add sample records of each flow whose mappings change.",
+)
 @target_option
 @data_loss_option
 @parallelism_option
@@ -231,15 +236,19 @@ def plan(
     allow_data_loss: bool,
     parallelism: int,
     no_color: bool,
+    preview: bool = False,
 ) -> None:
     """Show what apply would change in the sandbox (reads only)."""
+    from aepflow.cli.cmd_preview import check_plan_preview, plan_preview
     from aepflow.savedplan import save_plan
     from aepflow.workspace import make_plan, open_workspace
 
+    check_plan_preview(preview, fmt)
     ws = open_workspace(environment, paths, targets=targets, parallelism=parallelism)
     try:
         result = make_plan(ws, allow_data_loss=allow_data_loss, destroy=destroy)
-        click.echo(_render(result, fmt, _color(no_color)), nl=False)
+        text = _render(result, fmt, _color(no_color))
+        click.echo(text + (plan_preview(ws, result, len(text)) if preview else ""), nl=False)
         if out is not None:
             save_plan(ws, result, out, targets)
             if fmt == "text":

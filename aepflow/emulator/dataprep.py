@@ -13,15 +13,23 @@ Facts: help/data-prep/api/mapping-set.md.
   with ``sourceType: "text/x.schema-path"``, as documented.
 - ``DELETE`` is not in the published spec (UNCONFIRMED; a community client uses it): it answers
   204 and later reads 404.
+- ``POST /mappingSets/validate`` answers ``{"validationResponse": [{"status", "errors"}]}``, one
+  entry per mapping; ``POST /mappingSets/preview`` with ``{data, mappingSet}`` answers
+  ``[{"data": record, "errors": null}]``, one entry per row. Both run the expressions through
+  aepflow's one Data Prep evaluator (``aepflow.dataprep``). The shape of a failed entry is
+  UNCONFIRMED (the docs show successes only): ``status: "FAILED"`` and ``errors`` as
+  ``[{"code", "message"}]``.
 """
 
 from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
+from datetime import datetime, timezone
 from typing import Any
 
-from aepflow.emulator import errors, xdm
+from aepflow import dataprep
+from aepflow.emulator import errors, samples, specs, xdm
 from aepflow.emulator.context import Call, Reply
 from aepflow.emulator.records import new_hex
 from aepflow.emulator.router import Handler, Router
@@ -38,6 +46,8 @@ def register(router: Router) -> None:
         router.add(method, DATA_PREP + path, handler, service="dataprep")
 
     add("POST", "/mappingSets", create)
+    add("POST", "/mappingSets/validate", validate)
+    add("POST", "/mappingSets/preview", preview)
     add("GET", "/mappingSets", list_sets)
     add("GET", "/mappingSets/{id}", get_set)
     add("GET", "/mappingSets/{id}/mappings", get_mappings)
@@ -236,3 +246,103 @@ def delete_set(call: Call, tx: Tx) -> Reply:
     stored = _stored(call, tx)
     tx.delete(call.sandbox, "mappingSets", stored["versions"][0]["id"])
     return Reply(204)
+
+
+_KINDS = {"ATTRIBUTE": "attribute", "EXPRESSION": "expression", "STATIC": "static"}
+_ALIASES = {"text/x.schema-path": "ATTRIBUTE", "text/x.aep-xl": "EXPRESSION"}
+
+
+def _rules(mappings: list[dict[str, Any]]) -> list[dataprep.Rule]:
+    return [
+        dataprep.Rule(
+            _KINDS[_ALIASES.get(m["sourceType"], m["sourceType"])],
+            str(m["source"]),
+            m["destination"],
+        )
+        for m in mappings
+    ]
+
+
+def validate(call: Call, tx: Tx) -> Reply:
+    _, mappings = _parse(call, tx, _body(call))
+    out = []
+    for rule in _rules(mappings):
+        problems = dataprep.check(rule.source) if rule.kind == "expression" else []
+        out.append(
+            {
+                "status": "FAILED" if problems else "SUCCESS",
+                "errors": [{"code": "MAPPER-1001-400", "message": p.message} for p in problems]
+                or None,
+            }
+        )
+    return Reply(200, {"validationResponse": out})
+
+
+def preview(call: Call, tx: Tx) -> Reply:
+    body = _body(call)
+    if not isinstance(body, dict) or not isinstance(body.get("data"), list):
+        raise errors.bad_request("data must be a list of source rows")
+    schema_ref, mappings = _parse(call, tx, body.get("mappingSet"))
+    schema = tx.get(call.sandbox, "schemas", str(schema_ref["id"]))
+    fields = xdm.fields_of(schema or {}, tx.collection(call.sandbox, "fieldgroups"))
+    types = {f.path: dataprep.Target(f.type, f.format) for f in fields}
+    rules = _rules(mappings)
+    now = datetime.fromtimestamp(call.now, tz=timezone.utc)
+    out = []
+    for row in body["data"]:
+        if not isinstance(row, dict):
+            raise errors.bad_request("each row of data must be an object")
+        record = dataprep.apply(rules, row, lambda d: types.get(xdm.normalize(d)), now)
+        out.append(
+            {
+                "data": record.nested(),
+                "errors": [
+                    {"code": "MAPPER-3001-400", "message": f"{e.destination}: {e.message}"}
+                    for e in record.errors
+                ]
+                or None,
+            }
+        )
+    return Reply(200, out)
+
+
+def mapping_outcome(tx: Tx, sandbox: str, flow: Mapping[str, Any]) -> dict[str, Any] | None:
+    """How the flow's mapping fares on its table's sample rows, for its simulated runs:
+    ``{"share": failed rows / rows, "message": the first error}``, or None when every row maps.
+    A flow's mapping version and table only change by a PATCH, so this is computed then."""
+    emu = flow.get("_emu") or {}
+    columns = specs.tables(str(emu.get("connector", ""))).get(str(emu.get("table")))
+    params = next(
+        (
+            t.get("params") or {}
+            for t in flow.get("transformations") or []
+            if t.get("name") == "Mapping"
+        ),
+        None,
+    )
+    if not columns or params is None:
+        return None
+    stored = tx.get(sandbox, "mappingSets", str(params.get("mappingId")))
+    version = int(str(params.get("mappingVersion", 0)))
+    if stored is None or not 0 <= version < len(stored["versions"]):
+        return None
+    chosen = stored["versions"][version]
+    schema = tx.get(sandbox, "schemas", str(chosen["outputSchema"]["schemaRef"]["id"]))
+    fields = xdm.fields_of(schema or {}, tx.collection(sandbox, "fieldgroups"))
+    types = {f.path: dataprep.Target(f.type, f.format) for f in fields}
+    rules = _rules(chosen["mappings"])
+    now = datetime.fromtimestamp(flow.get("createdAt", 0) / 1000, tz=timezone.utc)
+    rows = samples.rows(columns)
+    failed = [
+        record.errors[0]
+        for record in (
+            dataprep.apply(rules, row, lambda d: types.get(xdm.normalize(d)), now) for row in rows
+        )
+        if record.errors
+    ]
+    if not failed:
+        return None
+    return {
+        "share": len(failed) / len(rows),
+        "message": f"{failed[0].destination}: {failed[0].message}",
+    }

@@ -8,7 +8,7 @@ import copy
 from collections.abc import Mapping
 from typing import Any
 
-from aepflow.emulator import errors, runs, specs
+from aepflow.emulator import errors, runs, samples, specs
 from aepflow.emulator.context import Call, Reply
 from aepflow.emulator.flowcommon import (
     FILTERABLE,
@@ -114,7 +114,7 @@ def explore(call: Call, tx: Tx) -> Reply:
     columns = [_column(c) for c in tables[table]]
     body: dict[str, Any] = {"format": "flat", "schema": {"columns": columns}}
     if (call.arg("preview") or "").lower() == "true":
-        body["data"] = [{c["name"]: _sample(c, row) for c in tables[table]} for row in range(5)]
+        body["data"] = samples.rows(tables[table])
     return Reply(200, body)
 
 
@@ -128,39 +128,6 @@ def _column(column: Mapping[str, str]) -> dict[str, Any]:
             "xdm": {"type": "string", "format": kind},
         }
     return {"name": column["name"], "type": kind, "xdm": {"type": kind}}
-
-
-_FIRST = ("Ava", "Noah", "Mia", "Liam", "Zoe")
-
-
-_LAST = ("Martin", "Okafor", "Tanaka", "Silva", "Novak")
-
-
-def _sample(column: Mapping[str, str], row: int) -> Any:
-    """A plausible, fixed preview value for a column."""
-    name, kind = column["name"], column["type"]
-    lower = name.lower()
-    if kind == "date-time":
-        return f"2026-0{row + 1}-1{row}T09:{10 + row}:00Z"
-    if kind == "date":
-        return f"198{row}-0{row + 1}-2{row}"
-    if kind == "integer":
-        return (row + 1) * 3
-    if kind == "number":
-        return round((row + 1) * 1250.5, 2)
-    if kind == "boolean":
-        return row % 2 == 0
-    if "email" in lower:
-        return f"{_FIRST[row].lower()}.{_LAST[row].lower()}@example.com"
-    if "first" in lower:
-        return _FIRST[row]
-    if "last" in lower:
-        return _LAST[row]
-    if "phone" in lower:
-        return f"+1 555 010{row}"
-    if lower in ("id", "sys_id") or lower.endswith("id"):
-        return f"{name[:3].upper()}{row + 1:05d}"
-    return f"{name} {row + 1}"
 
 
 def list_runs(call: Call, tx: Tx) -> Reply:

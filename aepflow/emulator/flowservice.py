@@ -25,7 +25,7 @@ import copy
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from aepflow.emulator import errors, flowchecks, jsonpatch, specs
+from aepflow.emulator import dataprep, errors, flowchecks, jsonpatch, specs
 from aepflow.emulator.context import Call, Reply
 from aepflow.emulator.flowcommon import (
     COLLECTIONS,
@@ -162,6 +162,7 @@ def _prepare_flow(call: Call, tx: Tx, obj: dict[str, Any]) -> None:
         "table": params.get("tableName") or params.get("path"),
         "connector": connector,
     }
+    obj["_emu"]["mapping"] = dataprep.mapping_outcome(tx, call.sandbox, obj)
 
 
 def list_objects(call: Call, tx: Tx, collection: str) -> Reply:
@@ -218,6 +219,9 @@ def patch_object(call: Call, tx: Tx, collection: str) -> Reply:
         flowchecks.check_target(tx, call.sandbox, updated)
     else:
         _check_flow_update(call, tx, stored, updated)
+        updated.setdefault("_emu", {})["mapping"] = dataprep.mapping_outcome(
+            tx, call.sandbox, updated
+        )
     if collection == "flows":  # connections' ops can carry secrets: never recorded
         updated["lastOperation"] = _operation(call, "update", ops)
     flow_stamp(updated, call, created=False)

@@ -9,7 +9,9 @@ the old ones. Only the last :data:`MAX_RUNS` runs of a flow are listed.
 
 About one run in eight fails with an error (``statusSummary.errors[{code, message}]``); a run
 whose source table the connector does not have always fails; a run whose expected end is still
-in the future is ``inProgress``.
+in the future is ``inProgress``. The flow's mapping is run on its table's sample rows by the one
+Data Prep evaluator (``dataprep.mapping_outcome``, kept in ``_emu.mapping``): the share of rows it
+fails is the least share of failed records, and a mapping that fails every row fails the run.
 """
 
 from __future__ import annotations
@@ -41,6 +43,8 @@ RUN_ERRORS = (
         "Too many records failed the mapping; the run exceeded the partial ingestion threshold.",
     ),
 )
+
+MAPPING_FAILED = "Every record failed the mapping, for example "
 
 
 def _int(value: Any, default: int) -> int:
@@ -93,6 +97,7 @@ def run(
     failed_draw = rng.random() < FAILURE_RATE
     error = RUN_ERRORS[rng.randrange(len(RUN_ERRORS))]
     table = _table(flow)
+    mapping = (flow.get("_emu") or {}).get("mapping")  # dataprep.mapping_outcome
     errors: list[dict[str, str]] = []
     if table is not None and table not in tables:
         completed = started + 3_000  # fails at once
@@ -103,6 +108,10 @@ def run(
         status, completed_at = "failed", completed
         records, out, bad = 0, 0, 0
         errors = [{"code": "CONNECTOR-2002-400", "message": f"The table {table} was not found."}]
+    elif mapping is not None and mapping["share"] >= 1:
+        status, completed_at = "failed", completed
+        out, bad = 0, records
+        errors = [{"code": "MAPPER-3001-400", "message": MAPPING_FAILED + mapping["message"]}]
     elif failed_draw:
         status, completed_at = "failed", completed
         out, bad = 0, records // rng.randint(2, 5)
@@ -110,6 +119,8 @@ def run(
     else:
         status, completed_at = "success", completed
         bad = rng.randint(0, records // 100)
+        if mapping is not None:  # the share of sample rows the mapping fails
+            bad = max(bad, round(records * mapping["share"]))
         out = records - bad
     width = rng.randint(180, 420)
     return {

@@ -17,6 +17,7 @@ from aepflow.errors import Diagnostic, SourceLocation
 from aepflow.manifest import schema as jsonschemas
 from aepflow.manifest import xdm
 from aepflow.manifest.checks import check_model
+from aepflow.manifest.expressions import check_expressions
 from aepflow.manifest.sourceopts import check_source, flow_options
 from aepflow.manifest.walk import defined, env_references, epoch, locations, plain, static_text
 from aepflow.manifest.xdmchecks import check_event_mappings, check_schema_refs
@@ -435,6 +436,7 @@ class Builder:
 
     def _check_dataflow(self, f: DataflowDef) -> None:
         check_source(f, self.model.connections, self.problem)
+        check_expressions(f, self.problem)
         m = self.model
         if f.schema in m.schemas:
             check_event_mappings(f, m.schemas[f.schema], self.problem)

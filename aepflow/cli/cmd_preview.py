@@ -1,0 +1,76 @@
+"""`aepflow preview FLOW`: the XDM records a flow would write, from sample rows of its source."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import click
+
+from aepflow.cli import env_option, handle_errors
+
+if TYPE_CHECKING:
+    from aepflow.engine.plan import Plan
+    from aepflow.workspace import Workspace
+
+
+@click.command()
+@env_option
+@click.argument("flow")
+@click.option(
+    "--rows",
+    type=click.IntRange(1, 100),
+    default=5,
+    show_default=True,
+    help="Sample rows to take from the source (at most what the source gives).",
+)
+@click.option("--json", "as_json", is_flag=True, help="One JSON document instead of tables.")
+@handle_errors
+def preview(environment: str | None, flow: str, rows: int, as_json: bool) -> None:
+    """Show the XDM records FLOW would write, from sample rows of its source (reads only)."""
+    import json
+    import sys
+    from datetime import datetime, timezone
+
+    from aepflow.errors import AepflowError
+    from aepflow.preview import preview_flow
+    from aepflow.render.preview import render_json, render_text
+    from aepflow.workspace import open_workspace
+
+    try:
+        ws = open_workspace(environment, ())
+        try:
+            result = preview_flow(ws, flow, rows, datetime.now(timezone.utc))
+        finally:
+            ws.close()
+    except AepflowError as e:
+        if not as_json:
+            raise
+        click.echo(json.dumps({"error": str(e)}, indent=2, ensure_ascii=False))
+        sys.exit(1)  # with --json the error is the one document on stdout
+    click.echo(render_json(result) if as_json else render_text(result), nl=False)
+
+
+COMMANDS = [preview]
+
+
+def check_plan_preview(preview: bool, fmt: str) -> None:
+    from aepflow.errors import UsageError
+
+    if preview and fmt != "markdown":
+        raise UsageError(
+            "--preview goes with --format markdown (the pull-request comment); "
+            "for one flow's records run: aepflow preview FLOW"
+        )
+
+
+def plan_preview(ws: Workspace, plan: Plan, used: int) -> str:
+    """The mapping-preview section of the pull-request comment, within what is left of
+    GitHub's comment size once the plan is written (``used`` characters)."""
+    from datetime import datetime, timezone
+
+    from aepflow.preview import preview_plan
+    from aepflow.render.plan_markdown import MAX_CHARS
+    from aepflow.render.preview import render_markdown
+
+    previews = preview_plan(ws, plan, datetime.now(timezone.utc))
+    return render_markdown(previews, MAX_CHARS - used)
