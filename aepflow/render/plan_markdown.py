@@ -1,8 +1,10 @@
-"""The plan as a pull-request comment: counts first, the full plan folded, never too long."""
+"""The plan as a pull-request comment: counts first, the graph of the change, the full plan
+folded, never too long."""
 
 from __future__ import annotations
 
 from aepflow.engine.plan import Plan
+from aepflow.render.graph import render_graph
 from aepflow.render.plan_text import render_text
 
 MAX_CHARS = 65_000  # GitHub rejects comments over 65,536 characters
@@ -35,6 +37,10 @@ def render_markdown(plan: Plan, max_chars: int = MAX_CHARS) -> str:
         head.append("")
     if not plan.has_changes:
         return "\n".join(head)
+    graph, note = render_graph(plan)
+    head += ["```mermaid", graph.rstrip("\n"), "```", ""]
+    if note:
+        head += [f"_{note}_", ""]
     open_block = "<details><summary>Show plan</summary>\n\n```diff\n"
     close_block = "```\n\n</details>\n"
     # Markers at column 0 so GitHub colours the diff.
