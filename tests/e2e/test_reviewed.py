@@ -185,3 +185,26 @@ def test_refresh_only_records_the_sandbox_in_the_lock_and_changes_nothing_in_aep
     assert "  # dataset.contacts will be updated in-place\n" in after
     assert "changed outside aepflow" not in after
     assert project.run("plan", "--refresh-only", "--detailed-exitcode").exit_code == 0
+
+
+def test_refresh_only_records_objects_found_by_their_marker_after_a_lost_lock(
+    project: Project,
+) -> None:
+    apply_ok(project)
+    ids = {a: e["id"] for a, e in project.lock()["resources"].items()}
+    (project.root / ".aepflow" / "locks" / "local.lock.json").unlink()
+    planned = project.run("plan", "--refresh-only")
+    assert f"Refresh only: the lock will record {len(ids)} change(s)" in planned.output
+    assert (
+        "  # flow.contacts will be adopted (found on the platform by its aepflow marker; "
+        "the lock records it, nothing is sent)" in planned.output.splitlines()
+    )
+    result = project.run("apply", "--refresh-only", "--auto-approve", "--json")
+    assert result.exit_code == 0, result.output
+    end = json.loads(result.output.splitlines()[-1])
+    assert (end["event"], end["ok"], sorted(end["done"])) == ("end", True, sorted(ids))
+    assert {a: e["id"] for a, e in project.lock()["resources"].items()} == ids
+    # Only the connection's secrets, never read back from AEP, are sent again.
+    after = project.run("plan").output
+    assert "Plan: 0 to add, 1 to change, 0 to destroy." in after
+    assert "connection.crm will be updated in-place" in after
