@@ -199,7 +199,10 @@ def test_refresh_only_records_objects_found_by_their_marker_after_a_lost_lock(
         "  # flow.contacts will be adopted (found on the platform by its aepflow marker; "
         "the lock records it, nothing is sent)" in planned.output.splitlines()
     )
-    result = project.run("apply", "--refresh-only", "--auto-approve", "--json")
+    md = project.run("plan", "--refresh-only", "--format", "markdown", "--out", "r.json").output
+    assert md.startswith(f"**Refresh only: the lock will record {len(ids)} change(s)")
+    assert "mermaid" not in md and "destroys or replaces" not in md
+    result = project.run("apply", "r.json", "--json")  # a saved refresh plan writes the lock only
     assert result.exit_code == 0, result.output
     end = json.loads(result.output.splitlines()[-1])
     assert (end["event"], end["ok"], sorted(end["done"])) == ("end", True, sorted(ids))
