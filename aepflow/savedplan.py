@@ -14,15 +14,19 @@ from __future__ import annotations
 import hashlib
 import json
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
+from aepflow.api import Request
 from aepflow.engine.plan import Plan, ResourceChange
+from aepflow.engine.planner import PROTECT_PATH
+from aepflow.engine.refresh import refresh_plan
 from aepflow.errors import StalePlanError, UsageError
 from aepflow.kinds import KINDS
 from aepflow.kinds.base import canonical
 from aepflow.manifest import manifest_files
-from aepflow.workspace import Workspace
+from aepflow.workspace import Workspace, make_plan
 
 PLAN_FILE_VERSION = 2
 RERUN = "run `aepflow plan --out FILE` again and review the new plan"
@@ -38,8 +42,12 @@ def _relative(ws: Workspace, path: Path) -> str:
     return resolved.relative_to(root).as_posix() if resolved.is_relative_to(root) else str(path)
 
 
-def inputs(ws: Workspace, targets: tuple[str, ...] = ()) -> dict[str, Any]:
-    """Everything a saved plan's apply obeys, by checksum."""
+def inputs(
+    ws: Workspace, targets: tuple[str, ...] = (), options: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Everything a saved plan's apply obeys, by checksum; ``options`` are the planning flags
+    (``--replace``, ``--refresh-only``, ``--destroy``) a new plan must be made with to be
+    compared with this one."""
     files, _ = manifest_files([ws.project.manifests_dir, *ws.paths])
     project_file = ws.project.root / "aepflow.yaml"
     return {
@@ -48,6 +56,7 @@ def inputs(ws: Workspace, targets: tuple[str, ...] = ()) -> dict[str, Any]:
         "manifests": {_relative(ws, f): _digest(f.read_bytes()) for f in sorted(set(files))},
         "paths": [_relative(ws, p) for p in ws.paths],
         "targets": list(targets),
+        "options": dict(options or {}),
         "lock": {
             "lineage": ws.lock.lineage if ws.lock.serial > 0 else None,
             "serial": ws.lock.serial,
@@ -56,15 +65,21 @@ def inputs(ws: Workspace, targets: tuple[str, ...] = ()) -> dict[str, Any]:
     }
 
 
-def save_plan(ws: Workspace, plan: Plan, path: Path, targets: tuple[str, ...] = ()) -> None:
+def save_plan(
+    ws: Workspace,
+    plan: Plan,
+    path: Path,
+    targets: tuple[str, ...] = (),
+    options: dict[str, Any] | None = None,
+) -> None:
     data: dict[str, Any] = {
         "aepflow_plan": PLAN_FILE_VERSION,
-        "inputs": inputs(ws, targets),
+        "inputs": inputs(ws, targets, options),
         "plan": plan.to_data(),
     }
     data["checksum"] = _digest(canonical(data).encode())
     try:
-        path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     except OSError as e:
         raise UsageError(f"cannot write the plan file {path}: {e.strerror}") from None
 
@@ -98,9 +113,10 @@ def read_plan_file(path: Path) -> tuple[Plan, dict[str, Any]]:
     return plan, found
 
 
-def check_saved_plan(ws: Workspace, plan: Plan, saved: dict[str, Any]) -> None:
-    """Refuse a saved plan whose inputs moved, or whose objects changed in the sandbox."""
-    now = inputs(ws, tuple(saved.get("targets", ())))
+def stale_reason(ws: Workspace, plan: Plan, saved: dict[str, Any]) -> str | None:
+    """Why a saved plan can no longer be applied as made (its inputs moved, or an object it
+    writes changed in the sandbox); None when it still holds."""
+    now = inputs(ws, tuple(saved.get("targets", ())), saved.get("options"))
     moved = []
     if now["environment"] != saved.get("environment"):
         moved.append(f"it was made for environment {saved.get('environment')!r}")
@@ -116,7 +132,7 @@ def check_saved_plan(ws: Workspace, plan: Plan, saved: dict[str, Any]) -> None:
     if now["lock"] != saved.get("lock"):
         moved.append("the lock file changed (another apply ran since)")
     if moved:
-        raise StalePlanError(f"saved plan is stale: {'; '.join(moved)}; {RERUN}")
+        return "; ".join(moved)
     # Only the objects the plan writes are read again (at once, as a plan reads): each must
     # still be as planned.
     written = [c for c in plan.actionable if c.id is not None]
@@ -129,11 +145,91 @@ def check_saved_plan(ws: Workspace, plan: Plan, saved: dict[str, Any]) -> None:
         return None if obj is None else kind.mask(obj.spec, r) if r is not None else obj.spec
 
     if not written:
-        return
+        return None
     with ThreadPoolExecutor(max_workers=max(1, min(ws.parallelism, len(written)))) as pool:
         for change, spec in zip(written, pool.map(current, written), strict=True):
             if spec != change.before:  # compared in the form the plan stored (secrets masked)
-                raise StalePlanError(
-                    f"saved plan is stale: {change.address} changed in the sandbox since the "
-                    f"plan was made; {RERUN}"
-                )
+                return f"{change.address} changed in the sandbox since the plan was made"
+    return None
+
+
+def check_saved_plan(ws: Workspace, plan: Plan, saved: dict[str, Any]) -> None:
+    """Refuse a saved plan whose inputs moved, or whose objects changed in the sandbox."""
+    why = stale_reason(ws, plan, saved)
+    if why is not None:
+        raise StalePlanError(f"saved plan is stale: {why}; {RERUN}")
+
+
+def plan_with(ws: Workspace, options: dict[str, Any], *, allow_data_loss: bool = False) -> Plan:
+    """A new plan made with the planning flags a saved plan records (``options``)."""
+    refresh_only = bool(options.get("refresh_only"))
+    plan = make_plan(
+        ws,
+        allow_data_loss=allow_data_loss or refresh_only,  # a refresh destroys nothing
+        destroy=bool(options.get("destroy")),
+        replace_addresses=frozenset(options.get("replace") or ()),
+    )
+    return refresh_plan(plan, ws.lock) if refresh_only else plan
+
+
+def reviewed_or_same(
+    ws: Workspace, reviewed: Plan, saved: dict[str, Any], *, replan: bool
+) -> tuple[Plan, str | None]:
+    """The plan to apply for a saved plan: the reviewed one while it holds. When it is stale
+    and ``replan`` is given (``--replan-if-stale``), a new plan, only if it makes the same
+    changes (addresses, actions, requests); the second value then says why it was made.
+
+    Data loss needs no flag here: a new plan may destroy only what the reviewed one did.
+    """
+    why = stale_reason(ws, reviewed, saved)
+    if why is None:
+        return reviewed, None
+    if not replan:
+        raise StalePlanError(f"saved plan is stale: {why}; {RERUN}")
+    new = plan_with(ws, saved.get("options") or {}, allow_data_loss=True)
+    found = differences(reviewed, new)
+    if found:
+        shown = "; ".join(found[:10]) + (f"; and {len(found) - 10} more" if len(found) > 10 else "")
+        raise StalePlanError(
+            f"saved plan is stale ({why}) and a new plan makes other changes than the "
+            f"reviewed one: {shown}. Nothing was applied; {RERUN}"
+        )
+    return new, why
+
+
+def _request_key(request: Request) -> str:
+    """A request as compared between two plans: its precondition token (If-Match) is left
+    out, since it changes with every write to the object even when the change is the same."""
+    return canonical(replace(request, if_match=None).to_data())
+
+
+def differences(reviewed: Plan, new: Plan) -> list[str]:
+    """What a new plan does that the reviewed one did not, or the other way round: the
+    addresses, their actions and the requests they send. Empty: the same changes."""
+
+    def shape(plan: Plan) -> dict[str, tuple[tuple[str, ...], list[str], list[str]]]:
+        return {
+            c.address: (
+                tuple(c.actions),
+                [_request_key(r) for r in c.delete_requests + c.requests],
+                sorted(canonical(asdict(ch)) for ch in c.changes if ch.path == PROTECT_PATH),
+            )
+            for c in plan.actionable
+        }
+
+    before, after = shape(reviewed), shape(new)
+    out = []
+    for address in sorted(set(before) | set(after)):
+        old, now = before.get(address), after.get(address)
+        if old is None and now is not None:
+            out.append(f"{address}: {'/'.join(now[0])}, not in the reviewed plan")
+        elif now is None and old is not None:
+            out.append(f"{address}: {'/'.join(old[0])} in the reviewed plan, no longer planned")
+        elif old is not None and now is not None and old != now:
+            if old[0] != now[0]:
+                out.append(f"{address}: {'/'.join(now[0])} instead of {'/'.join(old[0])}")
+            else:
+                out.append(f"{address}: {'/'.join(now[0])} with other requests")
+    if reviewed.refresh_only != new.refresh_only or reviewed.destroy != new.destroy:
+        out.append("the plans were made with other options")
+    return out

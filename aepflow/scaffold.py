@@ -16,6 +16,7 @@ from pathlib import Path
 
 from aepflow.errors import UsageError
 from aepflow.manifest.schema import schema_dir
+from aepflow.workflow import variable_lines
 
 PLACEHOLDER_INSTALL = "git+https://github.com/YOUR-ORG/aepflow@PINNED-COMMIT"
 
@@ -95,11 +96,12 @@ def install_spec() -> str:
 
 
 def workflow(environment: str, variables: list[str], install: str) -> str:
+    """The CI workflow: plan on pull requests, apply the reviewed plan on merge; the
+    variables between its markers are kept in sync later by ``aepflow.workflow``."""
     text = resources.files("aepflow").joinpath("templates/aepflow.yml").read_text("utf-8")
-    env_lines = "\n".join(f"  {v}: ${{{{ secrets.{v} }}}}" for v in variables)
     return (
         text.replace("__INSTALL__", install)
-        .replace("__ENV__", env_lines or "  # (none yet)")
+        .replace("__ENV__\n", variable_lines(variables))
         .replace("__ENVIRONMENT__", environment)
     )
 

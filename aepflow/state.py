@@ -50,6 +50,27 @@ def writing(
             writer.close()
 
 
+def listing(lock: Lock) -> dict[str, Any]:
+    """``state list --json``: every recorded address, for scripts (no secret hashes)."""
+    return {
+        "environment": lock.environment,
+        "sandbox": lock.sandbox,
+        "lineage": lock.lineage if lock.serial > 0 else None,
+        "serial": lock.serial,
+        "resources": [
+            {
+                "address": address,
+                "kind": entry.kind,
+                "id": entry.id,
+                "depends_on": list(entry.depends_on),
+                "protect": entry.protect,
+                "version": entry.version,
+            }
+            for address, entry in sorted(lock.resources.items())
+        ],
+    }
+
+
 def show(lock: Lock, address: str) -> dict[str, Any]:
     entry = lock.resources.get(address)
     if entry is None:

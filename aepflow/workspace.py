@@ -240,7 +240,13 @@ def _loopback(host: str) -> bool:
         return False
 
 
-def make_plan(ws: Workspace, *, allow_data_loss: bool = False, destroy: bool = False) -> Plan:
+def make_plan(
+    ws: Workspace,
+    *,
+    allow_data_loss: bool = False,
+    destroy: bool = False,
+    replace_addresses: frozenset[str] = frozenset(),
+) -> Plan:
     pairs = moves(ws.renames, ws.desired, ws.lock)
     whole = moved_lock(ws.lock, pairs)
     desired, lock = ws.desired, whole
@@ -257,6 +263,7 @@ def make_plan(ws: Workspace, *, allow_data_loss: bool = False, destroy: bool = F
         allow_data_loss=allow_data_loss,
         destroy=destroy,
         scope=ws.scope,
+        replace=replace_addresses,
     )
     if not destroy:
         check_sources(ws, plan)

@@ -70,6 +70,9 @@ def _register() -> None:
             module = importlib.import_module(f"{__name__}.{info.name}")
             for command in module.COMMANDS:
                 cli.add_command(command)
+    from aepflow.cli.httplog import add_to
+
+    add_to(cli)
 
 
 _register()

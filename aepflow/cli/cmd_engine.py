@@ -12,7 +12,6 @@ import click
 from aepflow.cli import env_option, handle_errors
 
 if TYPE_CHECKING:
-    from aepflow.engine.executor import ApplyResult
     from aepflow.engine.plan import Plan
     from aepflow.workspace import Workspace
 
@@ -45,6 +44,20 @@ json_option = click.option(
     "as_json",
     is_flag=True,
     help="JSON lines for machines: the plan, one event per step, then the outcome.",
+)
+replace_option = click.option(
+    "--replace",
+    "replace_addresses",
+    multiple=True,
+    metavar="ADDRESS",
+    help="Replace this resource although nothing forces it (repeatable); a dataset needs "
+    "--allow-data-loss.",
+)
+refresh_option = click.option(
+    "--refresh-only",
+    is_flag=True,
+    help="Accept the sandbox's current state in the lock (forget what was deleted outside, "
+    "record what was found, drop drift's baseline); change nothing in AEP.",
 )
 data_loss_option = click.option(
     "--allow-data-loss",
@@ -79,104 +92,6 @@ def _emit(event: dict[str, object]) -> None:
     click.echo(json.dumps(event, sort_keys=True))
 
 
-def _run(ws: Workspace, the_plan: Plan, as_json: bool) -> None:
-    """Apply the plan with the right progress display, then report the outcome."""
-    from aepflow.render.progress import JsonReporter
-    from aepflow.workspace import apply_plan
-
-    if not as_json:
-        _report(ws, apply_plan(ws, the_plan, _reporter()))  # type: ignore[arg-type]
-        return
-    result = apply_plan(ws, the_plan, JsonReporter())
-    _emit(
-        {
-            "event": "end",
-            "ok": result.ok,
-            "done": [s.split(":", 1)[1] for s in result.done],
-            "errors": {s.split(":", 1)[1]: str(e) for s, e in result.errors.items()},
-            "not_started": [s.split(":", 1)[1] for s in result.not_started],
-            "lock_file": _rel(ws.env.lock_path),
-        }
-    )
-    if not result.ok:
-        sys.exit(1)
-
-
-def _show_confirm_run(
-    ws: Workspace, the_plan: Plan, as_json: bool, no_color: bool, auto_approve: bool, question: str
-) -> None:
-    """Show the plan (or emit it), ask, and apply it: what apply and destroy share."""
-    if as_json:
-        _emit({"event": "plan", "plan": the_plan.to_data()})
-    else:
-        click.echo(_render(the_plan, "text", _color(no_color)), nl=False)
-        if not the_plan.has_changes:
-            return
-        _confirm(auto_approve, question)
-    _run(ws, the_plan, as_json)
-
-
-def _confirm(auto_approve: bool, question: str) -> None:
-    from aepflow.errors import UsageError
-
-    if auto_approve:
-        return
-    if not sys.stdin.isatty():
-        raise UsageError(
-            "apply needs confirmation and there is no terminal to ask: review the plan and pass "
-            "--auto-approve, or apply a saved plan (aepflow plan --out FILE; aepflow apply FILE)"
-        )
-    answer = click.prompt(
-        f"{question}\n  Only 'yes' will be accepted", default="", show_default=False
-    )
-    if answer.strip() != "yes":
-        click.echo("Apply cancelled.")
-        sys.exit(1)
-
-
-def _report(ws: Workspace, result: ApplyResult) -> None:
-    from aepflow.errors import AepflowError, LockWriteError, NotRecordedError
-
-    if result.ok:
-        click.echo(
-            f"Apply complete: {len(result.done)} step(s). Lock file: {_rel(ws.env.lock_path)}"
-        )
-        return
-    for step, error in sorted(result.errors.items()):
-        click.echo(f"Error: {step.split(':', 1)[1]}: {error}", err=True)
-    if result.not_started:
-        click.echo(
-            f"{len(result.not_started)} step(s) not started: "
-            + ", ".join(s.split(":", 1)[1] for s in result.not_started),
-            err=True,
-        )
-    unrecorded = [e for e in result.errors.values() if isinstance(e, NotRecordedError)]
-    lock_failed = [e for e in result.errors.values() if isinstance(e, LockWriteError)]
-    if lock_failed:
-        click.echo(
-            f"Apply stopped: the lock file could not be written ({lock_failed[0].reason}), so "
-            f"{_rel(ws.env.lock_path)} does not record everything done.",
-            err=True,
-        )
-        for e in unrecorded:
-            click.echo(f"  created but not recorded: {e.address} = {e.id}", err=True)
-        click.echo(
-            "Fix the cause (disk space, permissions) and run plan: each object above carries "
-            "its aepflow marker and is adopted, not created twice.",
-            err=True,
-        )
-        sys.exit(1)
-    click.echo(
-        f"Apply stopped after {len(result.done)} step(s); the lock file records everything done. "
-        "Fix the cause and run apply again to carry on.",
-        err=True,
-    )
-    unexpected = [e for e in result.errors.values() if not isinstance(e, AepflowError)]
-    if unexpected and click.get_current_context().find_root().params.get("debug"):
-        raise unexpected[0]
-    sys.exit(1)
-
-
 def _locked(ws: Workspace, timeout: float) -> contextlib.AbstractContextManager[None]:
     from aepflow.workspace import locked
 
@@ -188,12 +103,6 @@ def _rel(path: Path) -> str:
         return str(path.relative_to(Path.cwd()))
     except ValueError:
         return str(path)
-
-
-def _reporter() -> object:
-    from aepflow.render.progress import LineReporter, LiveReporter
-
-    return LiveReporter() if sys.stdout.isatty() else LineReporter()
 
 
 @click.command()
@@ -221,6 +130,8 @@ def _reporter() -> object:
     help="With --format markdown: add sample records of each flow whose mappings change.",
 )
 @target_option
+@replace_option
+@refresh_option
 @data_loss_option
 @parallelism_option
 @color_option
@@ -229,6 +140,8 @@ def plan(
     environment: str | None,
     paths: tuple[Path, ...],
     targets: tuple[str, ...],
+    replace_addresses: tuple[str, ...],
+    refresh_only: bool,
     out: Path | None,
     fmt: str,
     detailed_exitcode: bool,
@@ -240,17 +153,18 @@ def plan(
 ) -> None:
     """Show what apply would change in the sandbox (reads only)."""
     from aepflow.cli.cmd_preview import check_plan_preview, plan_preview
-    from aepflow.savedplan import save_plan
-    from aepflow.workspace import make_plan, open_workspace
+    from aepflow.savedplan import plan_with, save_plan
+    from aepflow.workspace import open_workspace
 
     check_plan_preview(preview, fmt)
+    options = _options(destroy, replace_addresses, refresh_only)
     ws = open_workspace(environment, paths, targets=targets, parallelism=parallelism)
     try:
-        result = make_plan(ws, allow_data_loss=allow_data_loss, destroy=destroy)
+        result = plan_with(ws, options, allow_data_loss=allow_data_loss)
         text = _render(result, fmt, _color(no_color))
         click.echo(text + (plan_preview(ws, result, len(text)) if preview else ""), nl=False)
         if out is not None:
-            save_plan(ws, result, out, targets)
+            save_plan(ws, result, out, targets, options)
             if fmt == "text":
                 click.echo(
                     f"\nSaved the plan to {out}. Apply exactly this plan with: aepflow apply {out}"
@@ -266,11 +180,36 @@ def plan(
         sys.exit(2)
 
 
+def _options(
+    destroy: bool, replace_addresses: tuple[str, ...], refresh_only: bool
+) -> dict[str, object]:
+    """The planning flags a saved plan records, so that a new plan can be made alike."""
+    from aepflow.errors import UsageError
+
+    if refresh_only and (destroy or replace_addresses):
+        raise UsageError(
+            "--refresh-only changes nothing in AEP: it cannot go with --destroy or --replace"
+        )
+    return {
+        "destroy": destroy,
+        "replace": sorted(set(replace_addresses)),
+        "refresh_only": refresh_only,
+    }
+
+
 @click.command()
 @env_option
 @click.argument("planfile", required=False, type=click.Path(path_type=Path))
 @click.option("--auto-approve", is_flag=True, help="Apply without asking for confirmation.")
+@click.option(
+    "--replan-if-stale",
+    is_flag=True,
+    help="With a saved plan that is stale: plan again and apply only if the new plan makes the "
+    "same changes (addresses, actions, requests); otherwise stop, applying nothing.",
+)
 @target_option
+@replace_option
+@refresh_option
 @data_loss_option
 @parallelism_option
 @lock_timeout_option
@@ -281,7 +220,10 @@ def apply(
     environment: str | None,
     planfile: Path | None,
     auto_approve: bool,
+    replan_if_stale: bool,
     targets: tuple[str, ...],
+    replace_addresses: tuple[str, ...],
+    refresh_only: bool,
     allow_data_loss: bool,
     parallelism: int,
     lock_timeout: float,
@@ -289,23 +231,29 @@ def apply(
     no_color: bool,
 ) -> None:
     """Make the sandbox match the manifests (or apply a saved plan exactly)."""
+    from aepflow.cli.applying import show_confirm_run
     from aepflow.errors import UsageError
-    from aepflow.workspace import make_plan, open_workspace
+    from aepflow.savedplan import plan_with
+    from aepflow.workspace import open_workspace
 
     if as_json and not (auto_approve or planfile):
         raise UsageError("--json needs --auto-approve (or a saved plan): there is no one to ask")
 
     if planfile is not None:
+        from aepflow.cli.applying import run, run_refresh
         from aepflow.project import load_project
-        from aepflow.savedplan import check_saved_plan, read_plan_file
+        from aepflow.savedplan import read_plan_file, reviewed_or_same
 
         the_plan, saved = read_plan_file(planfile)
         if environment is not None and environment != saved["environment"]:
             raise UsageError(
                 f"{planfile} was made for environment {saved['environment']!r}, not {environment!r}"
             )
-        if targets:
-            raise UsageError("--target narrows a new plan; a saved plan applies as it was made")
+        if targets or replace_addresses or refresh_only:
+            raise UsageError(
+                "--target, --replace and --refresh-only make a new plan; a saved plan applies "
+                "as it was made"
+            )
         root = load_project().root
         ws = open_workspace(
             saved["environment"],
@@ -315,23 +263,35 @@ def apply(
         )
         try:
             with _locked(ws, lock_timeout):
-                check_saved_plan(ws, the_plan, saved)
+                the_plan, why = reviewed_or_same(ws, the_plan, saved, replan=replan_if_stale)
+                if why is not None:
+                    click.echo(
+                        f"Note: the saved plan was stale ({why}); a new plan makes the same "
+                        "changes, so it is applied.",
+                        err=True,
+                    )
                 if as_json:
                     _emit({"event": "plan", "plan": the_plan.to_data()})
                 elif not the_plan.has_changes:
                     click.echo("No changes. Nothing to apply.")
                     return
-                _run(ws, the_plan, as_json)
+                if the_plan.refresh_only:
+                    run_refresh(ws, the_plan, as_json)
+                else:
+                    run(ws, the_plan, as_json)
         finally:
             ws.close()
         return
 
+    if replan_if_stale:
+        raise UsageError("--replan-if-stale applies to a saved plan: give its file")
+    options = _options(False, replace_addresses, refresh_only)
     ws = open_workspace(environment, (), targets=targets, parallelism=parallelism)
     try:
         with _locked(ws, lock_timeout):
-            the_plan = make_plan(ws, allow_data_loss=allow_data_loss)
+            the_plan = plan_with(ws, options, allow_data_loss=allow_data_loss)
             question = "\nDo you want to perform these actions?"
-            _show_confirm_run(ws, the_plan, as_json, no_color, auto_approve, question)
+            show_confirm_run(ws, the_plan, as_json, no_color, auto_approve, question)
     finally:
         ws.close()
 
@@ -355,6 +315,7 @@ def destroy(
     no_color: bool,
 ) -> None:
     """Delete everything the lock file records, in reverse dependency order."""
+    from aepflow.cli.applying import show_confirm_run
     from aepflow.errors import UsageError
     from aepflow.workspace import make_plan, open_workspace
 
@@ -365,7 +326,7 @@ def destroy(
         with _locked(ws, lock_timeout):
             the_plan = make_plan(ws, allow_data_loss=allow_data_loss, destroy=True)
             question = "\nDo you really want to destroy these resources?"
-            _show_confirm_run(ws, the_plan, as_json, no_color, auto_approve, question)
+            show_confirm_run(ws, the_plan, as_json, no_color, auto_approve, question)
     finally:
         ws.close()
 

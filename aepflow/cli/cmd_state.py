@@ -28,12 +28,21 @@ def state() -> None:
 
 @state.command("list")
 @env_option
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="One JSON document: the lock's environment, serial and every address with its id.",
+)
 @handle_errors
-def list_(environment: str | None) -> None:
-    """Every recorded address with its kind and platform id."""
-    from aepflow.state import open_lock
+def list_(environment: str | None, as_json: bool) -> None:
+    """Every recorded address with its platform id."""
+    from aepflow.state import listing, open_lock
 
     _, _, lock = open_lock(environment)
+    if as_json:
+        click.echo(json.dumps(listing(lock), indent=2, sort_keys=True))
+        return
     for address, entry in sorted(lock.resources.items()):
         click.echo(f"{address}\t{entry.id}")
 

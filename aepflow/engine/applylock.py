@@ -68,7 +68,13 @@ def apply_lock(
         while True:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
+                if _same_file(fd, path):
+                    break
+                # force-unlock removed the file this lock was taken on: take the new one.
+                fcntl.flock(fd, fcntl.LOCK_UN)
+                os.close(fd)
+                fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+                continue
             except BlockingIOError:
                 if clock() >= deadline:
                     holder = _holder(path)
@@ -100,3 +106,41 @@ def apply_lock(
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
         os.close(fd)
+
+
+def _same_file(fd: int, path: Path) -> bool:
+    try:
+        return os.fstat(fd).st_ino == os.stat(path).st_ino
+    except FileNotFoundError:
+        return False
+
+
+def current_holder(path: Path) -> dict[str, Any] | None:
+    """Who holds the apply lock now (pid, host, start), or None when nobody does."""
+    try:
+        fd = os.open(path, os.O_RDWR)
+    except FileNotFoundError:
+        return None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return _holder(path)
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return None
+    finally:
+        os.close(fd)
+
+
+def still_running(holder: dict[str, Any]) -> bool | None:
+    """Whether the holder's process is alive: None when it runs on another host."""
+    pid = holder.get("pid")
+    if holder.get("host") != socket.gethostname() or not isinstance(pid, int):
+        return None
+    return _alive(pid)
+
+
+def force_unlock(path: Path) -> None:
+    """Release the apply lock whoever holds it (``aepflow force-unlock``): the lock file is
+    removed, so the next apply locks a new one; the holder, if it still runs, is not told."""
+    path.unlink(missing_ok=True)

@@ -218,6 +218,8 @@ class Plan:
     destroy: bool = False
     notes: tuple[str, ...] = field(default=())
     scope: tuple[str, ...] | None = None  # a partial plan: the addresses it covers
+    # --refresh-only: the changes are to the lock alone (what it records of the sandbox)
+    refresh_only: bool = False
 
     @property
     def actionable(self) -> tuple[ResourceChange, ...]:
@@ -240,6 +242,11 @@ class Plan:
     def summary(self) -> str:
         if not self.has_changes:
             return "No changes."
+        if self.refresh_only:
+            return (
+                f"Refresh only: the lock will record {len(self.actionable)} change(s) of the "
+                "sandbox; nothing changes in AEP."
+            )
         c = self.counts
         adopt = f"{c['adopt']} to adopt, " if c["adopt"] else ""
         return (
@@ -257,6 +264,7 @@ class Plan:
             "resource_changes": [c.to_data() for c in self.changes],
             "notes": list(self.notes),
             "scope": None if self.scope is None else list(self.scope),
+            "refresh_only": self.refresh_only,
             "prior_state": {
                 "lineage": self.lineage,
                 "lock_checksum": self.lock_checksum,
@@ -277,6 +285,7 @@ class Plan:
             destroy=data["destroy"],
             notes=tuple(data.get("notes", ())),
             scope=None if data.get("scope") is None else tuple(data["scope"]),
+            refresh_only=bool(data.get("refresh_only", False)),
         )
 
     def checksum(self) -> str:

@@ -84,19 +84,22 @@ def build_plan(
     allow_data_loss: bool = False,
     destroy: bool = False,
     scope: frozenset[str] | None = None,
+    replace: frozenset[str] = frozenset(),
 ) -> Plan:
     """Compare what the manifests want with what the lock and the platform say.
 
     ``now`` (epoch seconds) decides whether a flow's start time already passed; ``tenant``
     is the sandbox's tenant namespace. With ``destroy``, every resource in the lock is
     planned for deletion. With ``scope`` (a partial plan), only those addresses are planned
-    and nothing outside them is ever destroyed.
+    and nothing outside them is ever destroyed. ``replace`` names resources to replace
+    although nothing forces it (``--replace``, Terraform's ``-replace``).
     """
     full = desired
     if scope is not None:
         desired = {a: r for a, r in desired.items() if a in scope}
     if destroy:
         desired = {}
+    _check_replace(replace, full, desired, lock, destroy)
     try:
         order = topological_order(_dependency_edges(desired, lock))
     except CycleError as e:
@@ -132,6 +135,7 @@ def build_plan(
                 tenant,
                 notes,
                 allow_data_loss=allow_data_loss,
+                requested=address in replace,
             )
     for address in reversed(order):
         if scope is not None and address not in scope:
@@ -157,6 +161,37 @@ def build_plan(
         notes=tuple(notes),
         scope=None if scope is None else tuple(sorted(scope)),
     )
+
+
+def _check_replace(
+    replace: frozenset[str],
+    full: Mapping[str, Resource],
+    desired: Mapping[str, Resource],
+    lock: Lock,
+    destroy: bool,
+) -> None:
+    """Only a resource this plan keeps can be replaced: an unknown address is an error."""
+    for address in sorted(replace):
+        if destroy:
+            raise PlanError(f"--replace {address}: a destroy plan replaces nothing")
+        if address in desired:
+            continue
+        if address in full:
+            raise PlanError(
+                f"--replace {address}: outside this partial plan; add --target {address}"
+            )
+        if address in lock.resources:
+            raise PlanError(
+                f"--replace {address}: no longer in the manifests (this plan destroys it); "
+                "only a resource the manifests declare can be replaced"
+            )
+        kind = address.split(".", 1)[0]
+        near = sorted(a for a in full if a.split(".", 1)[0] == kind)
+        raise PlanError(
+            f"--replace {address}: no such resource in the manifests"
+            + (f" (of that kind: {', '.join(near[:10])})" if near else "")
+            + "; `aepflow state list` shows the addresses"
+        )
 
 
 def _refuse_forced_outside(
@@ -213,6 +248,7 @@ def _plan_resource(
     notes: list[str],
     *,
     allow_data_loss: bool,
+    requested: bool = False,
 ) -> tuple[ResourceChange, dict[str, Any] | None]:
     kind = KINDS[r.kind]
     entry = lock.resources.get(r.address)
@@ -253,10 +289,11 @@ def _plan_resource(
         field_changes.append(Change(PROTECT_PATH, entry.protect, r.protect))
     field_changes.extend(_secret_changes(r, entry, lock))
 
-    replace = any(c.forces_replacement for c in field_changes)
+    replace = requested or any(c.forces_replacement for c in field_changes)
     if replace and r.protect and not allow_data_loss:
         fields = ", ".join(c.path for c in field_changes if c.forces_replacement)
-        raise PlanError(f"{r.address} must be replaced (change of {fields}): " + DATA_LOSS_HINT)
+        why = "as requested with --replace" if requested else f"change of {fields}"
+        raise PlanError(f"{r.address} must be replaced ({why}): " + DATA_LOSS_HINT)
 
     version = entry.version if entry is not None and entry.version is not None else obj.version
     next_known: dict[str, Any] | None = {"id": obj.id, "version": version}
@@ -265,6 +302,8 @@ def _plan_resource(
     delete_requests: tuple[Request, ...] = ()
     if replace:
         action = "replace"
+        if requested and not any(c.forces_replacement for c in field_changes):
+            reason = "as requested with --replace" + ("; changed outside aepflow" if drift else "")
         next_known = None
         delete_requests = tuple(kind.delete(obj.id))
         requests = tuple(kind.create(r, spec, tenant))

@@ -35,6 +35,7 @@ from aepflow.errors import (
 )
 from aepflow.platform import paging
 from aepflow.platform.errors import parse_error_body
+from aepflow.platform.httplog import HttpLog
 
 DEFAULT_PLATFORM_URL = "https://platform.adobe.io"
 DEFAULT_IMS_URL = "https://ims-na1.adobelogin.com"
@@ -44,6 +45,16 @@ ENV_VARS = {
     "AEP_ORG_ID": "your IMS organization id (…@AdobeOrg), or orgId in aepflow.yaml",
     "AEP_SCOPES": "the comma-separated scopes listed in that project's credential",
 }
+
+
+_http_log: HttpLog | None = None
+
+
+def log_http(log: HttpLog | None) -> None:
+    """Send a line for every request of every client made from now on to ``log``
+    (``--log-http FILE``); None stops it."""
+    global _http_log
+    _http_log = log
 
 
 @dataclass(frozen=True)
@@ -110,11 +121,12 @@ class PlatformClient:
         self._sleep = sleep
         self._wall_clock = wall_clock
         self._rng = rng or random.Random()
-        self._http = httpx.Client(
-            transport=transport,
-            timeout=timeout,
-            limits=httpx.Limits(max_connections=64, max_keepalive_connections=32),
-        )
+        limits = httpx.Limits(max_connections=64, max_keepalive_connections=32)
+        log = _http_log
+        if log is not None:  # --log-http: every request, secrets redacted
+            log.add_secret(credentials.client_secret)
+            transport = log.wrap(transport or httpx.HTTPTransport(limits=limits))
+        self._http = httpx.Client(transport=transport, timeout=timeout, limits=limits)
         self._token: str | None = None
         self._token_expires = 0.0
         self._token_lock = threading.Lock()

@@ -1,8 +1,10 @@
-"""The plan as a pull-request comment: counts first, the full plan folded, never too long."""
+"""The plan as a pull-request comment: counts first, the graph of the change, the full plan
+folded, never too long."""
 
 from __future__ import annotations
 
 from aepflow.engine.plan import Plan
+from aepflow.render.graph import render_graph
 from aepflow.render.plan_text import render_text
 
 MAX_CHARS = 65_000  # GitHub rejects comments over 65,536 characters
@@ -16,7 +18,10 @@ def render_markdown(plan: Plan, max_chars: int = MAX_CHARS) -> str:
     head = [f"**{plan.summary()}**", ""]
     head.append(f"Environment `{plan.environment}` (sandbox `{plan.sandbox}`)")
     head.append("")
-    risky = [c for c in plan.actionable if c.action in ("delete", "replace")]
+    # A refresh-only plan changes nothing in AEP: its "deletes" only forget lock entries.
+    risky = [
+        c for c in plan.actionable if c.action in ("delete", "replace") and not plan.refresh_only
+    ]
     if risky:
         listed = _listed(
             [f"`{c.address}` ({'replace' if c.action == 'replace' else 'destroy'})" for c in risky]
@@ -35,6 +40,11 @@ def render_markdown(plan: Plan, max_chars: int = MAX_CHARS) -> str:
         head.append("")
     if not plan.has_changes:
         return "\n".join(head)
+    if not plan.refresh_only:  # the graph shows changes in AEP; a refresh has none
+        graph, note = render_graph(plan)
+        head += ["```mermaid", graph.rstrip("\n"), "```", ""]
+        if note:
+            head += [f"_{note}_", ""]
     open_block = "<details><summary>Show plan</summary>\n\n```diff\n"
     close_block = "```\n\n</details>\n"
     # Markers at column 0 so GitHub colours the diff.

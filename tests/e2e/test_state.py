@@ -125,3 +125,26 @@ def test_a_rename_without_moved_from_points_to_the_rename_tools(project: Project
         "metadata.movedFrom with the old name, or run `aepflow state mv fieldGroup.contacts "
         "fieldGroup.people`\n"
     )
+
+
+def test_state_list_json_is_one_document_for_scripts(project: Project) -> None:
+    empty = project.run("state", "list", "--json")
+    assert (empty.exit_code, json.loads(empty.output)) == (
+        0,
+        {"environment": "local", "sandbox": "prod", "lineage": None, "serial": 0, "resources": []},
+    )
+    apply_ok(project)
+    data = json.loads(project.run("state", "list", "--json").output)
+    lock = project.lock()
+    assert (data["lineage"], data["serial"]) == (lock["lineage"], lock["serial"])
+    assert [r["address"] for r in data["resources"]] == sorted(lock["resources"])
+    flow = next(r for r in data["resources"] if r["address"] == "flow.contacts")
+    assert flow == {
+        "address": "flow.contacts",
+        "kind": "flow",
+        "id": project.id("flow.contacts"),
+        "depends_on": lock["resources"]["flow.contacts"]["depends_on"],
+        "protect": False,
+        "version": None,
+    }
+    assert "secret" not in json.dumps(data)

@@ -1,0 +1,34 @@
+"""`aepflow show PLANFILE`: a saved plan, as reviewed (Terraform's `show`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from aepflow.cli import handle_errors
+
+
+@click.command()
+@click.argument("planfile", type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+)
+@click.option(
+    "--no-color", is_flag=True, help="Plain text without colours (also when NO_COLOR is set)."
+)
+@handle_errors
+def show(planfile: Path, fmt: str, no_color: bool) -> None:
+    """Print a saved plan (`aepflow plan --out FILE`); reads nothing else."""
+    from aepflow.cli.cmd_engine import _color, _render
+    from aepflow.savedplan import read_plan_file
+
+    the_plan, _ = read_plan_file(planfile)
+    click.echo(_render(the_plan, fmt, _color(no_color)), nl=False)
+
+
+COMMANDS = [show]

@@ -1,0 +1,77 @@
+"""``--log-http FILE`` on every command that talks to AEP: configured here, once for all.
+
+The option is added to each such command when the command line is assembled, so a new
+command gets it without repeating it; it configures the platform client's request log
+(``aepflow.platform.httplog``) for the run and closes it at the end.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import click
+
+# Commands that never reach AEP (offline, local files, or the emulator's own server).
+OFFLINE = frozenset(
+    {"init", "schemas", "validate", "fmt", "show", "state", "emulator", "force-unlock"}
+)
+SECRET_NAME = re.compile(r"SECRET|TOKEN|PASSWORD|PASSWD|PRIVATE|KEY|CREDENTIAL", re.IGNORECASE)
+
+
+def _secrets() -> list[str]:
+    """Values the log must never hold: every ``${env:...}`` the manifests read, and any
+    variable named like a secret (the client secret among them)."""
+    from aepflow.errors import AepflowError
+    from aepflow.manifest import required_env
+    from aepflow.project import load_project
+
+    names = {n for n in os.environ if SECRET_NAME.search(n)}
+    # Not in a project, or it cannot be read: the command itself will say so.
+    with contextlib.suppress(AepflowError, OSError):
+        names |= {n for n, _ in required_env(load_project())}
+    return [os.environ[n] for n in sorted(names) if os.environ.get(n)]
+
+
+def _configure(ctx: click.Context, _param: click.Parameter, value: Path | None) -> None:
+    if value is None:
+        return
+    from aepflow.platform.client import log_http
+    from aepflow.platform.httplog import HttpLog
+
+    try:
+        with open(value, "a", encoding="utf-8"):
+            pass
+    except OSError as e:
+        raise click.BadParameter(f"cannot write {value}: {e.strerror}") from None
+    log = HttpLog(value, _secrets())
+    log_http(log)
+
+    def close() -> None:
+        log_http(None)
+        log.close()
+
+    ctx.call_on_close(close)
+
+
+def log_http_option() -> Any:
+    return click.Option(
+        ["--log-http"],
+        type=click.Path(dir_okay=False, path_type=Path),
+        metavar="FILE",
+        expose_value=False,
+        is_eager=True,
+        callback=_configure,
+        help="Append one JSON line per HTTP request to FILE (method, path, status, duration, "
+        "Adobe's request id; secrets redacted), for a support ticket.",
+    )
+
+
+def add_to(group: click.Group) -> None:
+    """Give every command of ``group`` that talks to AEP the ``--log-http`` option."""
+    for name, command in group.commands.items():
+        if name not in OFFLINE and not isinstance(command, click.Group):
+            command.params.append(log_http_option())

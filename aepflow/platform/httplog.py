@@ -1,0 +1,132 @@
+"""``--log-http FILE``: one JSON line per HTTP request the client sends, for a support ticket.
+
+Each line holds the time, the method, the host, the path, the query (secret parameters
+redacted), the status, the duration in milliseconds (until the response headers arrived)
+and Adobe's request id (the ``x-request-id`` response header), or the error when no answer
+came. Headers and bodies are never written, so the Authorization header, the client secret
+of the token request and the connection secrets a body carries stay out of it; any known
+secret (the client secret, every bearer token the client sent, each ``${env:...}`` value
+registered) is also replaced wherever it would appear.
+
+It wraps the client's transport, so the same log covers the network and the embedded
+emulator.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterable
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import IO
+from urllib.parse import parse_qsl
+
+import httpx
+
+REDACTED = "(redacted)"
+SECRET_PARAMS = (
+    "secret",
+    "token",
+    "password",
+    "passwd",
+    "key",
+    "code",
+    "signature",
+    "assertion",
+    "credential",
+    "auth",
+)
+MIN_SECRET = 4  # shorter values would redact ordinary text
+
+
+class HttpLog:
+    """The log file (JSON Lines, appended) and the secrets it must never hold."""
+
+    def __init__(self, path: Path, secrets: Iterable[str] = ()) -> None:
+        self.path = path
+        self._secrets: set[str] = set()
+        self._mutex = threading.Lock()
+        self._file: IO[str] | None = None
+        for s in secrets:
+            self.add_secret(s)
+
+    def add_secret(self, value: str | None) -> None:
+        if value and len(value) >= MIN_SECRET:
+            with self._mutex:
+                self._secrets.add(value)
+
+    def redact(self, text: str) -> str:
+        with self._mutex:
+            secrets = sorted(self._secrets, key=len, reverse=True)
+        for s in secrets:
+            if s in text:
+                text = text.replace(s, REDACTED)
+        return text
+
+    def wrap(self, transport: httpx.BaseTransport) -> httpx.BaseTransport:
+        return _LoggingTransport(transport, self)
+
+    def write(self, record: dict[str, object]) -> None:
+        line = self.redact(json.dumps(record, ensure_ascii=False))
+        with self._mutex:
+            if self._file is None:
+                self._file = open(self.path, "a", encoding="utf-8")  # noqa: SIM115
+            self._file.write(line + "\n")
+            self._file.flush()
+
+    def close(self) -> None:
+        with self._mutex:
+            if self._file is not None:
+                self._file.close()
+                self._file = None
+
+
+def _query(request: httpx.Request) -> str:
+    pairs = parse_qsl(request.url.query.decode("ascii", "replace"), keep_blank_values=True)
+    return "&".join(
+        f"{k}={REDACTED if any(w in k.lower() for w in SECRET_PARAMS) else v}" for k, v in pairs
+    )
+
+
+class _LoggingTransport(httpx.BaseTransport):
+    def __init__(self, inner: httpx.BaseTransport, log: HttpLog) -> None:
+        self.inner = inner
+        self.log = log
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        authorization = request.headers.get("authorization", "")
+        if authorization:
+            self.log.add_secret(authorization.partition(" ")[2] or authorization)
+        record: dict[str, object] = {
+            "time": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
+            "method": request.method,
+            "host": request.url.host,
+            "path": request.url.path,
+        }
+        query = _query(request)
+        if query:
+            record["query"] = query
+        started = time.monotonic()
+        try:
+            response = self.inner.handle_request(request)
+        except Exception as e:
+            record |= {
+                "status": None,
+                "duration_ms": round((time.monotonic() - started) * 1000, 1),
+                "request_id": None,
+                "error": type(e).__name__,
+            }
+            self.log.write(record)
+            raise
+        record |= {
+            "status": response.status_code,
+            "duration_ms": round((time.monotonic() - started) * 1000, 1),
+            "request_id": response.headers.get("x-request-id"),
+        }
+        self.log.write(record)
+        return response
+
+    def close(self) -> None:
+        self.inner.close()

@@ -1,0 +1,127 @@
+"""`--log-http FILE`: every request as a JSON line, and never a secret or a token."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+import respx
+
+from aepflow import emulator
+from aepflow.platform import Credentials, PlatformClient, RetryPolicy
+from aepflow.platform.client import log_http
+from aepflow.platform.httplog import HttpLog
+from tests.e2e.conftest import Project
+from tests.e2e.test_network import served  # noqa: F401 (the served emulator fixture)
+
+SECRETS = {"SF_USERNAME": "user-Zq81x", "SF_PASSWORD": "pw-Vb73kQ", "SF_TOKEN": "tok-Mm42pL"}
+
+
+def _lines(path: Path) -> list[dict[str, object]]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def test_every_request_is_logged_without_any_secret(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, value in SECRETS.items():
+        monkeypatch.setenv(name, value)
+    result = project.run("apply", "--auto-approve", "--log-http", "http.jsonl")
+    assert result.exit_code == 0, result.output
+    assert project.run("plan", "--log-http", "http.jsonl").exit_code == 0
+    text = Path("http.jsonl").read_text()
+    lines = _lines(Path("http.jsonl"))
+    assert len(lines) > 20
+    first = lines[0]
+    assert (first["method"], first["path"], first["status"]) == ("POST", "/ims/token/v3", 200)
+    assert set(first) == {"time", "method", "host", "path", "status", "duration_ms", "request_id"}
+    creates = [x for x in lines if x["method"] == "POST" and x["path"].endswith("/connections")]
+    assert len(creates) == 1 and creates[0]["status"] == 201
+    assert all(isinstance(x["request_id"], str) and x["request_id"] for x in lines[1:])
+    assert all(isinstance(x["duration_ms"], float) and x["duration_ms"] >= 0 for x in lines)
+    assert any("query" in x for x in lines)  # list requests keep their (harmless) parameters
+    for secret in [*SECRETS.values(), emulator.DEFAULT_CLIENT_SECRET, "Bearer"]:
+        assert secret not in text
+    # A command that fails on the platform still leaves its lines; offline ones have no flag.
+    assert "--log-http" not in project.run("validate", "--help").output
+    bad = project.run("plan", "--log-http", str(Path("missing-dir") / "x.jsonl"))
+    assert bad.exit_code != 0
+    assert "cannot write missing-dir/x.jsonl: No such file or directory" in bad.output
+
+
+@respx.mock
+def test_query_secrets_tokens_and_registered_values_are_redacted(tmp_path: Path) -> None:
+    log = HttpLog(tmp_path / "log.jsonl", secrets=["env-value-123"])
+    log_http(log)
+    try:
+        client = PlatformClient(
+            credentials=Credentials("id", "client-secret-XYZ", "org@AdobeOrg", "openid"),
+            sandbox="prod",
+            platform_url="https://platform.example",
+            ims_url="https://ims.example",
+            retry=RetryPolicy(max_attempts=2),
+            sleep=lambda _: None,
+        )
+    finally:
+        log_http(None)
+    respx.post("https://ims.example/ims/token/v3").respond(
+        json={"access_token": "token-ABCDEFG", "expires_in": 86399}
+    )
+    respx.get("https://platform.example/data/x").respond(
+        json={"ok": 1}, headers={"x-request-id": "req-1"}
+    )
+    respx.get("https://platform.example/data/env-value-123").mock(
+        side_effect=httpx.ConnectError("down")
+    )
+    client.request(
+        "GET", "/data/x", params=[("client_secret", "client-secret-XYZ"), ("limit", "5")]
+    )
+    client.request("GET", "/data/x", params=[("access_token", "abc"), ("apiKey", "k")])
+    with pytest.raises(Exception, match="cannot connect"):
+        client.request("GET", "/data/env-value-123")
+    client.close()
+    log.close()
+    text = (tmp_path / "log.jsonl").read_text()
+    for secret in ("client-secret-XYZ", "token-ABCDEFG", "env-value-123", "abc", "=k"):
+        assert secret not in text
+    lines = _lines(tmp_path / "log.jsonl")
+    assert [(x["path"], x.get("query"), x["status"], x["request_id"]) for x in lines[:3]] == [
+        ("/ims/token/v3", None, 200, None),
+        ("/data/x", "client_secret=(redacted)&limit=5", 200, "req-1"),
+        ("/data/x", "access_token=(redacted)&apiKey=(redacted)", 200, "req-1"),
+    ]
+    assert [(x["path"], x["status"], x["error"]) for x in lines[3:]] == [
+        ("/data/(redacted)", None, "ConnectError"),
+        ("/data/(redacted)", None, "ConnectError"),  # the retry: one line per attempt
+    ]
+
+
+def test_the_log_over_the_network_path_names_adobes_request_ids_and_hides_secrets(
+    project: Project,
+    served: str,  # noqa: F811 (the fixture imported above)
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    (project.root / "aepflow.yaml").write_text(
+        "version: 1\nmanifests: manifests\ndefaultEnvironment: staging\n"
+        "environments:\n  staging: {type: aep, sandbox: dev}\n"
+    )
+    for name, value in SECRETS.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("AEP_CLIENT_ID", emulator.DEFAULT_CLIENT_ID)
+    monkeypatch.setenv("AEP_CLIENT_SECRET", emulator.DEFAULT_CLIENT_SECRET)
+    monkeypatch.setenv("AEP_ORG_ID", emulator.DEFAULT_ORG_ID)
+    monkeypatch.setenv("AEP_SCOPES", "openid,AdobeID")
+    monkeypatch.setenv("AEPFLOW_PLATFORM_URL", served)
+    monkeypatch.setenv("AEPFLOW_IMS_URL", served)
+    for command in (["apply", "--auto-approve"], ["doctor"], ["status"], ["explore", "crm"]):
+        result = project.run(*command, "--log-http", "net.jsonl")
+        assert result.exit_code == 0, (command, result.output)
+    text = Path("net.jsonl").read_text()
+    lines = _lines(Path("net.jsonl"))
+    assert {x["host"] for x in lines} == {"127.0.0.1"}
+    assert sum(x["path"] == "/ims/token/v3" for x in lines) == 4  # one token per command
+    assert all(x["request_id"] for x in lines if x["path"] != "/ims/token/v3")
+    for secret in [*SECRETS.values(), emulator.DEFAULT_CLIENT_SECRET, "Bearer"]:
+        assert secret not in text
