@@ -18,6 +18,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from aepflow import emulator
+from aepflow.emulator import specs
 from aepflow.engine import lockfile
 from aepflow.engine.executor import ApplyResult, Executor, Reporter
 from aepflow.engine.live import read_live
@@ -25,8 +26,13 @@ from aepflow.engine.lockfile import LockWriter
 from aepflow.engine.moves import KINDS_OF, moved_lock, moves
 from aepflow.engine.plan import Lock, LockEntry, Plan
 from aepflow.engine.planner import build_plan
+from aepflow.engine.sourcecheck import (
+    Column,
+    Table,
+    check_generic_connections,
+    check_sources,
+)
 from aepflow.errors import LockfileError, UsageError
-from aepflow.explore import check_sources
 from aepflow.importer import ImportResult, import_pipelines
 from aepflow.kinds import KINDS, desired_resources
 from aepflow.kinds.base import Resource
@@ -259,9 +265,32 @@ def make_plan(ws: Workspace, *, allow_data_loss: bool = False, destroy: bool = F
         scope=ws.scope,
     )
     if not destroy:
-        check_sources(ws, plan)
+        check_generic_connections(ws.client, desired)
+        catalog = embedded_catalog if ws.env.type == "embedded" else None
+        check_sources(ws.client, plan, ws.desired, catalog)
     notes = tuple(f"{a} is now {b} (movedFrom): re-addressed, not re-created." for a, b in pairs)
     return replace(plan, notes=notes + plan.notes) if notes else plan
+
+
+def embedded_catalog(spec_id: str) -> dict[Table, list[Column]] | None:
+    """What the embedded emulator's source of a connection spec serves: its catalog does not
+    depend on the credentials, so a source is checked before its connection exists."""
+    spec = specs.connection_specs().get(spec_id)
+    if spec is None:
+        return None
+    name = str(spec["name"])
+    out: dict[Table, list[Column]] = {}
+    for kind, found in (("table", specs.base_tables(name)), ("view", specs.views(name))):
+        for table, columns in found.items():
+            out[Table(table, table, kind)] = [_catalog_column(c) for c in columns]
+    for obj in specs.rest_objects(name):
+        out[Table(obj or "json", obj or "json", "rest")] = []
+    return out
+
+
+def _catalog_column(c: Mapping[str, str]) -> Column:
+    kind = c["type"]
+    return Column(c["name"], "string" if kind in ("date", "date-time") else kind, kind)
 
 
 def apply_plan(ws: Workspace, plan: Plan, reporter: Reporter | None = None) -> ApplyResult:

@@ -189,13 +189,13 @@ def test_plan_checks_declared_columns_against_the_source(project: Project) -> No
     result = project.run("plan")
     assert (result.exit_code, result.output) == (
         1,
-        "Error: sourceConnection.contacts: table 'Contact' has no column 'FristName'; did you "
-        "mean 'FirstName'?\n",
+        "Error: manifests/flow.yaml:8:5: sourceConnection.contacts: table 'Contact' has no "
+        "column 'FristName'; did you mean 'FirstName'?\n",
     )
     project.edit("flow.yaml", "FristName, ", "")
     project.edit("flow.yaml", "table: Contact", "table: Contacts")
     result = project.run("plan")
     assert result.output == (
-        "Error: sourceConnection.contacts: the source has no table 'Contacts'; did you mean "
-        "'Contact'?\n"
+        "Error: manifests/flow.yaml:8:5: sourceConnection.contacts: the source has no table "
+        "'Contacts'; did you mean 'Contact'? (tables: Account, Contact, Lead)\n"
     )
