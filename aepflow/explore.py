@@ -164,6 +164,7 @@ def skeleton(
             Proposal(when, "timestamp", "event time"),
         )
         mappings = [m for m in mappings if m.destination not in ("_id", "timestamp")]
+        unmatched = [u for u in unmatched if u.split(" ", 1)[0] != when]
     return Skeleton(
         name=manifest_name(table.name, model.dataflows),
         connection=connection,
