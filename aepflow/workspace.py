@@ -20,17 +20,19 @@ from urllib.parse import urlsplit
 from aepflow import emulator
 from aepflow.emulator import specs
 from aepflow.engine import lockfile
-from aepflow.engine.executor import ApplyResult, Executor, Reporter
+from aepflow.engine.executor import ApplyResult, Executor, NullReporter, Reporter
 from aepflow.engine.live import read_live
 from aepflow.engine.lockfile import LockWriter
 from aepflow.engine.moves import KINDS_OF, moved_lock, moves
 from aepflow.engine.plan import Lock, LockEntry, Plan
 from aepflow.engine.planner import build_plan
 from aepflow.engine.sourcecheck import (
+    CheckingReporter,
     Column,
     Table,
     check_generic_connections,
     check_sources,
+    pending_sources,
 )
 from aepflow.errors import LockfileError, UsageError
 from aepflow.importer import ImportResult, import_pipelines
@@ -303,6 +305,20 @@ def apply_plan(ws: Workspace, plan: Plan, reporter: Reporter | None = None) -> A
         for address, entry in moved.resources.items():
             if ws.lock.resources.get(address) != entry:
                 writer.put(address, entry)
+    later = frozenset(
+        c.address
+        for c in pending_sources(plan)
+        if not isinstance((c.requests[-1].body or {}).get("baseConnectionId"), str)
+    )
+    if later and ws.env.type != "embedded":  # the embedded catalog checked them at plan time
+
+        def base_id(address: str) -> str | None:
+            entry = writer.lock.resources.get(address)
+            return entry.id if entry is not None else None
+
+        reporter = CheckingReporter(
+            reporter or NullReporter(), ws.client, ws.desired, later, base_id
+        )
     executor = Executor(
         ws.client, writer, ws.desired, parallelism=ws.parallelism, reporter=reporter
     )

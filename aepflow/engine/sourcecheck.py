@@ -29,6 +29,7 @@ import jsonschema
 
 from aepflow.api import FLOW, Door, Request
 from aepflow.connectors import CONNECTORS_BY_SPEC_ID, REST
+from aepflow.engine.executor import Reporter
 from aepflow.engine.plan import Plan
 from aepflow.errors import PlanError
 from aepflow.kinds.base import Resource
@@ -133,20 +134,19 @@ def json_leaves(schema: Mapping[str, Any], prefix: str = "") -> Iterator[Column]
 
 def check_sources(
     door: Door, plan: Plan, desired: Mapping[str, Resource], catalog: Catalog | None = None
-) -> None:
-    """One explore per connection and table. Raises PlanError at the first mismatch."""
+) -> tuple[str, ...]:
+    """One explore per connection and table. Raises PlanError at the first mismatch; returns
+    the source connections it could not check (their base connection is created in this run
+    and no catalog knows their source): ``check_at_apply`` checks them once it exists."""
     tables: dict[str, list[Table]] = {}
     columns: dict[tuple[str, str], set[str]] = {}
-    for change in plan.actionable:
-        if change.kind != "sourceConnection" or change.action not in ("create", "replace"):
-            continue
+    later: list[str] = []
+    for change in pending_sources(plan):
         r = desired.get(change.address)
-        if r is None or not change.requests:
+        if r is None:
             continue
-        body = change.requests[-1].body or {}
-        base = body.get("baseConnectionId")
-        spec = r.spec
-        spec_id = _base_spec(spec, desired)
+        base = (change.requests[-1].body or {}).get("baseConnectionId")
+        spec_id = _base_spec(r.spec, desired)
         known: Mapping[Table, Sequence[Column]] | None = None
         if isinstance(base, str):
             key = base
@@ -155,33 +155,60 @@ def check_sources(
         else:
             known = catalog(spec_id) if catalog is not None else None
             if known is None:
-                continue  # its connection is created in this run: nothing to ask yet
+                later.append(change.address)
+                continue
             key = f"spec:{spec_id}"
             tables[key] = list(known)
-        wanted, kind = _wanted(spec)
-        found = _find(tables[key], wanted, kind)
-        if found is None:
-            listed = [t.name for t in tables[key] if t.type in _TYPES[kind]]
-            near = get_close_matches(wanted, listed, n=1)
+
+        def fetch(t: Table, key: str = key, known: Any = known) -> set[str]:
+            if (key, t.path) not in columns:
+                read = known[t] if known is not None else table_columns(door, key, t)
+                columns[(key, t.path)] = {c.name for c in read}
+            return columns[(key, t.path)]
+
+        _check(r, tables[key], fetch)
+    return tuple(later)
+
+
+def pending_sources(plan: Plan) -> list[Any]:
+    return [
+        c
+        for c in plan.actionable
+        if c.kind == "sourceConnection" and c.action in ("create", "replace") and c.requests
+    ]
+
+
+def check_at_apply(door: Door, r: Resource, desired: Mapping[str, Resource], base_id: str) -> None:
+    """The source check of one source connection, right before it is created: its base
+    connection was created earlier in the same apply."""
+    tables = list_tables(door, base_id, _base_spec(r.spec, desired))
+    _check(r, tables, lambda t: {c.name for c in table_columns(door, base_id, t)})
+
+
+def _check(r: Resource, tables: Sequence[Table], fetch: Callable[[Table], set[str]]) -> None:
+    spec = r.spec
+    wanted, kind = _wanted(spec)
+    found = _find(tables, wanted, kind)
+    if found is None:
+        listed = [t.name for t in tables if t.type in _TYPES[kind]]
+        near = get_close_matches(wanted, listed, n=1)
+        raise PlanError(
+            f"{r.location}: {r.address}: the source has no {_WORDS[kind]} {wanted!r}"
+            + (f"; did you mean {near[0]!r}?" if near else "")
+            + f" ({_WORDS[kind]}s: {', '.join(listed) or 'none'})"
+        )
+    if kind == "rest":
+        return  # a REST source is read whole: no columns are declared
+    names: set[str] | None = None
+    for column in spec.get("columns") or []:
+        names = fetch(found) if names is None else names
+        name = str(column.get("name"))
+        if name not in names:
+            near = get_close_matches(name, sorted(names), n=1)
             raise PlanError(
-                f"{r.location}: {change.address}: the source has no {_WORDS[kind]} {wanted!r}"
-                + (f"; did you mean {near[0]!r}?" if near else "")
-                + f" ({_WORDS[kind]}s: {', '.join(listed) or 'none'})"
+                f"{r.location}: {r.address}: {_WORDS[kind]} {wanted!r} has no column "
+                f"{name!r}" + (f"; did you mean {near[0]!r}?" if near else "")
             )
-        if kind == "rest":
-            continue  # a REST source is read whole: no columns are declared
-        column_key = (key, found.path)
-        if column_key not in columns:
-            read = known[found] if known is not None else table_columns(door, key, found)
-            columns[column_key] = {c.name for c in read}
-        for column in spec.get("columns") or []:
-            name = str(column.get("name"))
-            if name not in columns[column_key]:
-                near = get_close_matches(name, sorted(columns[column_key]), n=1)
-                raise PlanError(
-                    f"{r.location}: {change.address}: {_WORDS[kind]} {wanted!r} has no column "
-                    f"{name!r}" + (f"; did you mean {near[0]!r}?" if near else "")
-                )
 
 
 _TYPES = {"table": ("table", ""), "view": ("view",), "rest": ("rest",)}
@@ -272,3 +299,42 @@ def check_generic_params(r: Resource, connection_spec: Mapping[str, Any]) -> Non
         if path and path in r.secrets:
             detail = f"auth.params.{path}: does not match its authSpec type"  # never the value
         raise PlanError(f"{where}: {detail} (authSpec {name!r})")
+
+
+class CheckingReporter:
+    """A progress reporter that runs the source check of ``pending`` source connections right
+    before each is created (its base connection was created earlier in the same apply, so the
+    plan had no id to explore with). A mismatch fails that step, before anything is written."""
+
+    def __init__(
+        self,
+        inner: Reporter,
+        door: Door,
+        desired: Mapping[str, Resource],
+        pending: frozenset[str],
+        base_id: Callable[[str], str | None],
+    ) -> None:
+        self.inner, self.door, self.desired = inner, door, desired
+        self.pending, self.base_id = pending, base_id
+
+    def begin(self, total: int) -> None:
+        self.inner.begin(total)
+
+    def started(self, step: str) -> None:
+        address = step.split(":", 1)[1]
+        r = self.desired.get(address)
+        if address in self.pending and r is not None:
+            base = r.spec.get("baseConnection")
+            found = self.base_id(str(base["$resource"])) if isinstance(base, Mapping) else None
+            if found is not None:
+                check_at_apply(self.door, r, self.desired, found)
+        self.inner.started(step)
+
+    def finished(self, step: str, elapsed: float) -> None:
+        self.inner.finished(step, elapsed)
+
+    def failed(self, step: str, error: BaseException) -> None:
+        self.inner.failed(step, error)
+
+    def end(self) -> None:
+        self.inner.end()

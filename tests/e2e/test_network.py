@@ -113,3 +113,41 @@ def test_plan_and_apply_over_loopback_like_a_real_sandbox(
     assert bad.exit_code == 1
     assert "wrong-secret" not in bad.output
     assert "  FAIL  token: POST /ims/token/v3 failed: 401 invalid_client" in bad.output
+
+
+def test_a_first_apply_on_a_real_sandbox_checks_the_source_before_creating_it(
+    project: Project, served: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The base connection is created in the same run: the plan has no id to explore with, so
+    the table is checked right before its source connection is created."""
+    (project.root / "aepflow.yaml").write_text(
+        "version: 1\nmanifests: manifests\ndefaultEnvironment: staging\n"
+        "environments:\n  staging: {type: aep, sandbox: dev}\n"
+    )
+    for name, value in {
+        "SF_USERNAME": "u",
+        "SF_PASSWORD": "p",
+        "SF_TOKEN": "t",
+        "AEP_CLIENT_ID": DEFAULT_CLIENT_ID,
+        "AEP_CLIENT_SECRET": DEFAULT_CLIENT_SECRET,
+        "AEP_ORG_ID": DEFAULT_ORG_ID,
+        "AEP_SCOPES": "openid,AdobeID",
+        "AEPFLOW_PLATFORM_URL": served,
+        "AEPFLOW_IMS_URL": served,
+    }.items():
+        monkeypatch.setenv(name, value)
+    project.edit("flow.yaml", "table: Contact", "table: Contacts")
+    planned = project.run("plan")  # nothing to explore yet
+    assert planned.exit_code == 0 and "to add" in planned.output, planned.output
+    applied = project.run("apply", "--auto-approve")
+    assert applied.exit_code == 1
+    assert (
+        "manifests/flow.yaml:8:5: sourceConnection.contacts: the source has no table "
+        "'Contacts'; did you mean 'Contact'? (tables: Account, Contact, Lead)"
+    ) in applied.output
+    lock = json.loads((project.root / "locks" / "staging.lock.json").read_text())
+    assert "connection.crm" in lock["resources"]
+    assert "sourceConnection.contacts" not in lock["resources"]
+    assert project.run("plan").output.startswith(
+        "Error: manifests/flow.yaml:8:5: sourceConnection.contacts: the source has no table"
+    )
