@@ -166,7 +166,11 @@ def skeleton(
         mappings = [m for m in mappings if m.destination not in ("_id", "timestamp")]
         unmatched = [u for u in unmatched if u.split(" ", 1)[0] != when]
     return Skeleton(
-        name=manifest_name(table.name, model.dataflows),
+        # A REST source that serves one object lists it as "json": name it after the connection.
+        name=manifest_name(
+            connection if table.type == "rest" and table.name == "json" else table.name,
+            model.dataflows,
+        ),
         connection=connection,
         table=table.path,
         columns=tuple(columns),

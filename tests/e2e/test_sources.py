@@ -113,3 +113,18 @@ def test_a_generic_connector_param_the_spec_lacks_is_refused_at_plan(project: Pr
         "Error: manifests/generic.yaml:4:18: connection.adwords: auth.params.clientID: unknown "
         "param for authSpec 'Basic Authentication for google-adwords' (known: clientCustomerID,"
     )
+
+
+def test_oauth2_jwt_is_not_offered_for_service_cloud(project: Project) -> None:
+    """customer-success/salesforce-service-cloud.md documents basic and OAuth 2 client
+    credentials only; create/crm/salesforce.md documents the JWT."""
+    _only(project, "salesforce-service-cloud")
+    project.edit(
+        "salesforce-service-cloud.yaml", "type: oauth2-client-credentials", "type: oauth2-jwt"
+    )
+    result = project.run("validate")
+    assert (result.exit_code, result.output) == (
+        1,
+        "manifests/salesforce-service-cloud.yaml:8:11: spec.auth.type: 'oauth2-jwt' is not one "
+        "of oauth2-client-credentials, basic\n1 problem found.\n",
+    )
