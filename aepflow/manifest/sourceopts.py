@@ -42,6 +42,11 @@ def check_source(
     if connector is None:
         if conn is not None and "source.table" not in f.locations:
             problem(f.at("source"), "source.table is required: the table to read")
+        if conn is not None and f.delta_column is None:  # connector: {spec: ID} reads tables
+            problem(
+                f.location,
+                "deltaColumn is required: the flow reads new and changed rows by it",
+            )
         return
     if connector.shape == REST:
         _check_rest(f, connector, problem)

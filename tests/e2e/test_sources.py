@@ -128,3 +128,16 @@ def test_oauth2_jwt_is_not_offered_for_service_cloud(project: Project) -> None:
         "manifests/salesforce-service-cloud.yaml:8:11: spec.auth.type: 'oauth2-jwt' is not one "
         "of oauth2-client-credentials, basic\n1 problem found.\n",
     )
+
+
+def test_a_generic_connectors_dataflow_reads_a_table_with_a_delta_column(
+    project: Project,
+) -> None:
+    _only(project, "generic")
+    project.edit("generic.yaml", "  deltaColumn: {name: Date}\n", "")
+    result = project.run("validate")
+    assert result.exit_code == 1
+    assert (
+        "manifests/generic.yaml:19:18: deltaColumn is required: the flow reads new and changed "
+        "rows by it\n"
+    ) in result.output
