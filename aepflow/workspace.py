@@ -29,17 +29,18 @@ from aepflow.engine.planner import build_plan
 from aepflow.engine.sourcecheck import (
     CheckingReporter,
     Column,
+    Locator,
     Table,
     check_generic_connections,
     check_sources,
     pending_sources,
 )
-from aepflow.errors import LockfileError, UsageError
+from aepflow.errors import LockfileError, SourceLocation, UsageError
 from aepflow.importer import ImportResult, import_pipelines
 from aepflow.kinds import KINDS, desired_resources
 from aepflow.kinds.base import Resource
 from aepflow.manifest import load_model, manifest_files
-from aepflow.model import ProjectModel
+from aepflow.model import Definition, ProjectModel
 from aepflow.platform import Credentials, PlatformClient
 from aepflow.platform.client import DEFAULT_IMS_URL, DEFAULT_PLATFORM_URL
 from aepflow.project import Environment, Project, load_project
@@ -82,6 +83,8 @@ class Workspace:
     scope: frozenset[str] | None = None  # a partial plan: these addresses only
     # (resource kinds, old name, new name) from metadata.movedFrom
     renames: tuple[tuple[frozenset[str], str, str], ...] = ()
+    # Where a path of a resource's manifest is, for the checks that ask the source itself.
+    locate: Locator | None = None
 
     def close(self) -> None:
         self.client.close()
@@ -134,6 +137,7 @@ def open_workspace(
             kinds |= KINDS_OF["Dataset"]
         renames += [(kinds, o, f.name) for o in f.moved_from]
     ws.renames = tuple(renames)
+    ws.locate = _locator(model)
     if paths or targets:
         try:
             ws.scope = _scope(ws, paths, targets)
@@ -141,6 +145,19 @@ def open_workspace(
             client.close()
             raise
     return ws
+
+
+def _locator(model: ProjectModel) -> Locator:
+    """(address, path inside spec) -> its manifest position, for connections and the source
+    connections of dataflows."""
+    defs: dict[str, Definition] = {f"connection.{n}": c for n, c in model.connections.items()}
+    defs |= {f"sourceConnection.{n}": f for n, f in model.dataflows.items()}
+
+    def locate(address: str, path: str) -> SourceLocation | None:
+        found = defs.get(address)
+        return found.locations.get(path) if found is not None else None
+
+    return locate
 
 
 def _under(path: Path, folder: Path) -> bool:
@@ -267,9 +284,9 @@ def make_plan(ws: Workspace, *, allow_data_loss: bool = False, destroy: bool = F
         scope=ws.scope,
     )
     if not destroy:
-        check_generic_connections(ws.client, desired)
+        check_generic_connections(ws.client, desired, ws.locate)
         catalog = embedded_catalog if ws.env.type == "embedded" else None
-        check_sources(ws.client, plan, ws.desired, catalog)
+        check_sources(ws.client, plan, ws.desired, catalog, ws.locate)
     notes = tuple(f"{a} is now {b} (movedFrom): re-addressed, not re-created." for a, b in pairs)
     return replace(plan, notes=notes + plan.notes) if notes else plan
 
@@ -317,7 +334,7 @@ def apply_plan(ws: Workspace, plan: Plan, reporter: Reporter | None = None) -> A
             return entry.id if entry is not None else None
 
         reporter = CheckingReporter(
-            reporter or NullReporter(), ws.client, ws.desired, later, base_id
+            reporter or NullReporter(), ws.client, ws.desired, later, base_id, ws.locate
         )
     executor = Executor(
         ws.client, writer, ws.desired, parallelism=ws.parallelism, reporter=reporter

@@ -31,7 +31,7 @@ from aepflow.api import FLOW, Door, Request
 from aepflow.connectors import CONNECTORS_BY_SPEC_ID, REST
 from aepflow.engine.executor import Reporter
 from aepflow.engine.plan import Plan
-from aepflow.errors import PlanError
+from aepflow.errors import PlanError, SourceLocation
 from aepflow.kinds.base import Resource
 
 REST_OBJECT = "json"  # what a REST source that serves one object lists
@@ -49,6 +49,18 @@ class Column:
     name: str  # a column; for a REST source, a leaf's dotted path (results.email)
     type: str  # as Flow Service lists it: string, number, integer, boolean
     xdm_type: str  # the finer type when given (date, date-time), else ``type``
+
+
+# Where a path of a resource's manifest is: (address, dotted path) -> location (None: unknown).
+Locator = Callable[[str, str], SourceLocation | None]
+
+
+def _at(r: Resource, locate: Locator | None, *paths: str) -> SourceLocation:
+    for path in paths:
+        found = locate(r.address, path) if locate is not None else None
+        if found is not None:
+            return found
+    return r.location
 
 
 # What a source serves, read without a base connection: spec id -> tables, and
@@ -133,7 +145,11 @@ def json_leaves(schema: Mapping[str, Any], prefix: str = "") -> Iterator[Column]
 
 
 def check_sources(
-    door: Door, plan: Plan, desired: Mapping[str, Resource], catalog: Catalog | None = None
+    door: Door,
+    plan: Plan,
+    desired: Mapping[str, Resource],
+    catalog: Catalog | None = None,
+    locate: Locator | None = None,
 ) -> tuple[str, ...]:
     """One explore per connection and table. Raises PlanError at the first mismatch; returns
     the source connections it could not check (their base connection is created in this run
@@ -166,7 +182,7 @@ def check_sources(
                 columns[(key, t.path)] = {c.name for c in read}
             return columns[(key, t.path)]
 
-        _check(r, tables[key], fetch)
+        _check(r, tables[key], fetch, locate)
     return tuple(later)
 
 
@@ -178,35 +194,48 @@ def pending_sources(plan: Plan) -> list[Any]:
     ]
 
 
-def check_at_apply(door: Door, r: Resource, desired: Mapping[str, Resource], base_id: str) -> None:
+def check_at_apply(
+    door: Door,
+    r: Resource,
+    desired: Mapping[str, Resource],
+    base_id: str,
+    locate: Locator | None = None,
+) -> None:
     """The source check of one source connection, right before it is created: its base
     connection was created earlier in the same apply."""
     tables = list_tables(door, base_id, _base_spec(r.spec, desired))
-    _check(r, tables, lambda t: {c.name for c in table_columns(door, base_id, t)})
+    _check(r, tables, lambda t: {c.name for c in table_columns(door, base_id, t)}, locate)
 
 
-def _check(r: Resource, tables: Sequence[Table], fetch: Callable[[Table], set[str]]) -> None:
+def _check(
+    r: Resource,
+    tables: Sequence[Table],
+    fetch: Callable[[Table], set[str]],
+    locate: Locator | None = None,
+) -> None:
     spec = r.spec
     wanted, kind = _wanted(spec)
     found = _find(tables, wanted, kind)
     if found is None:
         listed = [t.name for t in tables if t.type in _TYPES[kind]]
         near = get_close_matches(wanted, listed, n=1)
+        at = _at(r, locate, "source.object" if kind == "rest" else "source.table", "source")
         raise PlanError(
-            f"{r.location}: {r.address}: the source has no {_WORDS[kind]} {wanted!r}"
+            f"{at}: {r.address}: the source has no {_WORDS[kind]} {wanted!r}"
             + (f"; did you mean {near[0]!r}?" if near else "")
             + f" ({_WORDS[kind]}s: {', '.join(listed) or 'none'})"
         )
     if kind == "rest":
         return  # a REST source is read whole: no columns are declared
     names: set[str] | None = None
-    for column in spec.get("columns") or []:
+    for i, column in enumerate(spec.get("columns") or []):
         names = fetch(found) if names is None else names
         name = str(column.get("name"))
         if name not in names:
             near = get_close_matches(name, sorted(names), n=1)
+            at = _at(r, locate, f"source.columns.{i}", "source.columns", "source")
             raise PlanError(
-                f"{r.location}: {r.address}: {_WORDS[kind]} {wanted!r} has no column "
+                f"{at}: {r.address}: {_WORDS[kind]} {wanted!r} has no column "
                 f"{name!r}" + (f"; did you mean {near[0]!r}?" if near else "")
             )
 
@@ -240,7 +269,9 @@ def _find(tables: Sequence[Table], wanted: str, kind: str) -> Table | None:
 # -- generic connections -----------------------------------------------------------------------
 
 
-def check_generic_connections(door: Door, desired: Mapping[str, Resource]) -> None:
+def check_generic_connections(
+    door: Door, desired: Mapping[str, Resource], locate: Locator | None = None
+) -> None:
     """Params of ``connector: {spec: ID}`` connections against their connection spec's
     authSpec (one ``GET /connectionSpecs/{id}`` per spec)."""
     specs: dict[str, Mapping[str, Any] | None] = {}
@@ -255,22 +286,28 @@ def check_generic_connections(door: Door, desired: Mapping[str, Resource]) -> No
         found = specs[spec_id]
         if found is None:
             raise PlanError(
-                f"{r.location}: {r.address}: the platform has no connection spec {spec_id} "
+                f"{_at(r, locate, 'connector.spec', 'connector')}: {r.address}: the platform has "
+                f"no connection spec {spec_id} "
                 "(GET /connectionSpecs/ID): check connector.spec"
             )
-        check_generic_params(r, found)
+        check_generic_params(r, found, locate)
 
 
-def check_generic_params(r: Resource, connection_spec: Mapping[str, Any]) -> None:
+def check_generic_params(
+    r: Resource, connection_spec: Mapping[str, Any], locate: Locator | None = None
+) -> None:
     name = str(r.spec.get("authSpec", ""))
     auths = [a for a in connection_spec.get("authSpec") or [] if isinstance(a, Mapping)]
     chosen = next((a for a in auths if a.get("name") == name), None)
-    where = f"{r.location}: {r.address}"
+
+    def where(*paths: str) -> str:
+        return f"{_at(r, locate, *paths, 'auth.params', 'auth')}: {r.address}"
+
     if chosen is None:
         names = ", ".join(repr(a.get("name")) for a in auths) or "none"
         raise PlanError(
-            f"{where}: connection spec {connection_spec.get('name', '')} has no authSpec "
-            f"{name!r} (authSpecs: {names})"
+            f"{where('auth.specName')}: connection spec {connection_spec.get('name', '')} has "
+            f"no authSpec {name!r} (authSpecs: {names})"
         )
     schema = chosen.get("spec") or {}
     properties = schema.get("properties") or {}
@@ -280,15 +317,16 @@ def check_generic_params(r: Resource, connection_spec: Mapping[str, Any]) -> Non
     written = sorted(secret & set(r.spec.get("params") or {}))
     if written:
         raise PlanError(
-            f"{where}: auth.params.{written[0]} is a secret of authSpec {name!r} (format: "
-            "password): write exactly ${env:NAME} and set NAME in the environment"
+            f"{where('auth.params.' + written[0])}: auth.params.{written[0]} is a secret of "
+            f"authSpec {name!r} (format: password): write exactly ${{env:NAME}} and set NAME in "
+            "the environment"
         )
     params = {**(r.spec.get("params") or {}), **{k: "********" for k in r.secrets}}
     unknown = sorted(set(params) - set(properties))
     if unknown:
         raise PlanError(
-            f"{where}: auth.params.{unknown[0]}: unknown param for authSpec {name!r} "
-            f"(known: {', '.join(properties)})"
+            f"{where('auth.params.' + unknown[0])}: auth.params.{unknown[0]}: unknown param "
+            f"for authSpec {name!r} (known: {', '.join(properties)})"
         )
     errors = sorted(jsonschema.Draft7Validator(schema).iter_errors(params), key=str)
     if errors:
@@ -298,7 +336,7 @@ def check_generic_params(r: Resource, connection_spec: Mapping[str, Any]) -> Non
         detail = e.message if missing or not path else f"auth.params.{path}: {e.message}"
         if path and path in r.secrets:
             detail = f"auth.params.{path}: does not match its authSpec type"  # never the value
-        raise PlanError(f"{where}: {detail} (authSpec {name!r})")
+        raise PlanError(f"{where('auth.params.' + path)}: {detail} (authSpec {name!r})")
 
 
 class CheckingReporter:
@@ -313,9 +351,10 @@ class CheckingReporter:
         desired: Mapping[str, Resource],
         pending: frozenset[str],
         base_id: Callable[[str], str | None],
+        locate: Locator | None = None,
     ) -> None:
         self.inner, self.door, self.desired = inner, door, desired
-        self.pending, self.base_id = pending, base_id
+        self.pending, self.base_id, self.locate = pending, base_id, locate
 
     def begin(self, total: int) -> None:
         self.inner.begin(total)
@@ -327,7 +366,7 @@ class CheckingReporter:
             base = r.spec.get("baseConnection")
             found = self.base_id(str(base["$resource"])) if isinstance(base, Mapping) else None
             if found is not None:
-                check_at_apply(self.door, r, self.desired, found)
+                check_at_apply(self.door, r, self.desired, found, self.locate)
         self.inner.started(step)
 
     def finished(self, step: str, elapsed: float) -> None:

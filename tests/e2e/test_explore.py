@@ -189,14 +189,14 @@ def test_plan_checks_declared_columns_against_the_source(project: Project) -> No
     result = project.run("plan")
     assert (result.exit_code, result.output) == (
         1,
-        "Error: manifests/flow.yaml:8:5: sourceConnection.contacts: table 'Contact' has no "
+        "Error: manifests/flow.yaml:9:19: sourceConnection.contacts: table 'Contact' has no "
         "column 'FristName'; did you mean 'FirstName'?\n",
     )
     project.edit("flow.yaml", "FristName, ", "")
     project.edit("flow.yaml", "table: Contact", "table: Contacts")
     result = project.run("plan")
     assert result.output == (
-        "Error: manifests/flow.yaml:8:5: sourceConnection.contacts: the source has no table "
+        "Error: manifests/flow.yaml:8:12: sourceConnection.contacts: the source has no table "
         "'Contacts'; did you mean 'Contact'? (tables: Account, Contact, Lead)\n"
     )
 

@@ -142,12 +142,12 @@ def test_a_first_apply_on_a_real_sandbox_checks_the_source_before_creating_it(
     applied = project.run("apply", "--auto-approve")
     assert applied.exit_code == 1
     assert (
-        "manifests/flow.yaml:8:5: sourceConnection.contacts: the source has no table "
+        "manifests/flow.yaml:8:12: sourceConnection.contacts: the source has no table "
         "'Contacts'; did you mean 'Contact'? (tables: Account, Contact, Lead)"
     ) in applied.output
     lock = json.loads((project.root / "locks" / "staging.lock.json").read_text())
     assert "connection.crm" in lock["resources"]
     assert "sourceConnection.contacts" not in lock["resources"]
     assert project.run("plan").output.startswith(
-        "Error: manifests/flow.yaml:8:5: sourceConnection.contacts: the source has no table"
+        "Error: manifests/flow.yaml:8:12: sourceConnection.contacts: the source has no table"
     )

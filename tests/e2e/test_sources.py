@@ -72,7 +72,7 @@ def test_a_dynamics_view_is_checked_as_a_view(project: Project) -> None:
     result = project.run("plan")
     assert (result.exit_code, result.output) == (
         1,
-        "Error: manifests/dynamics.yaml:20:5: sourceConnection.dynamics-active-contacts: the "
+        "Error: manifests/dynamics.yaml:20:12: sourceConnection.dynamics-active-contacts: the "
         "source has no view 'activecontact'; did you mean 'activecontacts'? "
         "(views: activecontacts)\n",
     )
@@ -97,7 +97,7 @@ def test_a_secret_of_a_generic_connector_written_out_is_refused_at_plan(
     result = project.run("plan")
     assert result.exit_code == 1
     assert result.output == (
-        "Error: manifests/generic.yaml:4:18: connection.adwords: auth.params.developerToken is "
+        "Error: manifests/generic.yaml:12:23: connection.adwords: auth.params.developerToken is "
         "a secret of authSpec 'Basic Authentication for google-adwords' (format: password): "
         "write exactly ${env:NAME} and set NAME in the environment\n"
     )
@@ -110,7 +110,7 @@ def test_a_generic_connector_param_the_spec_lacks_is_refused_at_plan(project: Pr
     result = project.run("plan")
     assert result.exit_code == 1
     assert result.output.startswith(
-        "Error: manifests/generic.yaml:4:18: connection.adwords: auth.params.clientID: unknown "
+        "Error: manifests/generic.yaml:14:17: connection.adwords: auth.params.clientID: unknown "
         "param for authSpec 'Basic Authentication for google-adwords' (known: clientCustomerID,"
     )
 
