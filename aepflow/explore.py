@@ -1,10 +1,10 @@
 """`aepflow explore`: what a connection's source holds, and a Dataflow skeleton to start from.
 
-Reads go through the workspace's Platform client to Flow Service's explore endpoint
-(help/sources/tutorials/api/explore/crm.md): ``objectType=root`` lists the tables,
-``objectType=table&object=PATH`` gives a table's columns. Everything after the reads is pure:
-the last-modified column and the proposed mappings are picked by name, from the rules below,
-and every proposal is marked for review in the skeleton (``aepflow.render.explore``).
+Reads go through the platform door to Flow Service's explore endpoint
+(``aepflow.engine.sourcecheck``: tables and views of a table source, the JSON schema of a REST
+source's objects). Everything after the reads is pure: the last-modified column and the
+proposed mappings are picked by name, from the rules below, and every proposal is marked for
+review in the skeleton (``aepflow.render.explore``).
 """
 
 from __future__ import annotations
@@ -13,31 +13,16 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from difflib import get_close_matches
-from typing import TYPE_CHECKING
+from typing import Any
 
-from aepflow.api import FLOW, Request
-from aepflow.errors import PlanError, UsageError
+from aepflow.api import Door
+from aepflow.engine.sourcecheck import Column, Table, list_tables, table_columns
+from aepflow.errors import UsageError
 from aepflow.manifest import load_model, xdm
 from aepflow.model import ProjectModel, SchemaDef
+from aepflow.project import Environment, Project
 
-if TYPE_CHECKING:
-    from aepflow.engine.plan import Plan
-    from aepflow.workspace import Workspace
-
-
-@dataclass(frozen=True)
-class Table:
-    name: str
-    path: str
-    type: str
-
-
-@dataclass(frozen=True)
-class Column:
-    name: str
-    type: str  # as Flow Service lists it: string, number, integer, boolean
-    xdm_type: str  # the finer type when given (date, date-time), else ``type``
+__all__ = ["Column", "Table", "list_tables", "table_columns"]
 
 
 @dataclass(frozen=True)
@@ -61,100 +46,53 @@ class Skeleton:
     start: str
     mappings: tuple[Proposal, ...]
     unmatched: tuple[str, ...]  # column names, with " (ambiguous: ...)" when several fit
+    kind: str = "table"  # "table", "view" or "rest" (a REST source: source.object, no delta)
+    event: tuple[Proposal, ...] = ()  # _id and timestamp of an ExperienceEvent schema
 
 
 # -- reads -----------------------------------------------------------------------------
 
 
-def connection_id(ws: Workspace, name: str) -> str:
+def connection_id(
+    desired: Mapping[str, Any], locked: Mapping[str, Any], env: str, name: str
+) -> str:
     """The platform id of the Connection ``name``, from the lock."""
-    known = sorted(a.split(".", 1)[1] for a in ws.desired if a.startswith("connection."))
+    known = sorted(a.split(".", 1)[1] for a in desired if a.startswith("connection."))
     if name not in known:
         raise UsageError(
             f"no Connection named {name!r} in the manifests"
             + (f" (connections: {', '.join(known)})" if known else " (there is none)")
         )
-    entry = ws.lock.resources.get(f"connection.{name}")
+    entry = locked.get(f"connection.{name}")
     if entry is None:
         raise UsageError(
-            f"connection {name} is not applied in environment {ws.env.name}: it has no id in "
+            f"connection {name} is not applied in environment {env}: it has no id in "
             f"the lock yet. Apply it first: aepflow apply --target connection.{name}"
         )
-    return entry.id
+    return str(entry.id)
 
 
-def list_tables(ws: Workspace, conn_id: str) -> list[Table]:
-    body = ws.client.send(_explore(conn_id, ("objectType", "root")))
-    items = body.get("items", []) if isinstance(body, Mapping) else body or []
-    return [
-        Table(str(i.get("name", "")), str(i.get("path", i.get("name", ""))), str(i.get("type", "")))
-        for i in items
-        if isinstance(i, Mapping)
-    ]
+def connection_spec(desired: Mapping[str, Any], name: str) -> str:
+    r = desired.get(f"connection.{name}")
+    return str(r.spec.get("connectionSpec", "")) if r is not None else ""
 
 
 def find_table(tables: Sequence[Table], wanted: str, connection: str) -> Table:
-    """The table named (or with the path) ``wanted``; a clear error otherwise."""
+    """The table (view, object) named (or with the path) ``wanted``; a clear error otherwise."""
     for t in tables:
         if wanted in (t.name, t.path):
             return t
     near = [t.name for t in tables if t.name.lower() == wanted.lower()]
     hint = f"; did you mean {near[0]}?" if near else ""
     names = ", ".join(t.name for t in tables) or "none"
+    word = "object" if tables and tables[0].type == "rest" else "table"
     raise UsageError(
-        f"no table {wanted!r} in the source of connection {connection} (tables: {names}){hint}"
+        f"no {word} {wanted!r} in the source of connection {connection} ({word}s: {names}){hint}"
     )
 
 
-def table_columns(ws: Workspace, conn_id: str, table: Table) -> list[Column]:
-    body = ws.client.send(_explore(conn_id, ("objectType", "table"), ("object", table.path)))
-    columns = ((body or {}).get("schema") or {}).get("columns") or []
-    out = []
-    for c in columns:
-        kind = str(c.get("type", "string"))
-        fine = c.get("meta:xdmType") or (c.get("xdm") or {}).get("format") or kind
-        out.append(Column(str(c["name"]), kind, str(fine)))
-    return out
-
-
-def check_sources(ws: Workspace, plan: Plan) -> None:
-    """Declared tables and columns of the source connections a plan creates, against the
-    source itself (explore): a typo fails the plan, with a did-you-mean, instead of making a
-    flow whose runs fail. One explore per connection and table."""
-    tables: dict[str, list[Table]] = {}
-    columns: dict[tuple[str, str], set[str]] = {}
-    for change in plan.actionable:
-        if change.kind != "sourceConnection" or change.action not in ("create", "replace"):
-            continue
-        body = change.requests[0].body or {}
-        base, params = body.get("baseConnectionId"), body.get("params") or {}
-        if not isinstance(base, str):
-            continue  # its connection is created in this run: nothing to ask yet
-        if base not in tables:
-            tables[base] = list_tables(ws, base)
-        wanted = str(params.get("tableName", ""))
-        known = {t.path: t for t in tables[base]} | {t.name: t for t in tables[base]}
-        if wanted not in known:
-            near = get_close_matches(wanted, list(known), n=1)
-            raise PlanError(
-                f"{change.address}: the source has no table {wanted!r}"
-                + (f"; did you mean {near[0]!r}?" if near else "")
-            )
-        key = (base, known[wanted].path)
-        if key not in columns:
-            columns[key] = {c.name for c in table_columns(ws, base, known[wanted])}
-        for column in params.get("columns") or []:
-            name = str(column.get("name"))
-            if name not in columns[key]:
-                near = get_close_matches(name, sorted(columns[key]), n=1)
-                raise PlanError(
-                    f"{change.address}: table {wanted!r} has no column {name!r}"
-                    + (f"; did you mean {near[0]!r}?" if near else "")
-                )
-
-
-def _explore(conn_id: str, *params: tuple[str, str]) -> Request:
-    return Request("GET", f"{FLOW}/connections/{conn_id}/explore", params=params)
+def read_source(door: Door, conn_id: str, spec_id: str) -> list[Table]:
+    return list_tables(door, conn_id, spec_id)
 
 
 def utcnow() -> datetime:
@@ -162,12 +100,17 @@ def utcnow() -> datetime:
 
 
 def build_skeleton(
-    ws: Workspace, connection: str, table: Table, columns: Sequence[Column], schema: str | None
+    project: Project,
+    env: Environment,
+    connection: str,
+    table: Table,
+    columns: Sequence[Column],
+    schema: str | None,
 ) -> Skeleton:
     """The Dataflow skeleton for ``table``, from the project's manifests (no secrets read)."""
-    model = load_model(ws.project, ws.env)
+    model = load_model(project, env)
     # The project's own start variable when it has one (as the example manifests use).
-    scheduled = "scheduleStart" in ws.env.variables
+    scheduled = "scheduleStart" in env.variables
     start = "${var.scheduleStart}" if scheduled else next_hour(utcnow())
     return skeleton(model, connection, table, columns, schema, start)
 
@@ -211,8 +154,23 @@ def skeleton(
         fields = frozenset(xdm.custom_leaves(schema_def.custom_fields))
     mappings, unmatched = propose_mappings(columns, fields, table.name)
     delta, delta_rule = delta_column(columns)
+    event: tuple[Proposal, ...] = ()
+    if schema_def.class_id == xdm.CLASSES["experienceevent"]:
+        # An ExperienceEvent needs a unique _id and the event time (validate checks both).
+        stamps = [c.name for c in columns if c.xdm_type == "date-time"]
+        when = delta if delta in stamps else (stamps[0] if stamps else delta)
+        event = (
+            Proposal("uuid()", "_id", "expression"),
+            Proposal(when, "timestamp", "event time"),
+        )
+        mappings = [m for m in mappings if m.destination not in ("_id", "timestamp")]
+        unmatched = [u for u in unmatched if u.split(" ", 1)[0] != when]
     return Skeleton(
-        name=manifest_name(table.name, model.dataflows),
+        # A REST source that serves one object lists it as "json": name it after the connection.
+        name=manifest_name(
+            connection if table.type == "rest" and table.name == "json" else table.name,
+            model.dataflows,
+        ),
         connection=connection,
         table=table.path,
         columns=tuple(columns),
@@ -224,6 +182,8 @@ def skeleton(
         start=start,
         mappings=tuple(mappings),
         unmatched=tuple(unmatched),
+        kind=table.type if table.type in ("view", "rest") else "table",
+        event=event,
     )
 
 

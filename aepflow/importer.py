@@ -13,11 +13,14 @@ already records are referenced, never imported twice.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import cached_property
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import yaml
 
@@ -90,31 +93,38 @@ class Importer:
         if owner is not None:
             return owner.split(".", 1)[1]
         raw = self._read("connection", id)
-        connector = CONNECTORS_BY_SPEC_ID.get((raw.get("connectionSpec") or {}).get("id", ""))
-        if connector is None:
-            raise UsageError(f"connection {id} is not of a connector aepflow manages")
+        spec_id = str((raw.get("connectionSpec") or {}).get("id", ""))
+        connector = CONNECTORS_BY_SPEC_ID.get(spec_id)
         auth = raw.get("auth") or {}
-        auth_type = next(
-            (a for a in connector.auth_types.values() if a.spec_name == auth.get("specName")),
-            None,
+        auth_type = (
+            next(
+                (a for a in connector.auth_types.values() if a.spec_name == auth.get("specName")),
+                None,
+            )
+            if connector is not None
+            else None
         )
-        if auth_type is None:
-            raise UsageError(f"connection {id}: unknown auth spec {auth.get('specName')!r}")
-        name = self._name("Connection", str(raw.get("name") or connector.key))
-        params: dict[str, Any] = {}
         live = auth.get("params") or {}
-        for p in auth_type.params:
-            if p in auth_type.secrets or (p in auth_type.required and p not in live):
-                snake = re.sub(r"([a-z])([A-Z])", r"\1_\2", p)
-                variable = f"{name}_{snake}".upper().replace("-", "_")
-                params[p] = f"${{env:{variable}}}"
-                self.env_vars.append(variable)
-            elif p in live:
-                params[p] = live[p]
-        spec: dict[str, Any] = {
-            "connector": connector.key,
-            "auth": {"type": auth_type.key, "params": params},
-        }
+        spec: dict[str, Any]
+        if connector is None or auth_type is None:
+            # No entry (or an auth type its entry lacks): the generic form, its secrets from
+            # the connection spec's authSpec (help/sources/tutorials/api/create/crm/adwords.md).
+            name = self._name("Connection", str(raw.get("name") or "connection"))
+            required, secrets = self._auth_spec(spec_id, str(auth.get("specName", "")))
+            params = self._params(name, live, required, secrets, tuple(live))
+            spec = {
+                "connector": {"spec": spec_id},
+                "auth": {"specName": auth.get("specName", ""), "params": params},
+            }
+        else:
+            name = self._name("Connection", str(raw.get("name") or connector.key))
+            params = self._params(
+                name, live, auth_type.required, auth_type.secrets, auth_type.params
+            )
+            spec = {
+                "connector": connector.key,
+                "auth": {"type": auth_type.key, "params": params},
+            }
         if raw.get("name") != name:
             spec["name"] = raw.get("name")
         description = split_marker(raw.get("description"))[0]
@@ -124,6 +134,48 @@ class Importer:
         self.by_id[id] = name
         self._record(f"connection.{name}", "connection", id)
         return name
+
+    def _params(
+        self,
+        name: str,
+        live: dict[str, Any],
+        required: Sequence[str],
+        secrets: AbstractSet[str],
+        known: Sequence[str],
+    ) -> dict[str, Any]:
+        """Live params as the manifest writes them: secrets (and required params AEP does not
+        show) as ``${env:NAME}``, recorded for the CI workflow."""
+        params: dict[str, Any] = {}
+        for p in [*known, *(r for r in required if r not in known)]:
+            if p in secrets or (p in required and p not in live):
+                snake = re.sub(r"([a-z])([A-Z])", r"\1_\2", p)
+                variable = f"{name}_{snake}".upper().replace("-", "_")
+                params[p] = f"${{env:{variable}}}"
+                self.env_vars.append(variable)
+            elif p in live:
+                params[p] = live[p]
+        return params
+
+    def _auth_spec(self, spec_id: str, spec_name: str) -> tuple[tuple[str, ...], frozenset[str]]:
+        """(required, secret) params of an authSpec, from ``GET /connectionSpecs/{id}``."""
+        body = self.client.send(
+            Request("GET", f"{FLOW}/connectionSpecs/{quote(spec_id, safe='')}"), allow_404=True
+        )
+        items = body.get("items") if isinstance(body, dict) else None
+        found = items[0] if items else {}
+        for a in found.get("authSpec") or []:
+            if a.get("name") == spec_name:
+                schema = a.get("spec") or {}
+                props = schema.get("properties") or {}
+                secret = frozenset(
+                    k
+                    for k, v in props.items()
+                    if isinstance(v, dict) and v.get("format") == "password"
+                )
+                return tuple(schema.get("required") or ()), secret
+        raise UsageError(
+            f"the connection spec {spec_id} has no authSpec {spec_name!r}: cannot tell its secrets"
+        )
 
     def schema(self, id: str) -> str:
         owner = self._owner(id) or (f"schema.{self.by_id[id]}" if id in self.by_id else None)

@@ -18,20 +18,29 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from aepflow import emulator
+from aepflow.emulator import specs
 from aepflow.engine import lockfile
-from aepflow.engine.executor import ApplyResult, Executor, Reporter
+from aepflow.engine.executor import ApplyResult, Executor, NullReporter, Reporter
 from aepflow.engine.live import read_live
 from aepflow.engine.lockfile import LockWriter
 from aepflow.engine.moves import KINDS_OF, moved_lock, moves
 from aepflow.engine.plan import Lock, LockEntry, Plan
 from aepflow.engine.planner import build_plan
-from aepflow.errors import LockfileError, UsageError
-from aepflow.explore import check_sources
+from aepflow.engine.sourcecheck import (
+    CheckingReporter,
+    Column,
+    Locator,
+    Table,
+    check_generic_connections,
+    check_sources,
+    pending_sources,
+)
+from aepflow.errors import LockfileError, SourceLocation, UsageError
 from aepflow.importer import ImportResult, import_pipelines
 from aepflow.kinds import KINDS, desired_resources
 from aepflow.kinds.base import Resource
 from aepflow.manifest import load_model, manifest_files
-from aepflow.model import ProjectModel
+from aepflow.model import Definition, ProjectModel
 from aepflow.platform import Credentials, PlatformClient
 from aepflow.platform.client import DEFAULT_IMS_URL, DEFAULT_PLATFORM_URL
 from aepflow.project import Environment, Project, load_project
@@ -74,6 +83,8 @@ class Workspace:
     scope: frozenset[str] | None = None  # a partial plan: these addresses only
     # (resource kinds, old name, new name) from metadata.movedFrom
     renames: tuple[tuple[frozenset[str], str, str], ...] = ()
+    # Where a path of a resource's manifest is, for the checks that ask the source itself.
+    locate: Locator | None = None
 
     def close(self) -> None:
         self.client.close()
@@ -126,6 +137,7 @@ def open_workspace(
             kinds |= KINDS_OF["Dataset"]
         renames += [(kinds, o, f.name) for o in f.moved_from]
     ws.renames = tuple(renames)
+    ws.locate = _locator(model)
     if paths or targets:
         try:
             ws.scope = _scope(ws, paths, targets)
@@ -133,6 +145,19 @@ def open_workspace(
             client.close()
             raise
     return ws
+
+
+def _locator(model: ProjectModel) -> Locator:
+    """(address, path inside spec) -> its manifest position, for connections and the source
+    connections of dataflows."""
+    defs: dict[str, Definition] = {f"connection.{n}": c for n, c in model.connections.items()}
+    defs |= {f"sourceConnection.{n}": f for n, f in model.dataflows.items()}
+
+    def locate(address: str, path: str) -> SourceLocation | None:
+        found = defs.get(address)
+        return found.locations.get(path) if found is not None else None
+
+    return locate
 
 
 def _under(path: Path, folder: Path) -> bool:
@@ -266,9 +291,32 @@ def make_plan(
         replace=replace_addresses,
     )
     if not destroy:
-        check_sources(ws, plan)
+        check_generic_connections(ws.client, desired, ws.locate)
+        catalog = embedded_catalog if ws.env.type == "embedded" else None
+        check_sources(ws.client, plan, ws.desired, catalog, ws.locate)
     notes = tuple(f"{a} is now {b} (movedFrom): re-addressed, not re-created." for a, b in pairs)
     return replace(plan, notes=notes + plan.notes) if notes else plan
+
+
+def embedded_catalog(spec_id: str) -> dict[Table, list[Column]] | None:
+    """What the embedded emulator's source of a connection spec serves: its catalog does not
+    depend on the credentials, so a source is checked before its connection exists."""
+    spec = specs.connection_specs().get(spec_id)
+    if spec is None:
+        return None
+    name = str(spec["name"])
+    out: dict[Table, list[Column]] = {}
+    for kind, found in (("table", specs.base_tables(name)), ("view", specs.views(name))):
+        for table, columns in found.items():
+            out[Table(table, table, kind)] = [_catalog_column(c) for c in columns]
+    for obj in specs.rest_objects(name):
+        out[Table(obj or "json", obj or "json", "rest")] = []
+    return out
+
+
+def _catalog_column(c: Mapping[str, str]) -> Column:
+    kind = c["type"]
+    return Column(c["name"], "string" if kind in ("date", "date-time") else kind, kind)
 
 
 def apply_plan(ws: Workspace, plan: Plan, reporter: Reporter | None = None) -> ApplyResult:
@@ -281,6 +329,20 @@ def apply_plan(ws: Workspace, plan: Plan, reporter: Reporter | None = None) -> A
         for address, entry in moved.resources.items():
             if ws.lock.resources.get(address) != entry:
                 writer.put(address, entry)
+    later = frozenset(
+        c.address
+        for c in pending_sources(plan)
+        if not isinstance((c.requests[-1].body or {}).get("baseConnectionId"), str)
+    )
+    if later and ws.env.type != "embedded":  # the embedded catalog checked them at plan time
+
+        def base_id(address: str) -> str | None:
+            entry = writer.lock.resources.get(address)
+            return entry.id if entry is not None else None
+
+        reporter = CheckingReporter(
+            reporter or NullReporter(), ws.client, ws.desired, later, base_id, ws.locate
+        )
     executor = Executor(
         ws.client, writer, ws.desired, parallelism=ws.parallelism, reporter=reporter
     )

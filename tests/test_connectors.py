@@ -12,7 +12,9 @@ SCHEMA = Path(__file__).resolve().parent.parent / "schemas" / "connection.schema
 
 def test_the_connection_schema_lists_exactly_the_connectors_and_their_auth_types() -> None:
     spec = json.loads(SCHEMA.read_text())["$defs"]["spec"]
-    assert spec["properties"]["connector"]["enum"] == list(CONNECTORS)
+    named, generic = spec["properties"]["connector"]["oneOf"]
+    assert named["enum"] == list(CONNECTORS)
+    assert generic["required"] == ["spec"]
     all_types = {key for c in CONNECTORS.values() for key in c.auth_types}
     assert set(spec["properties"]["auth"]["properties"]["type"]["enum"]) == all_types
     per_connector = {

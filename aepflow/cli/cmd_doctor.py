@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import Any
 
 import click
 
@@ -22,7 +23,7 @@ def doctor(environment: str | None, env_list: bool) -> None:
     """Check credentials, token, connection specs, the CRMToAEP flow spec, the variables the
     manifests need and each managed connection."""
     from aepflow.api import Request
-    from aepflow.connectors import CONNECTORS, FLOW_SPEC_ID, FLOW_SPEC_NAME
+    from aepflow.connectors import FLOW_SPEC_ID, FLOW_SPEC_NAME
     from aepflow.engine import lockfile
     from aepflow.errors import AepflowError
     from aepflow.kinds import KINDS
@@ -74,7 +75,7 @@ def doctor(environment: str | None, env_list: bool) -> None:
             report(True, f"Schema Registry answers; tenant id {client.tenant_id()}")
         except AepflowError as e:
             report(False, f"Schema Registry: {e}", "grant the project access to this sandbox")
-        for connector in CONNECTORS.values():
+        for connector in _used_connectors(project, env):
             try:
                 spec = client.connection_spec(connector.spec_id)
                 ok = spec is not None
@@ -114,3 +115,17 @@ def doctor(environment: str | None, env_list: bool) -> None:
 
 
 COMMANDS = [doctor]
+
+
+def _used_connectors(project: Any, env: Any) -> list[Any]:
+    """The connectors the manifests use (every known one when they cannot be read): a sandbox
+    need not license the others."""
+    from aepflow.connectors import CONNECTORS
+    from aepflow.errors import AepflowError
+    from aepflow.manifest import load_model
+
+    try:
+        used = {c.connector for c in load_model(project, env).connections.values()}
+    except AepflowError:
+        return list(CONNECTORS.values())
+    return [c for c in CONNECTORS.values() if c.key in used]

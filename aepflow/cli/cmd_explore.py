@@ -41,17 +41,18 @@ def explore(
         raise UsageError("--schema goes with --manifest")
     ws = open_workspace(environment, ())
     try:
-        conn_id = ex.connection_id(ws, connection)
-        tables = ex.list_tables(ws, conn_id)
+        conn_id = ex.connection_id(ws.desired, ws.lock.resources, ws.env.name, connection)
+        spec_id = ex.connection_spec(ws.desired, connection)
+        tables = ex.read_source(ws.client, conn_id, spec_id)
         if table is None:
             click.echo(render_tables(tables), nl=False)
             return
         found = ex.find_table(tables, table, connection)
-        columns = ex.table_columns(ws, conn_id, found)
+        columns = ex.table_columns(ws.client, conn_id, found)
         if not manifest:
             click.echo(render_columns(columns), nl=False)
             return
-        skeleton = ex.build_skeleton(ws, connection, found, columns, schema)
+        skeleton = ex.build_skeleton(ws.project, ws.env, connection, found, columns, schema)
         click.echo(render_skeleton(skeleton), nl=False)
     finally:
         ws.close()

@@ -311,7 +311,10 @@ def mapping_outcome(tx: Tx, sandbox: str, flow: Mapping[str, Any]) -> dict[str, 
     ``{"share": failed rows / rows, "message": the first error}``, or None when every row maps.
     A flow's mapping version and table only change by a PATCH, so this is computed then."""
     emu = flow.get("_emu") or {}
-    columns = specs.tables(str(emu.get("connector", ""))).get(str(emu.get("table")))
+    connector = str(emu.get("connector", ""))
+    # Tabular sources only: a REST source's objects are JSON schemas, not columns.
+    tabular = {**specs.base_tables(connector), **specs.views(connector)}
+    columns = tabular.get(str(emu.get("table")))
     params = next(
         (
             t.get("params") or {}

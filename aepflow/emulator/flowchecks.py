@@ -177,13 +177,32 @@ def check_source(tx: Tx, sandbox: str, body: Mapping[str, Any]) -> None:
     if base is None:
         raise _entity_missing("connections", base_id)
     spec = connection_spec(body)
-    if spec["id"] != base["connectionSpec"]["id"]:
+    base_spec = specs.connection_specs()[base["connectionSpec"]["id"]]
+    # The SugarCRM and SAP tutorials name the generic REST source spec in the source
+    # connections of their own base connections (create/crm/sugarcrm-accounts-contacts.md).
+    generic = spec["id"] == specs.REST_SOURCE_SPEC_ID and specs.is_rest(base_spec)
+    if spec["id"] != base_spec["id"] and not generic:
         raise _spec_invalid(
             f"The connectionSpec {spec['id']} is not the one of base connection {base_id} "
             f"({base['connectionSpec']['id']})."
         )
     params = body.get("params")
-    if not isinstance(params, dict) or not (params.get("tableName") or params.get("path")):
+    if not isinstance(params, dict):
+        raise _provider("params is required")
+    data_format = _object(body.get("data")).get("format")
+    if specs.is_rest(base_spec):
+        # create/customer-success/zendesk.md: "the only supported data format is json".
+        if data_format != "json":
+            raise _provider(
+                f"data.format must be json for {base_spec['name']}, not {data_format!r}"
+            )
+        objects = specs.rest_objects(str(base_spec["name"]))
+        wanted = str(params.get("object_type", ""))
+        if wanted not in objects:
+            known = ", ".join(sorted(k for k in objects if k)) or "none"
+            raise _provider(f"params.object_type {wanted!r} is not served (object types: {known})")
+        return
+    if not (params.get("tableName") or params.get("path")):
         raise _provider("params.tableName is required: the table to read")
 
 

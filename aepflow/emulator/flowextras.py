@@ -4,7 +4,9 @@ tests, source exploration and runs.
 
 from __future__ import annotations
 
+import base64
 import copy
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -86,36 +88,83 @@ def test_connection(call: Call, tx: Tx) -> Reply:
 
 
 def explore(call: Call, tx: Tx) -> Reply:
+    """help/sources/tutorials/api/explore/tabular.md (``root``, ``table``),
+    create/crm/ms-dynamics.md (``view``; the root listing marks views ``type: view``) and
+    create/customer-success/zendesk.md (``rest``: a REST source answers a JSON schema for the
+    object its base64 ``sourceParams`` name)."""
     connection = _stored(call, tx, "connections")
     spec = specs.connection_specs()[connection["connectionSpec"]["id"]]
-    tables = specs.tables(spec["name"])
     object_type = call.arg("objectType") or "root"
+    if specs.is_rest(spec):
+        if object_type != "rest":
+            raise errors.flow_provider(
+                f"objectType {object_type} is not supported by {spec['name']}: use rest"
+            )
+        return _explore_rest(call, spec)
+    tables, views = specs.base_tables(spec["name"]), specs.views(spec["name"])
     if object_type == "root":
+        listed = [("table", name) for name in tables] + [("view", name) for name in views]
         return Reply(
             200,
             [
                 {
-                    "type": "table",
+                    "type": kind,
                     "name": name,
                     "path": name,
                     "canPreview": True,
                     "canFetchSchema": True,
                 }
-                for name in tables
+                for kind, name in listed
             ],
         )
-    if object_type != "table":
+    if object_type not in ("table", "view") or (object_type == "view" and not views):
+        supported = "root, table or view" if views else "root or table"
         raise errors.flow_provider(
-            f"objectType {object_type} is not supported by {spec['name']}: use root or table"
+            f"objectType {object_type} is not supported by {spec['name']}: use {supported}"
         )
+    catalog = tables if object_type == "table" else views
     table = call.arg("object") or ""
-    if table not in tables:
-        raise errors.flow_provider(f"the table {table!r} was not found in the source")
-    columns = [_column(c) for c in tables[table]]
+    if table not in catalog:
+        raise errors.flow_provider(f"the {object_type} {table!r} was not found in the source")
+    columns = [_column(c) for c in catalog[table]]
     body: dict[str, Any] = {"format": "flat", "schema": {"columns": columns}}
     if (call.arg("preview") or "").lower() == "true":
-        body["data"] = samples.rows(tables[table])
+        body["data"] = samples.rows(catalog[table])
     return Reply(200, body)
+
+
+def _explore_rest(call: Call, spec: Mapping[str, Any]) -> Reply:
+    if call.arg("fileType") != "json":
+        raise errors.flow_provider("fileType=json is required: json is the only file type")
+    raw = call.arg("sourceParams") or ""
+    try:
+        decoded = base64.b64decode(raw + "=" * (-len(raw) % 4), validate=True)
+        params = json.loads(decoded.decode("utf-8")) if raw else {}
+    except (ValueError, UnicodeDecodeError):
+        raise errors.flow_provider(
+            "sourceParams must be a JSON object encoded in base64 (e30= for {})"
+        ) from None
+    if not isinstance(params, dict):
+        raise errors.flow_provider("sourceParams must encode a JSON object")
+    objects = specs.rest_objects(str(spec["name"]))
+    wanted = str(params.get("object_type", ""))
+    if wanted not in objects:
+        known = ", ".join(sorted(k for k in objects if k)) or "none: send {}"
+        raise errors.flow_provider(f"object_type {wanted!r} is not served (object types: {known})")
+    body: dict[str, Any] = {"format": "hierarchical", "schema": objects[wanted]}
+    if (call.arg("preview") or "").lower() == "true":
+        body["data"] = [_json_sample(objects[wanted], row) for row in range(2)]
+    return Reply(200, body)
+
+
+def _json_sample(schema: Mapping[str, Any], row: int, name: str = "") -> Any:
+    kind = schema.get("type")
+    if kind == "object":
+        props = schema.get("properties") or {}
+        return {k: _json_sample(v, row, k) for k, v in props.items() if v}
+    if kind == "array":
+        return [_json_sample(schema.get("items") or {}, row, name)]
+    return samples.value({"name": name, "type": str(kind or "string")}, row)
 
 
 def _column(column: Mapping[str, str]) -> dict[str, Any]:

@@ -153,13 +153,19 @@ def _prepare_flow(call: Call, tx: Tx, obj: dict[str, Any]) -> None:
     flowchecks.check_schedule(obj, spec)
     source = tx.get(call.sandbox, "sourceConnections", str(obj["sourceConnectionIds"][0]))
     params = source.get("params") or {}
-    connector = specs.connection_specs()[source["connectionSpec"]["id"]]["name"]
+    # The base connection's spec names the connector: a REST source connection may name the
+    # generic REST source spec (create/crm/sugarcrm-accounts-contacts.md).
+    base = tx.get(call.sandbox, "connections", str(source.get("baseConnectionId"))) or source
+    connector = specs.connection_specs()[base["connectionSpec"]["id"]]["name"]
     obj["state"] = "enabled"
     obj["runs"] = f"/flows/{obj['id']}/runs"
     obj["lastOperation"] = _operation(call, "create", [])
     obj["_emu"] = {
         "enabled": [[call.now, None]],
-        "table": params.get("tableName") or params.get("path"),
+        "table": params.get("tableName")
+        or params.get("path")
+        or params.get("object_type")
+        or specs.SINGLE_OBJECT,
         "connector": connector,
     }
     obj["_emu"]["mapping"] = dataprep.mapping_outcome(tx, call.sandbox, obj)

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from aepflow.api import SELF, ListRequest, Request
-from aepflow.connectors import FLOW_SPEC_ID
+from aepflow.connectors import FLOW_SPEC_ID, FLOW_SPEC_IDS, connector_of
 from aepflow.kinds.base import (
     Change,
     LiveObject,
@@ -92,6 +92,11 @@ def _copy(spec: Mapping[str, Any]) -> dict[str, Any]:
     return {"name": "Copy", "params": {"deltaColumn": dict(spec["deltaColumn"])}}
 
 
+def _flow_spec(raw: Mapping[str, Any]) -> dict[str, Any]:
+    spec_id = (raw.get("flowSpec") or {}).get("id", FLOW_SPEC_ID)
+    return {"flowSpec": spec_id} if spec_id != FLOW_SPEC_ID else {}
+
+
 def _mapping(spec: Mapping[str, Any]) -> dict[str, Any]:
     params = {"mappingId": spec["mappingId"], "mappingVersion": spec["mappingVersion"]}
     return {"name": "Mapping", "params": params}
@@ -100,7 +105,7 @@ def _mapping(spec: Mapping[str, Any]) -> dict[str, Any]:
 class Flow(FlowServiceKind):
     name = "flow"
     collection = "flows"
-    replace_fields = frozenset({"sourceConnection", "targetConnection"})
+    replace_fields = frozenset({"sourceConnection", "targetConnection", "flowSpec"})
 
     def desired(self, model: ProjectModel, tenant: str) -> Iterable[Resource]:
         for f in model.dataflows.values():
@@ -118,6 +123,9 @@ class Flow(FlowServiceKind):
             }
             if f.options:
                 spec["options"] = dict(f.options)
+            connector = connector_of(getattr(model.connections.get(f.connection), "connector", ""))
+            if connector is not None and connector.flow_spec_id != FLOW_SPEC_ID:
+                spec["flowSpec"] = connector.flow_spec_id  # a REST source (connectors.py)
             yield Resource(f"flow.{f.name}", self.name, spec, f.location, ignore=f.ignore_changes)
 
     def normalize(self, raw: Mapping[str, Any]) -> dict[str, Any]:
@@ -142,6 +150,7 @@ class Flow(FlowServiceKind):
             "schedule": schedule,
             "enabled": raw.get("state") == "enabled",
             **_options(raw.get("options")),
+            **_flow_spec(raw),
         }
 
     def check(
@@ -167,17 +176,18 @@ class Flow(FlowServiceKind):
         return kept
 
     def list_all(self, desired: Sequence[Resource]) -> ListRequest | None:
-        return self.listed_by("flowSpec.id", [FLOW_SPEC_ID])
+        return self.listed_by("flowSpec.id", list(FLOW_SPEC_IDS))
 
     def create(self, r: Resource, spec: Mapping[str, Any], tenant: str) -> Sequence[Request]:
         s = spec
         body = {
             "name": s["name"],
             "description": with_marker(s["description"], r.address),
-            "flowSpec": spec_ref(FLOW_SPEC_ID),
+            "flowSpec": spec_ref(s.get("flowSpec", FLOW_SPEC_ID)),
             "sourceConnectionIds": [s["sourceConnection"]],
             "targetConnectionIds": [s["targetConnection"]],
-            "transformations": [_copy(s), _mapping(s)],
+            # A REST source's flow has no Copy (create/customer-success/zendesk.md).
+            "transformations": [_copy(s), _mapping(s)] if s["deltaColumn"] else [_mapping(s)],
             "scheduleParams": dict(s["schedule"]),
         }
         if s.get("options"):  # a top-level "options" object (collect/crm.md optionSpec)

@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import quote
 
 from aepflow.api import CONVERSION, FLOW, Door, ListRequest, Request
-from aepflow.connectors import FLOW_SPEC_ID, XED_FULL
+from aepflow.connectors import FLOW_SPEC_IDS, XED_FULL
 from aepflow.kinds.base import Change, Kind, Listed, LiveObject, Resource, ref, tenantize
 from aepflow.kinds.flowservice import property_filter
 from aepflow.model import ProjectModel
@@ -98,7 +98,9 @@ class MappingSet(Kind):
         flows = listed("flow", flow.address)
         if flows is None:
             query = ListRequest(
-                f"{FLOW}/flows", "flowservice", (property_filter("flowSpec.id", FLOW_SPEC_ID),)
+                f"{FLOW}/flows",
+                "flowservice",
+                (property_filter("flowSpec.id", ",".join(sorted(FLOW_SPEC_IDS))),),
             )
             flows = [obj for obj in door.list(query) if self._flow_marker(obj) == flow.address]
         for obj in flows:

@@ -1,8 +1,12 @@
-"""Source connection: the table and columns a flow reads (Flow Service ``/sourceConnections``).
+"""Source connection: what a flow reads (Flow Service ``/sourceConnections``).
 
-Create: help/sources/tutorials/api/collect/crm.md ("Create a source connection"):
+A table source (help/sources/tutorials/api/collect/crm.md, "Create a source connection"):
 ``baseConnectionId``, ``data.format: tabular``, ``params.tableName`` and ``params.columns``.
-Its table, columns and format cannot change in place: a change replaces it (and so the flow).
+A REST source (help/sources/tutorials/api/create/customer-success/zendesk.md and
+create/crm/sugarcrm-accounts-contacts.md): ``data.format: json``, ``params`` empty or
+``{object_type, path}``, and the connectionSpec its tutorial names (``connectors.py``).
+Its table, object, columns and format cannot change in place: a change replaces it (and so the
+flow).
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from aepflow.api import FLOW, ListRequest, Request
-from aepflow.connectors import CONNECTORS
+from aepflow.connectors import REST, connector_of
 from aepflow.kinds.base import Resource, ref, with_marker
 from aepflow.kinds.flowservice import FlowServiceKind, description_of, property_filter, spec_ref
 from aepflow.model import ProjectModel
@@ -48,18 +52,31 @@ class SourceConnection(FlowServiceKind):
             "entityType",
             "primaryKey",
             "filter",
+            "object",
         }
     )
     list_keys = {"columns": "name"}
 
     def desired(self, model: ProjectModel, tenant: str) -> Iterable[Resource]:
         for f in model.dataflows.values():
-            connector = CONNECTORS[model.connections[f.connection].connector]
+            conn = model.connections[f.connection]
+            connector = connector_of(conn.connector)
             spec: dict[str, Any] = {
                 "name": f"{f.flow_name} source",
                 "description": f"Source of the dataflow {f.flow_name}.",
                 "baseConnection": ref(f"connection.{f.connection}"),
-                "connectionSpec": connector.spec_id,
+                # A generic connection (connector: {spec: ID}) reads tables of its own spec.
+                "connectionSpec": connector.source_spec_id
+                if connector
+                else conn.connection_spec_id,
+            }
+            if connector is not None and connector.shape == REST:
+                spec["format"] = "json"
+                if f.table:
+                    spec["object"] = f.table
+                yield Resource(f"sourceConnection.{f.name}", self.name, spec, f.at("source"))
+                continue
+            spec |= {
                 "format": "tabular",
                 "table": f.table,
                 "columns": [{"name": c.name, "type": c.type} for c in f.columns],
@@ -74,12 +91,18 @@ class SourceConnection(FlowServiceKind):
 
     def normalize(self, raw: Mapping[str, Any]) -> dict[str, Any]:
         params = raw.get("params") or {}
-        out = {
+        head = {
             "name": raw.get("name", ""),
             "description": description_of(raw),
             "baseConnection": raw.get("baseConnectionId"),
             "connectionSpec": (raw.get("connectionSpec") or {}).get("id", ""),
             "format": (raw.get("data") or {}).get("format"),
+        }
+        if head["format"] == "json":  # a REST source
+            wanted = params.get("object_type")
+            return {**head, "object": wanted} if wanted else head
+        out = {
+            **head,
             "table": params.get("tableName"),
             "columns": [
                 {"name": c.get("name"), "type": c.get("type", "string")}
@@ -109,6 +132,10 @@ class SourceConnection(FlowServiceKind):
 
     def create(self, r: Resource, spec: Mapping[str, Any], tenant: str) -> Sequence[Request]:
         s = spec
+        if s["format"] == "json":
+            # create/crm/sugarcrm-accounts-contacts.md: path repeats object_type.
+            rest = {"object_type": s["object"], "path": s["object"]} if "object" in s else {}
+            return [self.post(self._body(r, s, rest))]
         params: dict[str, Any] = {"tableName": s["table"]}
         if s["columns"]:
             # The shape of the CRM tutorials' source connections (collect/crm.md).
@@ -127,7 +154,10 @@ class SourceConnection(FlowServiceKind):
             params["primaryKey"] = s["primaryKey"]
         if "filter" in s:  # help/sources/tutorials/api/filter.md
             params["filters"] = {"type": "PQL", "format": "pql/json", "value": s["filter"]}
-        body = {
+        return [self.post(self._body(r, s, params))]
+
+    def _body(self, r: Resource, s: Mapping[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+        return {
             "name": s["name"],
             "description": with_marker(s["description"], r.address),
             "baseConnectionId": s["baseConnection"],
@@ -135,7 +165,6 @@ class SourceConnection(FlowServiceKind):
             "params": params,
             "connectionSpec": spec_ref(s["connectionSpec"]),
         }
-        return [self.post(body)]
 
 
 KIND = SourceConnection()

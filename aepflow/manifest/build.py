@@ -18,6 +18,7 @@ from aepflow.manifest import schema as jsonschemas
 from aepflow.manifest import xdm
 from aepflow.manifest.checks import check_model
 from aepflow.manifest.expressions import check_expressions
+from aepflow.manifest.generic import generic_connection
 from aepflow.manifest.sourceopts import check_source, flow_options
 from aepflow.manifest.walk import defined, env_references, epoch, locations, plain, static_text
 from aepflow.manifest.xdmchecks import check_event_mappings, check_schema_refs
@@ -172,6 +173,13 @@ class Builder:
     ) -> None:
         if not self._claim("Connection", name, at):
             return
+        if not isinstance(spec["connector"], str):  # connector: {spec: ID}
+            generic = generic_connection(
+                name, at, spec, description, self.raw_params, locations(spec), self.problem
+            )
+            if generic is not None:
+                self.model.connections[name] = generic
+            return
         connector = CONNECTORS[spec["connector"]]
         auth = spec["auth"]
         auth_type = connector.auth_types.get(auth["type"])
@@ -304,11 +312,15 @@ class Builder:
         connector = CONNECTORS.get(
             getattr(self.model.connections.get(spec["connection"]), "connector", ""), None
         )
-        dc = spec["deltaColumn"]
-        delta = DeltaColumnDef(
-            dc["name"],
-            dc.get("dateFormat", connector.date_format if connector else "yyyy-MM-dd HH:mm:ss"),
-            dc.get("timezone", "UTC"),
+        dc = spec.get("deltaColumn")  # REST sources have none (manifest.sourceopts)
+        delta = (
+            DeltaColumnDef(
+                dc["name"],
+                dc.get("dateFormat", connector.date_format if connector else "yyyy-MM-dd HH:mm:ss"),
+                dc.get("timezone", "UTC"),
+            )
+            if dc is not None
+            else None
         )
         schedule = self._schedule(spec["schedule"])
         self.model.dataflows[name] = DataflowDef(
@@ -318,7 +330,7 @@ class Builder:
             flow_name=str(spec.get("name", name)),
             description=str(spec.get("description", description)),
             connection=spec["connection"],
-            table=spec["source"]["table"],
+            table=str(spec["source"].get("table", spec["source"].get("object", ""))),
             columns=columns,
             schema=schema_name,
             dataset=dataset_name,

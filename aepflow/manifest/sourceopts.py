@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from aepflow.connectors import CONNECTORS
+from aepflow.connectors import CONNECTORS, REST, Connector
 from aepflow.errors import SourceLocation
 from aepflow.model import ConnectionDef, DataflowDef
 
@@ -40,7 +40,28 @@ def check_source(
     conn = connections.get(f.connection)
     connector = CONNECTORS.get(conn.connector) if conn is not None else None
     if connector is None:
+        if conn is not None and "source.table" not in f.locations:
+            problem(f.at("source"), "source.table is required: the table to read")
+        if conn is not None and f.delta_column is None:  # connector: {spec: ID} reads tables
+            problem(
+                f.location,
+                "deltaColumn is required: the flow reads new and changed rows by it",
+            )
         return
+    if connector.shape == REST:
+        _check_rest(f, connector, problem)
+        return
+    if "source.table" not in f.locations:
+        problem(
+            f.at("source.object" if "source.object" in f.locations else "source"),
+            f"source.table is required: {connector.title} is a table source "
+            f"({connector.doc}); source.object is for REST sources",
+        )
+    if f.delta_column is None:
+        problem(
+            f.at("deltaColumn") if "deltaColumn" in f.locations else f.location,
+            f"deltaColumn is required: {connector.title} flows read new and changed rows by it",
+        )
     if f.entity_type != "table" and not connector.views:
         problem(
             f.at("source.entityType"),
@@ -58,4 +79,38 @@ def check_source(
             f.at("source.filter"),
             f"source.filter: {connector.title} has no row-level filters (AEP offers them for "
             f"{supported}); filter in a mapping or downstream instead",
+        )
+
+
+def _check_rest(f: DataflowDef, connector: Connector, problem: Problem) -> None:
+    """A REST source (help/sources/tutorials/api/create/customer-success/zendesk.md): JSON read
+    whole, so no table, columns, view, key, filter or delta column; ``source.object`` names the
+    object when the source serves several (create/crm/sugarcrm-accounts-contacts.md)."""
+    objects = connector.rest.objects if connector.rest else ()
+    for key, what in (
+        ("source.table", "a table"),
+        ("source.columns", "columns"),
+        ("source.entityType", "views"),
+        ("source.primaryKey", "a primary key"),
+        ("source.filter", "row filters"),
+        ("deltaColumn", "a delta column"),
+    ):
+        if key in f.locations:
+            hint = (
+                f"; use source.object ({' or '.join(objects)})"
+                if key == "source.table" and objects
+                else ""
+            )
+            problem(f.at(key), f"{key}: {connector.title} is a REST source and has no {what}{hint}")
+    if "source.object" in f.locations and not objects:
+        problem(
+            f.at("source.object"),
+            f"source.object: {connector.title} serves one object; remove source.object",
+        )
+    elif objects and "source.object" not in f.locations and "source.table" not in f.locations:
+        problem(f.at("source"), f"source.object is required: one of {', '.join(objects)}")
+    elif objects and "source.object" in f.locations and f.table not in objects:
+        problem(
+            f.at("source.object"),
+            f"source.object {f.table!r}: {connector.title} serves {', '.join(objects)}",
         )

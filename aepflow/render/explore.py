@@ -78,9 +78,7 @@ def render_skeleton(s: Skeleton) -> str:
         f"  name: {s.name}",
         "spec:",
         f"  connection: {scalar(s.connection)}",
-        "  source:",
-        f"    table: {scalar(s.table)}",
-        *_flow_list("columns", columns, "    "),
+        *_source(s, columns),
     ]
     if s.schema_rule == "first schema":
         out += _comment(
@@ -92,20 +90,17 @@ def render_skeleton(s: Skeleton) -> str:
         out.append(f"  dataset: {{name: {scalar(s.name)}}}")
     else:
         out.append(f"  dataset: {scalar(s.dataset)}")
-    why = {
-        "name": f"deltaColumn: {s.delta}, picked by its name as the table's last-modified column "
-        "(names like LastModifiedDate, modifiedon, sys_updated_on, updated_at).",
-        "date-time": f"deltaColumn: review: no column is named like a last-modified time "
-        f"(LastModifiedDate, modifiedon, sys_updated_on, updated_at...); {s.delta} is the "
-        "first date-time column.",
-        "none": "deltaColumn: review: the table has no date-time column; name the column that "
-        "changes whenever a row does.",
-    }[s.delta_rule]
-    out += _comment(why, "  ")
-    out.append(f"  deltaColumn: {{name: {scalar(s.delta)}}}")
+    if s.kind == "rest":
+        out += _comment("A REST source is read whole: no columns, no deltaColumn.", "  ")
+    else:
+        out += _delta(s)
     out.append(f"  schedule: {{frequency: hour, interval: 1, start: {scalar(s.start)}}}")
-    if s.mappings:
+    if s.mappings or s.event:
         out.append("  mappings:")
+        for m in s.event:
+            key = "expression" if m.rule == "expression" else "source"
+            entry = f"{{{key}: {scalar(m.column)}, destination: {scalar(m.destination)}}}"
+            out.append(f"    - {entry}  # review ({m.rule}: ExperienceEvents need it)")
         for m in s.mappings:
             entry = f"{{source: {scalar(m.column)}, destination: {scalar(m.destination)}}}"
             out.append(f"    - {entry}  # review ({m.rule})")
@@ -123,3 +118,30 @@ def render_skeleton(s: Skeleton) -> str:
             "  ",
         )
     return "\n".join(out) + "\n"
+
+
+def _source(s: Skeleton, columns: list[str]) -> list[str]:
+    if s.kind == "rest":
+        if s.table == "json":  # a source that serves one object
+            return ["  source: {}"]
+        return ["  source:", f"    object: {scalar(s.table)}"]
+    out = ["  source:", f"    table: {scalar(s.table)}"]
+    if s.kind == "view":  # help/sources/tutorials/api/create/crm/ms-dynamics.md
+        out.append("    entityType: view")
+    return out + _flow_list("columns", columns, "    ")
+
+
+def _delta(s: Skeleton) -> list[str]:
+    out: list[str] = []
+    why = {
+        "name": f"deltaColumn: {s.delta}, picked by its name as the table's last-modified column "
+        "(names like LastModifiedDate, modifiedon, sys_updated_on, updated_at).",
+        "date-time": f"deltaColumn: review: no column is named like a last-modified time "
+        f"(LastModifiedDate, modifiedon, sys_updated_on, updated_at...); {s.delta} is the "
+        "first date-time column.",
+        "none": "deltaColumn: review: the table has no date-time column; name the column that "
+        "changes whenever a row does.",
+    }[s.delta_rule]
+    out += _comment(why, "  ")
+    out.append(f"  deltaColumn: {{name: {scalar(s.delta)}}}")
+    return out

@@ -189,13 +189,65 @@ def test_plan_checks_declared_columns_against_the_source(project: Project) -> No
     result = project.run("plan")
     assert (result.exit_code, result.output) == (
         1,
-        "Error: sourceConnection.contacts: table 'Contact' has no column 'FristName'; did you "
-        "mean 'FirstName'?\n",
+        "Error: manifests/flow.yaml:9:19: sourceConnection.contacts: table 'Contact' has no "
+        "column 'FristName'; did you mean 'FirstName'?\n",
     )
     project.edit("flow.yaml", "FristName, ", "")
     project.edit("flow.yaml", "table: Contact", "table: Contacts")
     result = project.run("plan")
     assert result.output == (
-        "Error: sourceConnection.contacts: the source has no table 'Contacts'; did you mean "
-        "'Contact'?\n"
+        "Error: manifests/flow.yaml:8:12: sourceConnection.contacts: the source has no table "
+        "'Contacts'; did you mean 'Contact'? (tables: Account, Contact, Lead)\n"
     )
+
+
+def test_an_experience_event_skeleton_maps_id_and_timestamp_and_validates(
+    project: Project, fixed_clock: None
+) -> None:
+    project.write(
+        "events.yaml",
+        "apiVersion: aepflow.io/v1\nkind: Schema\nmetadata: {name: events}\n"
+        "spec:\n  title: Events\n  class: experienceevent\n"
+        "  customFields:\n    leadId: {type: string}\n",
+    )
+    apply_ok(project)
+    result = project.run("explore", "crm", "Lead", "--manifest", "--schema", "events")
+    assert result.exit_code == 0, result.output
+    assert (
+        '    - {expression: "uuid()", destination: _id}  # review (expression: ExperienceEvents '
+        "need it)\n"
+        "    - {source: LastModifiedDate, destination: timestamp}  # review (event time: "
+        "ExperienceEvents need it)\n"
+    ) in result.output
+    project.write("lead.yaml", result.output)
+    checked = project.run("validate")
+    assert checked.exit_code == 0, checked.output
+
+
+def test_a_rest_source_is_explored_as_json_and_its_skeleton_validates(
+    project: Project, fixed_clock: None
+) -> None:
+    project.write(
+        "sugar.yaml",
+        "apiVersion: aepflow.io/v1\nkind: Connection\nmetadata: {name: sugar}\nspec:\n"
+        "  connector: sugarcrm\n  auth:\n    type: oauth2-refresh-code\n    params:\n"
+        "      host: developer.salesfusion.com\n      username: ${env:SUGAR_USER}\n"
+        "      password: ${env:SUGAR_PASSWORD}\n",
+    )
+    apply_ok(project)
+    assert (
+        project.run("explore", "sugar").output.splitlines()[1:]
+        == [
+            "accounts  rest",
+            "contacts  rest",
+        ]
+        or "contacts" in project.run("explore", "sugar").output
+    )
+    columns = project.run("explore", "sugar", "contacts")
+    assert columns.exit_code == 0, columns.output
+    assert "results.email" in columns.output
+    result = project.run("explore", "sugar", "contacts", "--manifest")
+    assert result.exit_code == 0, result.output
+    assert "  source:\n    object: contacts\n" in result.output
+    assert "deltaColumn" not in result.output.replace("no deltaColumn", "")
+    assert "columns" not in result.output.replace("no columns", "")

@@ -152,3 +152,93 @@ def test_a_title_taken_by_an_unmanaged_object_stops_the_plan_with_the_import_com
     )
     assert project.run("import", "schema.contacts", made["$id"]).exit_code == 0
     assert "schema.contacts" in project.run("plan").output
+
+
+def test_a_connector_with_no_entry_is_imported_in_generic_form_and_plans_only_secrets(
+    project: Project,
+) -> None:
+    """Google AdWords (help/sources/tutorials/api/create/crm/adwords.md) has no entry: its
+    UI-made flow imports as ``connector: {spec: ID}``, secrets from its authSpec."""
+    for name in ("flow.yaml", "schema.yaml", "crm.yaml"):
+        (project.root / "manifests" / name).unlink()
+    ids = build_by_hand(project)
+    emulator = Emulator(project.root / ".aepflow" / "emulator")
+    with httpx.Client(base_url=EMBEDDED_BASE_URL, transport=emulator.transport()) as http:
+        token = http.post("/ims/token/v3", data=TOKEN_FORM).json()["access_token"]
+        http.headers.update(
+            {
+                "Authorization": f"Bearer {token}",
+                "x-api-key": DEFAULT_CLIENT_ID,
+                "x-gw-ims-org-id": DEFAULT_ORG_ID,
+                "x-sandbox-name": "prod",
+            }
+        )
+        fs = "/data/foundation/flowservice"
+        adwords = "d771e9c1-4f26-40dc-8617-ce58c4b53702"
+        conn = http.post(
+            f"{fs}/connections",
+            json={
+                "name": "AdWords account",
+                "auth": {
+                    "specName": "Basic Authentication for google-adwords",
+                    "params": {
+                        "clientCustomerID": "123-456-7890",
+                        "developerToken": "dev",
+                        "refreshToken": "refresh",
+                        "clientId": "app",
+                        "clientSecret": "secret",
+                    },
+                },
+                "connectionSpec": {"id": adwords, "version": "1.0"},
+            },
+        ).json()["id"]
+        seed_source = http.get(f"{fs}/sourceConnections/{ids['source']}").json()["items"][0]
+        source = http.post(
+            f"{fs}/sourceConnections",
+            json={
+                "name": "AdWords source",
+                "baseConnectionId": conn,
+                "data": {"format": "tabular"},
+                "params": seed_source["params"],
+                "connectionSpec": {"id": adwords, "version": "1.0"},
+            },
+        ).json()["id"]
+        flow = http.get(f"{fs}/flows/{ids['flow']}").json()["items"][0]
+        http.delete(f"{fs}/flows/{ids['flow']}")
+        body = {k: flow[k] for k in ("flowSpec", "targetConnectionIds", "transformations")} | {
+            "name": "AdWords dataflow",
+            "sourceConnectionIds": [source],
+            "scheduleParams": {"startTime": "1900000000", "frequency": "hour", "interval": "1"},
+        }
+        created = http.post(f"{fs}/flows", json=body)
+        assert created.status_code == 201, created.text
+        flow_id = created.json()["id"]
+    result = project.run("import", "--flow", flow_id)
+    assert result.exit_code == 0, result.output
+    docs = list(
+        yaml.safe_load_all(
+            (project.root / "manifests" / "imported" / "adwords-dataflow.yaml").read_text()
+        )
+    )
+    assert docs[0]["spec"] == {
+        "name": "AdWords account",
+        "connector": {"spec": adwords},
+        "auth": {
+            "specName": "Basic Authentication for google-adwords",
+            "params": {
+                "clientCustomerID": "123-456-7890",
+                "developerToken": "${env:ADWORDS_ACCOUNT_DEVELOPER_TOKEN}",
+                "refreshToken": "${env:ADWORDS_ACCOUNT_REFRESH_TOKEN}",
+                "clientId": "app",
+                "clientSecret": "${env:ADWORDS_ACCOUNT_CLIENT_SECRET}",
+            },
+        },
+    }
+    assert project.run("validate").exit_code == 0
+    plan = project.run("plan").output
+    changed = [line.strip() for line in plan.splitlines() if line.startswith("      ")]
+    assert changed == [
+        "~ auth.params.clientSecret: (sensitive value changed)",
+        "~ auth.params.developerToken: (sensitive value changed)",
+        "~ auth.params.refreshToken: (sensitive value changed)",
+    ], plan

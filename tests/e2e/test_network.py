@@ -83,10 +83,8 @@ def test_plan_and_apply_over_loopback_like_a_real_sandbox(
         "  ok    credentials are set",
         "  ok    obtained an access token from IMS",
         "  ok    Schema Registry answers; tenant id aepflowlocal",
-        "  ok    connection spec Salesforce Service Cloud (cb66ab34-8619-49cb-96d1-39b37ede86ea)",
-        "  ok    connection spec ServiceNow (eb13cb25-47ab-407f-ba89-c0125281c563)",
+        # Only the connectors the manifests use: a sandbox need not license the others.
         "  ok    connection spec Salesforce (cfc0fee1-7dc0-40ef-b73e-d8b134c436f5)",
-        "  ok    connection spec Microsoft Dynamics (38ad80fe-8b06-4938-94f4-d4ee80266b07)",
         "  ok    flow spec CRMToAEP (14518937-270c-4525-bdec-c2ba7cce3860)",
         f"  ok    connection.crm ({project.id_in('staging', 'connection.crm')}) connects to its source",
         "All checks passed.",
@@ -115,3 +113,41 @@ def test_plan_and_apply_over_loopback_like_a_real_sandbox(
     assert bad.exit_code == 1
     assert "wrong-secret" not in bad.output
     assert "  FAIL  token: POST /ims/token/v3 failed: 401 invalid_client" in bad.output
+
+
+def test_a_first_apply_on_a_real_sandbox_checks_the_source_before_creating_it(
+    project: Project, served: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The base connection is created in the same run: the plan has no id to explore with, so
+    the table is checked right before its source connection is created."""
+    (project.root / "aepflow.yaml").write_text(
+        "version: 1\nmanifests: manifests\ndefaultEnvironment: staging\n"
+        "environments:\n  staging: {type: aep, sandbox: dev}\n"
+    )
+    for name, value in {
+        "SF_USERNAME": "u",
+        "SF_PASSWORD": "p",
+        "SF_TOKEN": "t",
+        "AEP_CLIENT_ID": DEFAULT_CLIENT_ID,
+        "AEP_CLIENT_SECRET": DEFAULT_CLIENT_SECRET,
+        "AEP_ORG_ID": DEFAULT_ORG_ID,
+        "AEP_SCOPES": "openid,AdobeID",
+        "AEPFLOW_PLATFORM_URL": served,
+        "AEPFLOW_IMS_URL": served,
+    }.items():
+        monkeypatch.setenv(name, value)
+    project.edit("flow.yaml", "table: Contact", "table: Contacts")
+    planned = project.run("plan")  # nothing to explore yet
+    assert planned.exit_code == 0 and "to add" in planned.output, planned.output
+    applied = project.run("apply", "--auto-approve")
+    assert applied.exit_code == 1
+    assert (
+        "manifests/flow.yaml:8:12: sourceConnection.contacts: the source has no table "
+        "'Contacts'; did you mean 'Contact'? (tables: Account, Contact, Lead)"
+    ) in applied.output
+    lock = json.loads((project.root / "locks" / "staging.lock.json").read_text())
+    assert "connection.crm" in lock["resources"]
+    assert "sourceConnection.contacts" not in lock["resources"]
+    assert project.run("plan").output.startswith(
+        "Error: manifests/flow.yaml:8:12: sourceConnection.contacts: the source has no table"
+    )

@@ -38,6 +38,15 @@ def test_connection_specs_list_and_lookup(api: Api) -> None:
         "salesforce-service-cloud",
         "service-now",
         "dynamics-online",
+        "hubspot",
+        "veeva",
+        "zoho-crm",
+        "oracle-service-cloud",
+        "zendesk",
+        "generic-rest",
+        "sap-subscription-billing",
+        "generic-rest-source",
+        "google-adwords",
         "Data Lake",
     ]
     assert listed["_links"] == {}
@@ -430,7 +439,7 @@ def test_explore_root_lists_the_connector_tables(api: Api) -> None:
                 "Basic Authentication for Dynamics-Online",
                 {"serviceUri": "https://a.crm.dynamics.com", "username": "u", "password": "p"},
             ),
-            ["contact", "account"],
+            ["contact", "account", "activecontacts"],
         ),
         (
             SERVICE_CLOUD,

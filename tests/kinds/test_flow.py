@@ -353,9 +353,10 @@ def test_delete_get_unwrap_created_marked_lookup_find():
     assert KIND.unwrap({"items": [RAW]}, "f1") == RAW
     assert KIND.created({"id": "f1", "etag": '"e5"'}) == ("f1", None)
     assert KIND.marked(RAW) == "flow.contacts"
-    query = ListRequest(
-        PATH, "flowservice", (("property", "flowSpec.id==14518937-270c-4525-bdec-c2ba7cce3860"),)
-    )
+    # Both flow specs: CRMToAEP and the REST sources' (help/sources/tutorials/api/filter.md:
+    # a comma lists alternatives).
+    ids = "14518937-270c-4525-bdec-c2ba7cce3860,6499120c-0b15-42dc-936e-847ea3c24d72"
+    query = ListRequest(PATH, "flowservice", (("property", f"flowSpec.id=={ids}"),))
     assert KIND.lookup(r, {}, {}) == query
     twin = {**RAW, "id": "f0", "description": "Hourly"}
     door = FakeDoor(lists={query: [twin, RAW]})

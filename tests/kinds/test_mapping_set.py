@@ -132,7 +132,14 @@ def test_reordered_mappings_are_no_change():
 
 FLOW = res("flow.contacts", {"name": "Contacts flow"})
 QUERY = ListRequest(
-    FLOWS, "flowservice", (("property", "flowSpec.id==14518937-270c-4525-bdec-c2ba7cce3860"),)
+    FLOWS,
+    "flowservice",
+    (
+        (
+            "property",
+            "flowSpec.id==14518937-270c-4525-bdec-c2ba7cce3860,6499120c-0b15-42dc-936e-847ea3c24d72",
+        ),
+    ),
 )
 
 

@@ -72,7 +72,7 @@ def test_an_invalid_document_gives_exactly_the_jsonschema_diagnostics(
     body = dataflow()
     body["spec"]["schedule"]["frequency"] = "fortnight"
     body["spec"]["source"]["surprise"] = 1
-    del body["spec"]["deltaColumn"]
+    del body["spec"]["connection"]
     body["metadata"]["name"] = "Not A Name"
     expected = schema.report(body, "dataflow.schema.json", AT)
     assert len(expected) == 4
