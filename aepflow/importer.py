@@ -13,6 +13,7 @@ already records are referenced, never imported twice.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import cached_property
@@ -27,17 +28,29 @@ from aepflow.engine.lockfile import LockWriter
 from aepflow.engine.plan import Lock, LockEntry
 from aepflow.errors import UsageError
 from aepflow.kinds import KINDS
-from aepflow.kinds.base import split_marker
+from aepflow.kinds.base import Resource, split_marker
 from aepflow.manifest import xdm
+from aepflow.manifest_form import CannotImport, manifest_fields, manifest_mapping, row_filter
 from aepflow.model import TENANT_PLACEHOLDER
 from aepflow.platform import PlatformClient
 
 API = "aepflow.io/v1"
 
 
-def slug(text: str) -> str:
-    out = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:63].strip("-")
-    return out or "imported"
+NAME_MAX = 63  # a manifest name: lower-case letters, digits and '-', at most 63 characters
+
+
+def slug(text: str, suffix: str = "") -> str:
+    """A manifest name from a live name, with room kept for ``suffix`` (``-2``, ...)."""
+    out = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "imported"
+    return out[: NAME_MAX - len(suffix)].strip("-") + suffix
+
+
+@dataclass(frozen=True)
+class Skipped:
+    id: str
+    name: str
+    reason: str
 
 
 @dataclass
@@ -72,16 +85,43 @@ class Importer:
         return next((a for a, e in self.lock.resources.items() if e.id == id), None)
 
     def _name(self, kind: str, wanted: str) -> str:
-        base, n = slug(wanted), 1
-        name = base
+        """The first free name of ``slug(wanted)``, ``...-2``, ``...-3``: the same names on
+        every import of the same sandbox (flows are imported in id order)."""
+        n, name = 1, slug(wanted)
         while name in self.taken.setdefault(kind, set()):
             n += 1
-            name = f"{base}-{n}"
+            name = slug(wanted, f"-{n}")
         self.taken[kind].add(name)
         return name
 
     def _record(self, address: str, kind: str, id: str, version: int | None = None) -> None:
+        """One id, one address: an object another address of its kind already records (in
+        the lock or in this import) is never recorded again."""
+        for other, (other_kind, other_id, _) in self.records.items():
+            if other_kind == kind and other_id == id and other != address:
+                raise CannotImport(f"its {kind} {id} is also used by {other}")
+        owner = next(
+            (a for a, e in self.lock.resources.items() if e.kind == kind and e.id == id), None
+        )
+        if owner is not None and owner != address:
+            raise CannotImport(f"its {kind} {id} is already managed as {owner}")
         self.records[address] = (kind, id, version)
+
+    def snapshot(self) -> tuple[Any, ...]:
+        """The importer's state, to restore when a flow turns out not importable."""
+        return (
+            list(self.docs),
+            dict(self.records),
+            list(self.env_vars),
+            list(self.notes),
+            dict(self.by_id),
+            {k: set(v) for k, v in self.taken.items()},
+        )
+
+    def restore(self, state: tuple[Any, ...]) -> None:
+        docs, records, env_vars, notes, by_id, taken = state
+        self.docs, self.records, self.env_vars, self.notes = docs, records, env_vars, notes
+        self.by_id, self.taken = by_id, taken
 
     # -- pieces --------------------------------------------------------------------------
 
@@ -149,7 +189,7 @@ class Importer:
             if custom or not fields:
                 groups.append(ref)  # another tenant field group: referenced as it is
                 continue
-            custom = _manifest_fields(fields)
+            custom = manifest_fields(fields)
             self._record(f"fieldGroup.{name}", "fieldGroup", ref)
         spec: dict[str, Any] = {"title": title, "class": short.get(klass, klass)}
         description = split_marker(raw.get("description"))[0]
@@ -194,7 +234,20 @@ class Importer:
         self._doc("Dataset", name, spec)
         self.by_id[id] = name
         self._record(f"dataset.{name}", "dataset", id)
+        if live["profile"]:
+            self.profile(str(live["schema"]), schema)
         return name
+
+    def profile(self, schema_id: str, schema: str) -> None:
+        """A Profile dataset's schema is in the union (help/catalog/datasets/
+        enable-for-profile.md): recorded as the schema's profile resource, which shares the
+        schema's id."""
+        address = f"profile.{schema}"
+        if address in self.lock.resources or address in self.records:
+            return
+        found = KINDS["profile"].read(self.client, schema_id)
+        if found is not None and found.spec["union"]:
+            self._record(address, "profile", schema_id)
 
     def flow(self, id: str) -> str:
         owner = self._owner(id)
@@ -202,14 +255,14 @@ class Importer:
             raise UsageError(f"flow {id} is already managed as {owner}")
         raw = self._read("flow", id)
         if (raw.get("flowSpec") or {}).get("id") != FLOW_SPEC_ID:
-            raise UsageError(f"flow {id} is not a CRMToAEP flow (the only kind aepflow manages)")
+            raise CannotImport(f"flow {id} is not a CRMToAEP flow (the only kind aepflow manages)")
         live = KINDS["flow"].normalize(raw)
         name = self._name("Dataflow", str(live["name"]))
-        source = self._read("sourceConnection", str(live["sourceConnection"]))
-        target = self._read("targetConnection", str(live["targetConnection"]))
-        src, tgt = (
-            KINDS["sourceConnection"].normalize(source),
-            KINDS["targetConnection"].normalize(target),
+        src = KINDS["sourceConnection"].normalize(
+            self._read("sourceConnection", str(live["sourceConnection"]))
+        )
+        tgt = KINDS["targetConnection"].normalize(
+            self._read("targetConnection", str(live["targetConnection"]))
         )
         connection = self.connection(str(src["baseConnection"]))
         schema = self.schema(str(tgt["schema"]))
@@ -220,24 +273,32 @@ class Importer:
             Request("GET", get.path, params=(("version", str(version)),))
         )
         mappings = [
-            _mapping(m, self.tenant) for m in KINDS["mappingSet"].normalize(mapping_raw)["mappings"]
+            manifest_mapping(m, self.tenant)
+            for m in KINDS["mappingSet"].normalize(mapping_raw)["mappings"]
         ]
         columns = [
             c["name"] if c["type"] == "string" else {"name": c["name"], "type": c["type"]}
             for c in src["columns"]
         ]
+        source: dict[str, Any] = {"table": src["table"]}
+        if columns:
+            source["columns"] = columns
+        if "entityType" in src:  # a view: help/sources/tutorials/api/create/crm/ms-dynamics.md
+            source["entityType"] = src["entityType"]
+        if "primaryKey" in src:
+            source["primaryKey"] = src["primaryKey"]
+        if src.get("filter") is not None:  # help/sources/tutorials/api/filter.md
+            source["filter"] = row_filter(src["filter"])
         spec: dict[str, Any] = {
             "name": live["name"],
             "connection": connection,
-            "source": {"table": src["table"], **({"columns": columns} if columns else {})},
+            "source": source,
             "schema": schema,
             "dataset": dataset,
             "mappings": mappings,
         }
         if live["description"]:
             spec["description"] = live["description"]
-        if src.get("filter") is not None:
-            self.notes.append(f"flow.{name}: its source row filter is not imported; add it by hand")
         if live["deltaColumn"]:
             spec["deltaColumn"] = dict(live["deltaColumn"])
         schedule = dict(live["schedule"])
@@ -278,13 +339,23 @@ class Importer:
 
     # -- output --------------------------------------------------------------------------
 
-    def record(self, writer: LockWriter) -> None:
+    def record(self, writer: LockWriter, baseline: Mapping[str, Resource]) -> None:
+        """Every id, as the lock records what apply made: with the hash of the manifest just
+        written as the last-applied baseline, so a later change in the UI is labelled drift."""
         clash = sorted(a for a in self.records if a in self.lock.resources)
         if clash:  # never write over what the lock records (names are picked free of it)
             raise UsageError(f"{', '.join(clash)} already in the lock: nothing was imported")
         for address, (kind, id, version) in sorted(self.records.items()):
-            # Datasets are protected unless a manifest says otherwise (the manifest default).
-            entry = LockEntry(id=id, kind=kind, version=version, protect=kind == "dataset")
+            r = baseline.get(address)
+            entry = LockEntry(
+                id=id,
+                kind=kind,
+                hash=None if r is None else r.hash,
+                depends_on=() if r is None else r.depends_on,
+                version=version,
+                # Datasets are protected unless a manifest says otherwise (the manifest default).
+                protect=r.protect if r is not None else kind == "dataset",
+            )
             writer.put(address, entry)
 
     def take(self) -> list[dict[str, Any]]:
@@ -300,37 +371,11 @@ def write(path: Path, docs: list[dict[str, Any]]) -> None:
     path.write_text(header + body, encoding="utf-8")
 
 
-def _mapping(m: dict[str, Any], tenant: str) -> dict[str, Any]:
-    destination = str(m["destination"]).replace(f"_{tenant}", TENANT_PLACEHOLDER, 1)
-    kind = {"ATTRIBUTE": "source", "EXPRESSION": "expression", "STATIC": "value"}.get(
-        str(m["sourceType"]), "source"
-    )
-    return {kind: m["source"], "destination": destination}
-
-
-def _manifest_fields(fields: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for name, spec in fields.items():
-        if not isinstance(spec, dict):
-            continue
-        kind = spec.get("type", "string")
-        if kind == "string" and spec.get("format") in ("date", "date-time"):
-            kind = spec["format"]
-        entry: dict[str, Any] = {"type": kind}
-        for key in ("title", "description"):
-            if key in spec:
-                entry[key] = spec[key]
-        if kind == "object":
-            entry["properties"] = _manifest_fields(spec.get("properties") or {})
-        out[name] = entry
-    return out
-
-
-def all_flows(client: PlatformClient) -> list[str]:
-    query = ListRequest(
-        f"{FLOW}/flows", "flowservice", (("property", f"flowSpec.id=={FLOW_SPEC_ID}"),)
-    )
-    return sorted(str(f["id"]) for f in client.list(query) if f.get("state") != "delete-finalizing")
+def all_flows(client: PlatformClient) -> list[dict[str, Any]]:
+    """Every flow of the sandbox (not only CRMToAEP ones: the others are listed as skipped)."""
+    query = ListRequest(f"{FLOW}/flows", "flowservice")
+    found = [f for f in client.list(query) if f.get("state") != "delete-finalizing"]
+    return sorted(found, key=lambda f: str(f.get("id")))
 
 
 @dataclass
@@ -339,6 +384,10 @@ class ImportResult:
     flows: list[str]
     env_vars: list[str]
     notes: list[str]
+    skipped: list[Skipped] = field(default_factory=list)
+
+
+Baseline = Callable[[], Mapping[str, Resource]]
 
 
 def import_pipelines(
@@ -349,27 +398,62 @@ def import_pipelines(
     taken: dict[str, set[str]],
     flow_ids: list[str],
     everything: bool,
+    baseline: Baseline = dict,
 ) -> ImportResult:
-    """Import the flows (or every CRMToAEP flow not managed yet): manifests, then the lock."""
+    """Import the flows (or, with ``everything``, every flow not managed yet): manifests,
+    then the lock. With ``everything`` a flow aepflow cannot express is skipped and named
+    with its reason; a flow given by id is imported or the command fails.
+
+    ``baseline()`` is called once the manifests are written: the desired resources they
+    describe, whose hashes the lock records as last applied.
+    """
     imp = Importer(client, lock, client.tenant_id(), taken)
     managed = {e.id for e in lock.resources.values()}
-    ids = [i for i in all_flows(client) if i not in managed] if everything else flow_ids
-    if not ids:
-        raise UsageError(
-            "no flow to import: the sandbox has no CRMToAEP flow that aepflow does not manage"
-            if everything
-            else "give --flow ID (repeatable) or --all"
-        )
+    skipped: list[Skipped] = []
+    if everything:
+        live = [f for f in all_flows(client) if str(f.get("id")) not in managed]
+        ids = [str(f["id"]) for f in live]
+        names = {str(f["id"]): str(f.get("name") or "") for f in live}
+    else:
+        if not flow_ids:
+            raise UsageError("give --flow ID (repeatable) or --all")
+        ids, names = list(dict.fromkeys(flow_ids)), {}  # one flow given twice is one flow
     planned: list[tuple[Path, list[dict[str, Any]]]] = []
-    names = []
+    imported = []
     for id in ids:
-        name = imp.flow(id)
+        state = imp.snapshot()
+        try:
+            name = imp.flow(id)
+        except UsageError as e:
+            if not everything:
+                if isinstance(e, CannotImport) and not str(e).startswith("flow "):
+                    raise UsageError(f"flow {id} cannot be imported: {e}") from None
+                raise
+            imp.restore(state)
+            skipped.append(Skipped(id, names.get(id, ""), _reason(str(e), id)))
+            continue
         path = manifests / "imported" / f"{name}.yaml"
         if path.exists():
             raise UsageError(f"{path} already exists: aepflow import never overwrites a file")
         planned.append((path, imp.take()))
-        names.append(f"flow.{name}")
+        imported.append(f"flow.{name}")
     for path, docs in planned:  # nothing is written before every flow was read
         write(path, docs)
-    imp.record(writer)
-    return ImportResult([p for p, _ in planned], names, sorted(set(imp.env_vars)), imp.notes)
+    try:
+        desired = baseline() if planned else {}
+    except BaseException:
+        for path, _ in planned:  # manifests that do not load are not left behind
+            path.unlink(missing_ok=True)
+        raise
+    imp.record(writer, desired)
+    return ImportResult(
+        [p for p, _ in planned], imported, sorted(set(imp.env_vars)), imp.notes, skipped
+    )
+
+
+def _reason(message: str, id: str) -> str:
+    """A skip's reason without the flow's id, which the listing shows already."""
+    for prefix in (f"flow {id} is ", f"flow {id} "):
+        if message.startswith(prefix):
+            return message[len(prefix) :]
+    return message

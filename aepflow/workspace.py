@@ -313,14 +313,39 @@ def import_flows(
                 kind, _, rest = address.partition(".")
                 taken.setdefault(manifest_kind.get(kind, kind), set()).add(rest.split(".")[0])
             writer = LockWriter(lock, env.lock_path)
+
+            def baseline() -> Mapping[str, Resource]:
+                """What the manifests now describe: the imported objects' last-applied hashes."""
+                return desired_resources(load_model(project, env), client.tenant_id())
+
             try:
                 return import_pipelines(
-                    client, lock, writer, project.manifests_dir, taken, list(flow_ids), everything
+                    client,
+                    lock,
+                    writer,
+                    project.manifests_dir,
+                    taken,
+                    list(flow_ids),
+                    everything,
+                    baseline,
                 )
             finally:
                 writer.close()
     finally:
         client.close()
+
+
+def env_names(environment: str | None) -> list[str]:
+    """The environment variables a CI job needs for this environment, in order: the AEP
+    credentials (not for the embedded emulator), then every ``${env:...}`` the manifests
+    read. The list `doctor --env-list` prints; call it after an import to sync a workflow."""
+    from aepflow.manifest import required_env
+    from aepflow.platform.client import ENV_VARS
+
+    project = load_project()
+    env = project.environment(environment)
+    names = [] if env.type == "embedded" else list(ENV_VARS)
+    return list(dict.fromkeys([*names, *(n for n, _ in required_env(project, env))]))
 
 
 def import_resource(ws: Workspace, address: str, id: str) -> LockEntry:

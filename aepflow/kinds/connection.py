@@ -13,7 +13,14 @@ from typing import Any
 
 from aepflow.api import ListRequest, Request
 from aepflow.connectors import CONNECTORS_BY_SPEC_ID
-from aepflow.kinds.base import Change, LiveObject, Resource, naming_ops, with_marker
+from aepflow.kinds.base import (
+    SENSITIVE,
+    Change,
+    LiveObject,
+    Resource,
+    naming_ops,
+    with_marker,
+)
 from aepflow.kinds.flowservice import FlowServiceKind, description_of, spec_ref
 from aepflow.model import ProjectModel
 
@@ -72,6 +79,11 @@ class Connection(FlowServiceKind):
         name): they are compared by hash, never shown."""
         params = {k: v for k, v in spec.get("params", {}).items() if k not in r.secrets}
         return {**spec, "params": params}
+
+    def hide(self, spec: dict[str, Any], names: frozenset[str]) -> dict[str, Any]:
+        params = spec.get("params", {})
+        shown = {k: SENSITIVE if k in names else v for k, v in params.items()}
+        return {**spec, "params": shown} if "params" in spec else spec
 
     def list_all(self, desired: Sequence[Resource]) -> ListRequest | None:
         return self.listed_by("connectionSpec.id", [r.spec["connectionSpec"] for r in desired])

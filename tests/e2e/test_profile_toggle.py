@@ -1,0 +1,24 @@
+"""A dataset's Profile switch turned on, off and on again plans and applies cleanly."""
+
+from __future__ import annotations
+
+from tests.e2e.conftest import Project, apply_ok
+
+
+def test_profile_true_false_true_plans_and_applies(project: Project) -> None:
+    project.edit(
+        "schema.yaml",
+        "spec: {name: E2E Contacts, schema: contacts}",
+        "spec: {name: E2E Contacts, schema: contacts, profile: true}",
+    )
+    apply_ok(project)
+    assert project.lock()["resources"]["profile.contacts"]["id"] == project.id("schema.contacts")
+    project.edit("schema.yaml", "profile: true}", "profile: false}")
+    apply_ok(project)
+    assert "profile.contacts" not in project.lock()["resources"]
+    project.edit("schema.yaml", "profile: false}", "profile: true}")
+    plan = project.run("plan")
+    assert plan.exit_code == 0, plan.output
+    print(plan.output)
+    apply_ok(project)
+    assert project.run("plan", "--detailed-exitcode").output == "No changes.\n"
