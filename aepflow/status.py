@@ -12,9 +12,9 @@ monitor tutorial's examples show), falling back to a top-level ``status: {value,
 
 A flow is *failing* when its last finished run in that window (``inProgress`` and other
 unfinished runs are skipped) has status ``failed``, or when the flow recorded in the lock no
-longer exists in the sandbox. A run that succeeded with some failed records (partial ingestion within the flow's
-threshold) is not failing: AEP itself fails a run that crosses the threshold, and the failed
-record count is shown for every run.
+longer exists in the sandbox. A run that succeeded with some failed records (partial
+ingestion within the flow's threshold) is not failing: AEP itself fails a run that crosses
+the threshold, and the failed record count is shown for every run.
 """
 
 from __future__ import annotations
