@@ -300,7 +300,14 @@ class Importer:
         if live["description"]:
             spec["description"] = live["description"]
         if live["deltaColumn"]:
-            spec["deltaColumn"] = dict(live["deltaColumn"])
+            # An absent dateFormat or timezone is written "" (not sent): the manifest's
+            # defaults would otherwise add them.
+            delta = live["deltaColumn"]
+            spec["deltaColumn"] = {
+                "name": delta.get("name"),
+                "dateFormat": delta.get("dateFormat", ""),
+                "timezone": delta.get("timezone", ""),
+            }
         schedule = dict(live["schedule"])
         if "startTime" in schedule:
             start = datetime.fromtimestamp(int(schedule.pop("startTime")), tz=timezone.utc)
