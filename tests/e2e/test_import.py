@@ -154,3 +154,39 @@ def test_a_title_taken_by_an_unmanaged_object_stops_the_plan_with_the_import_com
     )
     assert project.run("import", "schema.contacts", made["$id"]).exit_code == 0
     assert "schema.contacts" in project.run("plan").output
+
+
+def test_one_flow_given_twice_is_imported_once(project: Project) -> None:
+    for name in ("flow.yaml", "schema.yaml", "crm.yaml"):
+        (project.root / "manifests" / name).unlink()
+    ids = build_by_hand(project)
+    result = project.run("import", "--flow", ids["flow"], "--flow", ids["flow"], "-e", "local")
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[0] == (
+        "Imported flow.salesforce-dataflow: wrote manifests/imported/salesforce-dataflow.yaml"
+    )
+    assert result.output.splitlines()[-1] == (
+        "Run `aepflow plan -e local`: it shows only what differs (connection secrets are "
+        "re-sent once)."
+    )
+    assert [p.name for p in (project.root / "manifests" / "imported").iterdir()] == [
+        "salesforce-dataflow.yaml"
+    ]
+    flows = [a for a, e in project.lock()["resources"].items() if e["id"] == ids["flow"]]
+    assert flows == ["flow.salesforce-dataflow"]
+
+
+def test_an_imported_flow_edited_in_the_ui_is_labelled_drift(project: Project) -> None:
+    for name in ("flow.yaml", "schema.yaml", "crm.yaml"):
+        (project.root / "manifests" / name).unlink()
+    ids = build_by_hand(project)
+    assert project.run("import", "--all").exit_code == 0
+    project.client().flow_patch(
+        "flows", ids["flow"], [{"op": "replace", "path": "/scheduleParams/interval", "value": "2"}]
+    )
+    plan = project.run("plan").output
+    assert (
+        "  # flow.salesforce-dataflow will be updated in-place (changed outside aepflow)\n"
+        f"  ~ flow.salesforce-dataflow (id {ids['flow']})\n"
+        "      ~ schedule.interval: 2 -> 1\n"
+    ) in plan, plan
