@@ -15,7 +15,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -28,10 +27,9 @@ from aepflow.engine.lockfile import LockWriter
 from aepflow.engine.plan import Lock, LockEntry
 from aepflow.errors import UsageError
 from aepflow.kinds import KINDS
-from aepflow.kinds.base import Resource, split_marker
+from aepflow.kinds.base import Resource, split_marker, tenantize
 from aepflow.manifest import xdm
-from aepflow.manifest_form import CannotImport, manifest_fields, manifest_mapping, row_filter
-from aepflow.model import TENANT_PLACEHOLDER
+from aepflow.manifest_form import CannotImport, manifest_fields, row_filter
 from aepflow.platform import PlatformClient
 
 API = "aepflow.io/v1"
@@ -200,16 +198,13 @@ class Importer:
         if custom:
             spec["customFields"] = custom
         identities = []
+        descriptor = KINDS["descriptor"]
         for d in self._descriptors:
             if d.get("xdm:sourceSchema") != id or d.get("@type") != "xdm:descriptorIdentity":
                 continue
-            dotted = str(d.get("xdm:sourceProperty", "")).strip("/").replace("/", ".")
-            dotted = dotted.replace(f"_{self.tenant}", TENANT_PLACEHOLDER, 1)
-            ident: dict[str, Any] = {"field": dotted, "namespace": d.get("xdm:namespace")}
-            if d.get("xdm:isPrimary"):
-                ident["primary"] = True
+            ident = descriptor.manifest(descriptor.normalize(d), self.tenant)
             identities.append(ident)
-            field_path = dotted.replace(TENANT_PLACEHOLDER, f"_{self.tenant}").lstrip("_")
+            field_path = tenantize(ident["field"], self.tenant).lstrip("_")
             self._record(f"descriptor.{name}.{field_path}", "descriptor", str(d["@id"]))
         if identities:
             spec["identities"] = identities
@@ -222,16 +217,10 @@ class Importer:
         owner = self._owner(id) or (f"dataset.{self.by_id[id]}" if id in self.by_id else None)
         if owner is not None:
             return owner.split(".", 1)[1]
-        raw = self._read("dataset", id)
-        live = KINDS["dataset"].normalize(raw)
+        live = KINDS["dataset"].normalize(self._read("dataset", id))
         name = self._name("Dataset", str(live["name"]))
-        spec: dict[str, Any] = {"name": live["name"], "schema": schema}
-        if live["description"]:
-            spec["description"] = live["description"]
-        for key in ("profile", "identity"):
-            if live[key]:
-                spec[key] = True
-        self._doc("Dataset", name, spec)
+        spec = {"schema": schema, **KINDS["dataset"].manifest(live, self.tenant)}
+        self._doc("Dataset", name, {k: spec[k] for k in ("name", *spec) if k in spec})
         self.by_id[id] = name
         self._record(f"dataset.{name}", "dataset", id)
         if live["profile"]:
@@ -272,10 +261,8 @@ class Importer:
         mapping_raw = self.client.send(
             Request("GET", get.path, params=(("version", str(version)),))
         )
-        mappings = [
-            manifest_mapping(m, self.tenant)
-            for m in KINDS["mappingSet"].normalize(mapping_raw)["mappings"]
-        ]
+        mapping_set = KINDS["mappingSet"]
+        mappings = mapping_set.manifest(mapping_set.normalize(mapping_raw), self.tenant)
         columns = [
             c["name"] if c["type"] == "string" else {"name": c["name"], "type": c["type"]}
             for c in src["columns"]
@@ -289,46 +276,18 @@ class Importer:
             source["primaryKey"] = src["primaryKey"]
         if src.get("filter") is not None:  # help/sources/tutorials/api/filter.md
             source["filter"] = row_filter(src["filter"])
+        flow = KINDS["flow"].manifest(live, self.tenant)
         spec: dict[str, Any] = {
-            "name": live["name"],
+            "name": flow.pop("name"),
             "connection": connection,
             "source": source,
             "schema": schema,
             "dataset": dataset,
-            "mappings": mappings,
+            **mappings,
         }
-        if live["description"]:
-            spec["description"] = live["description"]
-        if live["deltaColumn"]:
-            # An absent dateFormat or timezone is written "" (not sent): the manifest's
-            # defaults would otherwise add them.
-            delta = live["deltaColumn"]
-            spec["deltaColumn"] = {
-                "name": delta.get("name"),
-                "dateFormat": delta.get("dateFormat", ""),
-                "timezone": delta.get("timezone", ""),
-            }
-        schedule = dict(live["schedule"])
-        if "startTime" in schedule:
-            start = datetime.fromtimestamp(int(schedule.pop("startTime")), tz=timezone.utc)
-            schedule["start"] = start.strftime("%Y-%m-%dT%H:%M:%SZ")
-        spec["schedule"] = schedule
-        if not live["enabled"]:
-            spec["enabled"] = False
-        if live.get("options"):
-            options = live["options"]
-            spec["errorHandling"] = {
-                **(
-                    {"diagnostics": options["errorDiagnosticsEnabled"]}
-                    if "errorDiagnosticsEnabled" in options
-                    else {}
-                ),
-                **(
-                    {"partialIngestionPercent": options["partialIngestionPercent"]}
-                    if "partialIngestionPercent" in options
-                    else {}
-                ),
-            }
+        if "description" in flow:
+            spec = {"name": spec["name"], "description": flow.pop("description"), **spec}
+        spec.update(flow)
         self._doc("Dataflow", name, spec)
         for kind, live_id in (
             ("sourceConnection", str(live["sourceConnection"])),

@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 from aepflow.errors import UsageError
-from aepflow.model import TENANT_PLACEHOLDER
 
 
 class CannotImport(UsageError):
@@ -46,14 +45,6 @@ def row_filter(node: Any) -> dict[str, Any]:
             raise CannotImport("its row filter compares two columns, which aepflow cannot express")
         out["value"] = literal.get("value")
     return out
-
-
-def manifest_mapping(m: dict[str, Any], tenant: str) -> dict[str, Any]:
-    destination = str(m["destination"]).replace(f"_{tenant}", TENANT_PLACEHOLDER, 1)
-    kind = {"ATTRIBUTE": "source", "EXPRESSION": "expression", "STATIC": "value"}.get(
-        str(m["sourceType"]), "source"
-    )
-    return {kind: m["source"], "destination": destination}
 
 
 def manifest_fields(fields: dict[str, Any]) -> dict[str, Any]:

@@ -186,6 +186,12 @@ class Kind(ABC):
     def get(self, id: str) -> Request:
         """The request that reads one object by id."""
 
+    def manifest(self, live: Mapping[str, Any], tenant: str) -> dict[str, Any]:
+        """A live object's normalised spec in the manifest's words: the fields of its
+        manifest this kind owns (``import`` writes them; references to other manifests are
+        the importer's). The inverse of ``desired``; {} for kinds aepflow derives whole."""
+        return {}
+
     def unwrap(self, body: Any, id: str) -> dict[str, Any] | None:
         """The object inside a GET response (None when absent)."""
         return dict(body) if isinstance(body, dict) else None

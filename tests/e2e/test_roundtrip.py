@@ -31,6 +31,7 @@ from aepflow.emulator import (
     Emulator,
     serve,
 )
+from aepflow.kinds import KINDS
 from tests.e2e.conftest import Project
 
 FLOW = "/data/foundation/flowservice"
@@ -501,10 +502,10 @@ spec:
     dateFormat: YYYY-MM-DD
     timezone: UTC
   schedule:
+    start: '2030-03-17T17:46:40Z'
     frequency: hour
     interval: 1
     backfill: true
-    start: '2030-03-17T17:46:40Z'
   errorHandling:
     diagnostics: true
     partialIngestionPercent: 5
@@ -553,6 +554,7 @@ def test_a_hand_made_sandbox_round_trips(
     flow_doc = _files(project.root / "manifests")["imported/loyalty-members-from-salesforce.yaml"]
     assert flow_doc.split("kind: Dataflow\n", 1)[1] == SALESFORCE_FLOW
     lock = project.lock_of(env)
+    assert {e["kind"] for e in lock.values()} == set(KINDS)  # every kind round-trips
     assert lock["profile.loyalty-members"]["id"] == ids["schema"]
     assert lock["flow.dynamics-contacts"]["hash"].startswith("sha256:")
     plan = project.run("plan", "-e", env, "--detailed-exitcode")
