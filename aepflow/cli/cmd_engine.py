@@ -244,12 +244,13 @@ def plan(
             save_plan(ws, result, out, targets)
             if fmt == "text":
                 click.echo(
-                    f"\nSaved the plan to {out}. Apply exactly this plan with: aepflow apply {out}"
+                    f"\nSaved the plan to {out}. Apply exactly this plan with: "
+                    f"{_hint('apply', environment)} {out}"
                 )
         elif fmt == "text" and result.has_changes:
             click.echo(
-                "\nNote: this plan was not saved (--out); `aepflow apply` will plan again "
-                "before it changes anything."
+                f"\nNote: this plan was not saved (--out); `{_hint('apply', environment)}` will "
+                "plan again before it changes anything."
             )
     finally:
         ws.close()

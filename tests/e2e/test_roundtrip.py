@@ -583,6 +583,10 @@ def test_a_hand_made_sandbox_round_trips(
         "  # flow.loyalty-members-from-salesforce will be updated in-place "
         "(changed outside aepflow)"
     ) in drift.output, drift.output
+    assert drift.output.endswith(
+        f"\nNote: this plan was not saved (--out); `aepflow apply -e {env}` will plan again "
+        "before it changes anything.\n"
+    )
 
     # Importing again finds nothing new and changes no file.
     before = _files(project.root / "manifests")
