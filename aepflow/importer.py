@@ -378,8 +378,14 @@ def import_pipelines(
     skipped: list[Skipped] = []
     if everything:
         live = [f for f in all_flows(client) if str(f.get("id")) not in managed]
-        ids = [str(f["id"]) for f in live]
         names = {str(f["id"]): str(f.get("name") or "") for f in live}
+        ids = []
+        for f in live:  # other flow specs are told apart from the listing, with no read
+            if (f.get("flowSpec") or {}).get("id") == FLOW_SPEC_ID:
+                ids.append(str(f["id"]))
+            else:
+                reason = "not a CRMToAEP flow (the only kind aepflow manages)"
+                skipped.append(Skipped(str(f["id"]), names[str(f["id"])], reason))
     else:
         if not flow_ids:
             raise UsageError("give --flow ID (repeatable) or --all")

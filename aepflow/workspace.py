@@ -338,7 +338,8 @@ def import_flows(
 def env_names(environment: str | None) -> list[str]:
     """The environment variables a CI job needs for this environment, in order: the AEP
     credentials (not for the embedded emulator), then every ``${env:...}`` the manifests
-    read. The list `doctor --env-list` prints; call it after an import to sync a workflow."""
+    read, sorted. The list `doctor --env-list` prints; call it after an import to sync a
+    workflow."""
     from aepflow.manifest import required_env
     from aepflow.platform.client import ENV_VARS
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 import yaml
 
 from aepflow.emulator import (
@@ -190,3 +191,24 @@ def test_an_imported_flow_edited_in_the_ui_is_labelled_drift(project: Project) -
         f"  ~ flow.salesforce-dataflow (id {ids['flow']})\n"
         "      ~ schedule.interval: 2 -> 1\n"
     ) in plan, plan
+
+
+def test_the_variables_a_ci_job_needs_follow_the_manifests(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from aepflow.workspace import env_names
+
+    assert env_names("local") == ["SF_PASSWORD", "SF_TOKEN", "SF_USERNAME"]  # sorted
+    (project.root / "aepflow.yaml").write_text(
+        "version: 1\nmanifests: manifests\ndefaultEnvironment: prod\n"
+        "environments:\n  prod: {type: aep, sandbox: prod}\n"
+    )
+    assert env_names(None) == [
+        "AEP_CLIENT_ID",
+        "AEP_CLIENT_SECRET",
+        "AEP_ORG_ID",
+        "AEP_SCOPES",
+        "SF_PASSWORD",
+        "SF_TOKEN",
+        "SF_USERNAME",
+    ]

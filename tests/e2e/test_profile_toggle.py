@@ -19,6 +19,9 @@ def test_profile_true_false_true_plans_and_applies(project: Project) -> None:
     project.edit("schema.yaml", "profile: false}", "profile: true}")
     plan = project.run("plan")
     assert plan.exit_code == 0, plan.output
-    print(plan.output)
+    assert "  # profile.contacts will be adopted" in plan.output
     apply_ok(project)
     assert project.run("plan", "--detailed-exitcode").output == "No changes.\n"
+    tags = (project.client().dataset_get(project.id("dataset.contacts")) or {})["tags"]
+    assert tags["unifiedProfile"] == ["enabled:true"]
+    assert {"adobe/pqs/table", "adobe/siphon/table/format"} <= set(tags)  # Catalog's own, kept
