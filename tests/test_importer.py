@@ -84,3 +84,37 @@ def test_a_row_filter_aepflow_cannot_express_is_a_reason_to_skip(
     with pytest.raises(CannotImport) as e:
         row_filter(live)
     assert str(e.value) == message
+
+
+class ListOnly:
+    """A platform with flows to list and nothing else to read."""
+
+    def __init__(self, flows: list[dict[str, Any]]) -> None:
+        self.flows = flows
+
+    def tenant_id(self) -> str:
+        return "acme"
+
+    def list(self, query: Any) -> list[dict[str, Any]]:
+        assert query.path == "/data/foundation/flowservice/flows" and query.params == ()
+        return self.flows
+
+
+def test_import_all_skips_a_flow_of_another_flow_spec_naming_why(tmp_path: Any) -> None:
+    from aepflow.importer import Skipped, import_pipelines
+
+    other = {"id": "f-1", "name": "Export to S3", "flowSpec": {"id": "71ad2f4e-..."}}
+    gone = {"id": "f-2", "name": "Old", "flowSpec": {"id": "x"}, "state": "delete-finalizing"}
+    result = import_pipelines(
+        ListOnly([other, gone]),  # type: ignore[arg-type]
+        Lock("dev", "dev"),
+        None,  # type: ignore[arg-type]  # nothing to record
+        tmp_path,
+        {},
+        [],
+        True,
+    )
+    assert result.files == [] and result.flows == []
+    assert result.skipped == [
+        Skipped("f-1", "Export to S3", "not a CRMToAEP flow (the only kind aepflow manages)")
+    ]
