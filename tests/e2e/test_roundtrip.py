@@ -599,3 +599,19 @@ def test_a_hand_made_sandbox_round_trips(
     ]
     assert _files(project.root / "manifests") == before
     assert project.lock_of(env) == lock_before
+    as_json = project.run("import", "--all", "-e", env, "--json")
+    assert (as_json.exit_code, json.loads(as_json.output)) == (
+        0,
+        {
+            "imported": [],
+            "skipped": [
+                {
+                    "id": ids["flow_lead"],
+                    "name": "Leads",
+                    "reason": "its row filter compares two columns, which aepflow cannot express",
+                }
+            ],
+            "env_vars": [],
+            "notes": [],
+        },
+    )
