@@ -62,6 +62,8 @@ class Importer:
     env_vars: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     by_id: dict[str, str] = field(default_factory=dict)  # live id -> manifest name
+    _recorded: dict[tuple[str, str], str] = field(default_factory=dict)  # (kind, id) -> address
+    _taken_log: list[tuple[str, str]] = field(default_factory=list)  # names taken, in order
 
     # -- reads ---------------------------------------------------------------------------
 
@@ -79,8 +81,17 @@ class Importer:
         assert query is not None
         return list(self.client.list(query))
 
+    @cached_property
+    def _lock_index(self) -> dict[tuple[str | None, str], str]:
+        """The lock's addresses by (kind, id) and by (None, id): first one wins, as before."""
+        index: dict[tuple[str | None, str], str] = {}
+        for address, e in self.lock.resources.items():
+            index.setdefault((e.kind, e.id), address)
+            index.setdefault((None, e.id), address)
+        return index
+
     def _owner(self, id: str) -> str | None:
-        return next((a for a, e in self.lock.resources.items() if e.id == id), None)
+        return self._lock_index.get((None, id))
 
     def _name(self, kind: str, wanted: str) -> str:
         """The first free name of ``slug(wanted)``, ``...-2``, ``...-3``: the same names on
@@ -90,36 +101,44 @@ class Importer:
             n += 1
             name = slug(wanted, f"-{n}")
         self.taken[kind].add(name)
+        self._taken_log.append((kind, name))
         return name
 
     def _record(self, address: str, kind: str, id: str, version: int | None = None) -> None:
         """One id, one address: an object another address of its kind already records (in
         the lock or in this import) is never recorded again."""
-        for other, (other_kind, other_id, _) in self.records.items():
-            if other_kind == kind and other_id == id and other != address:
-                raise CannotImport(f"its {kind} {id} is also used by {other}")
-        owner = next(
-            (a for a, e in self.lock.resources.items() if e.kind == kind and e.id == id), None
-        )
+        other = self._recorded.get((kind, id))
+        if other is not None and other != address:
+            raise CannotImport(f"its {kind} {id} is also used by {other}")
+        owner = self._lock_index.get((kind, id))
         if owner is not None and owner != address:
             raise CannotImport(f"its {kind} {id} is already managed as {owner}")
         self.records[address] = (kind, id, version)
+        self._recorded[(kind, id)] = address
 
-    def snapshot(self) -> tuple[Any, ...]:
-        """The importer's state, to restore when a flow turns out not importable."""
+    def snapshot(self) -> tuple[int, ...]:
+        """Where the importer stands, to roll back to when a flow turns out not importable.
+        Everything only grows while a flow is read, so a position per journal is enough."""
         return (
-            list(self.docs),
-            dict(self.records),
-            list(self.env_vars),
-            list(self.notes),
-            dict(self.by_id),
-            {k: set(v) for k, v in self.taken.items()},
+            len(self.docs),
+            len(self.records),
+            len(self.env_vars),
+            len(self.notes),
+            len(self.by_id),
+            len(self._taken_log),
         )
 
-    def restore(self, state: tuple[Any, ...]) -> None:
+    def restore(self, state: tuple[int, ...]) -> None:
         docs, records, env_vars, notes, by_id, taken = state
-        self.docs, self.records, self.env_vars, self.notes = docs, records, env_vars, notes
-        self.by_id, self.taken = by_id, taken
+        del self.docs[docs:], self.env_vars[env_vars:], self.notes[notes:]
+        for address in list(self.records)[records:]:
+            kind, id, _ = self.records.pop(address)
+            self._recorded.pop((kind, id), None)
+        for id in list(self.by_id)[by_id:]:
+            del self.by_id[id]
+        for kind, name in self._taken_log[taken:]:
+            self.taken[kind].discard(name)
+        del self._taken_log[taken:]
 
     # -- pieces --------------------------------------------------------------------------
 

@@ -118,3 +118,27 @@ def test_import_all_skips_a_flow_of_another_flow_spec_naming_why(tmp_path: Any) 
     assert result.skipped == [
         Skipped("f-1", "Export to S3", "not a CRMToAEP flow (the only kind aepflow manages)")
     ]
+
+
+def test_a_flow_that_cannot_be_imported_leaves_no_trace_in_the_import() -> None:
+    imp = importer()
+    imp._name("Connection", "crm")
+    imp._record("connection.crm", "connection", "c1")
+    state = imp.snapshot()
+    imp._name("Connection", "crm")  # crm-2, by the flow that turns out not importable
+    imp._record("connection.crm-2", "connection", "c2")
+    imp.by_id["c2"] = "crm-2"
+    imp.env_vars.append("CRM_2_PASSWORD")
+    imp.docs.append({"kind": "Connection"})
+    imp.restore(state)
+    assert (imp.records, imp.by_id, imp.env_vars, imp.docs) == (
+        {"connection.crm": ("connection", "c1", None)},
+        {},
+        [],
+        [],
+    )
+    assert imp._name("Connection", "crm") == "crm-2"  # free again
+    imp._record("connection.other", "connection", "c2")  # c2 is free again too
+    with pytest.raises(CannotImport) as e:
+        imp._record("connection.again", "connection", "c1")
+    assert str(e.value) == "its connection c1 is also used by connection.crm"
