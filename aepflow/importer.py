@@ -36,6 +36,7 @@ API = "aepflow.io/v1"
 
 
 NAME_MAX = 63  # a manifest name: lower-case letters, digits and '-', at most 63 characters
+NAME = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")
 
 
 def slug(text: str, suffix: str = "") -> str:
@@ -93,9 +94,16 @@ class Importer:
     def _owner(self, id: str) -> str | None:
         return self._lock_index.get((None, id))
 
-    def _name(self, kind: str, wanted: str) -> str:
-        """The first free name of ``slug(wanted)``, ``...-2``, ``...-3``: the same names on
-        every import of the same sandbox (flows are imported in id order)."""
+    def _name(self, kind: str, wanted: str, marked: str | None = None) -> str:
+        """The name an object carrying aepflow's marker had (``flow.NAME``: a project whose
+        lock was lost gets its own names back), else the first free name of
+        ``slug(wanted)``, ``...-2``, ``...-3``: the same names on every import of the same
+        sandbox (flows are imported in id order)."""
+        old = (marked or "").partition(".")[2]
+        if NAME.fullmatch(old) and old not in self.taken.setdefault(kind, set()):
+            self.taken[kind].add(old)
+            self._taken_log.append((kind, old))
+            return old
         n, name = 1, slug(wanted)
         while name in self.taken.setdefault(kind, set()):
             n += 1
@@ -188,7 +196,7 @@ class Importer:
             return owner.split(".", 1)[1]
         raw = self._read("schema", id)
         title = str(raw.get("title", ""))
-        name = self._name("Schema", title)
+        name = self._name("Schema", title, KINDS["schema"].marked(raw))
         klass = str(raw.get("meta:class", ""))
         short = {v: k for k, v in xdm.CLASSES.items()}
         groups: list[str] = []
@@ -236,8 +244,9 @@ class Importer:
         owner = self._owner(id) or (f"dataset.{self.by_id[id]}" if id in self.by_id else None)
         if owner is not None:
             return owner.split(".", 1)[1]
-        live = KINDS["dataset"].normalize(self._read("dataset", id))
-        name = self._name("Dataset", str(live["name"]))
+        raw = self._read("dataset", id)
+        live = KINDS["dataset"].normalize(raw)
+        name = self._name("Dataset", str(live["name"]), KINDS["dataset"].marked(raw))
         spec = {"schema": schema, **KINDS["dataset"].manifest(live, self.tenant)}
         self._doc("Dataset", name, {k: spec[k] for k in ("name", *spec) if k in spec})
         self.by_id[id] = name
@@ -265,7 +274,7 @@ class Importer:
         if (raw.get("flowSpec") or {}).get("id") != FLOW_SPEC_ID:
             raise CannotImport(f"flow {id} is not a CRMToAEP flow (the only kind aepflow manages)")
         live = KINDS["flow"].normalize(raw)
-        name = self._name("Dataflow", str(live["name"]))
+        name = self._name("Dataflow", str(live["name"]), KINDS["flow"].marked(raw))
         src = KINDS["sourceConnection"].normalize(
             self._read("sourceConnection", str(live["sourceConnection"]))
         )

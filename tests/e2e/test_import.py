@@ -212,3 +212,27 @@ def test_the_variables_a_ci_job_needs_follow_the_manifests(
         "SF_TOKEN",
         "SF_USERNAME",
     ]
+
+
+def test_objects_aepflow_made_are_imported_under_the_names_their_markers_carry(
+    project: Project,
+) -> None:
+    """A project whose manifests and lock were lost gets its own names back: the next plan
+    re-sends only the secrets, with no re-addressing of every object."""
+    import shutil
+
+    apply_ok(project)
+    for name in ("flow.yaml", "schema.yaml", "crm.yaml"):
+        (project.root / "manifests" / name).unlink()
+    shutil.rmtree(project.root / ".aepflow" / "locks")
+    result = project.run("import", "--all")
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[0] == (
+        "Imported flow.contacts: wrote manifests/imported/contacts.yaml"
+    )
+    plan = project.run("plan").output
+    changed = [line.strip() for line in plan.splitlines() if line.startswith("      ")]
+    assert changed == [
+        "~ auth.params.password: (sensitive value changed)",
+        "~ auth.params.securityToken: (sensitive value changed)",
+    ], plan
