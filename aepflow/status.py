@@ -58,11 +58,11 @@ class Run:
 
     @property
     def failed(self) -> bool:
-        return self.status == "failed"
+        return self.status.lower() == "failed"  # the docs write it Failed as well
 
     @property
     def finished(self) -> bool:
-        return self.status in FINISHED
+        return self.status.lower() in FINISHED
 
 
 @dataclass(frozen=True)

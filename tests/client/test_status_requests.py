@@ -40,7 +40,7 @@ def test_status_asks_for_the_newest_runs_only(respx_mock: respx.MockRouter) -> N
             json={
                 "items": [
                     _run("r3", 3000, "inProgress"),
-                    _run("r2", 2000, "failed"),
+                    _run("r2", 2000, "Failed"),
                     _run("r1", 1000, "success"),
                 ],
                 "_links": {"next": {"href": "/runs?continuationToken=abc"}},
@@ -63,4 +63,4 @@ def test_status_asks_for_the_newest_runs_only(respx_mock: respx.MockRouter) -> N
     ]
     (flow,) = status.flows
     assert [r.id for r in flow.runs] == ["r3", "r2"]
-    assert flow.failing  # the last finished run failed
+    assert flow.failing  # the last finished run failed (sort-and-filter.md spells it Failed)
