@@ -369,7 +369,14 @@ def import_resource(ws: Workspace, address: str, id: str) -> LockEntry:
             f"{address} is already in the lock as {ws.lock.resources[address].id}; "
             "remove it from the lock file first to import another object"
         )
-    owner = next((a for a, e in ws.lock.resources.items() if e.id == id), None)
+    owner = next(
+        (
+            a
+            for a, e in ws.lock.resources.items()
+            if e.id == id and KINDS[kind].facet_of != e.kind and KINDS[e.kind].facet_of != kind
+        ),
+        None,
+    )  # a schema and its place in the Profile union share one id: not two owners
     if owner is not None:
         raise LockfileError(
             f"{id} is already in the lock as {owner}; one object cannot be two resources "
