@@ -226,6 +226,12 @@ def test_a_hand_made_sandbox_round_trips(
     ]
     assert _files(project.root / "manifests") == before
     assert project.lock_of(env) == lock_before
+    one = project.run("import", "--flow", ids["flow_lead"], "-e", env)
+    assert (one.exit_code, one.output) == (
+        1,
+        f"Error: flow {ids['flow_lead']} cannot be imported: its row filter compares two "
+        "columns, which aepflow cannot express\n",
+    )
     as_json = project.run("import", "--all", "-e", env, "--json")
     assert (as_json.exit_code, json.loads(as_json.output)) == (
         0,
