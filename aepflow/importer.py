@@ -13,34 +13,42 @@ already records are referenced, never imported twice.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from functools import cached_property
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-import yaml
-
-from aepflow.api import FLOW, ListRequest, Request
+from aepflow.api import FLOW, Request
 from aepflow.connectors import CONNECTORS_BY_SPEC_ID, FLOW_SPEC_ID
 from aepflow.engine.lockfile import LockWriter
 from aepflow.engine.plan import Lock, LockEntry
 from aepflow.errors import UsageError
 from aepflow.kinds import KINDS
-from aepflow.kinds.base import split_marker
+from aepflow.kinds.base import Resource, split_marker, tenantize
 from aepflow.manifest import xdm
-from aepflow.model import TENANT_PLACEHOLDER
+from aepflow.manifest_form import CannotImport, manifest_fields, row_filter
 from aepflow.platform import PlatformClient
 
 API = "aepflow.io/v1"
 
 
-def slug(text: str) -> str:
-    out = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:63].strip("-")
-    return out or "imported"
+NAME_MAX = 63  # a manifest name: lower-case letters, digits and '-', at most 63 characters
+NAME = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")
+
+
+def slug(text: str, suffix: str = "") -> str:
+    """A manifest name from a live name, with room kept for ``suffix`` (``-2``, ...)."""
+    out = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "imported"
+    return out[: NAME_MAX - len(suffix)].strip("-") + suffix
+
+
+@dataclass(frozen=True)
+class Skipped:
+    id: str
+    name: str
+    reason: str
 
 
 @dataclass
@@ -54,6 +62,8 @@ class Importer:
     env_vars: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     by_id: dict[str, str] = field(default_factory=dict)  # live id -> manifest name
+    _recorded: dict[tuple[str, str], str] = field(default_factory=dict)  # (kind, id) -> address
+    _taken_log: list[tuple[str, str]] = field(default_factory=list)  # names taken, in order
 
     # -- reads ---------------------------------------------------------------------------
 
@@ -71,20 +81,71 @@ class Importer:
         assert query is not None
         return list(self.client.list(query))
 
-    def _owner(self, id: str) -> str | None:
-        return next((a for a, e in self.lock.resources.items() if e.id == id), None)
+    @cached_property
+    def _lock_index(self) -> dict[tuple[str | None, str], str]:
+        """The lock's addresses by (kind, id) and by (None, id): first one wins, as before."""
+        index: dict[tuple[str | None, str], str] = {}
+        for address, e in self.lock.resources.items():
+            index.setdefault((e.kind, e.id), address)
+            index.setdefault((None, e.id), address)
+        return index
 
-    def _name(self, kind: str, wanted: str) -> str:
-        base, n = slug(wanted), 1
-        name = base
+    def _owner(self, id: str) -> str | None:
+        return self._lock_index.get((None, id))
+
+    def _name(self, kind: str, wanted: str, marked: str | None = None) -> str:
+        """The name an object carrying aepflow's marker had (``flow.NAME``: a project whose
+        lock was lost gets its own names back), else the first free name of
+        ``slug(wanted)``, ``...-2``, ``...-3``: the same names on every import of the same
+        sandbox (flows are imported in id order)."""
+        old = (marked or "").partition(".")[2]
+        if NAME.fullmatch(old) and old not in self.taken.setdefault(kind, set()):
+            self.taken[kind].add(old)
+            self._taken_log.append((kind, old))
+            return old
+        n, name = 1, slug(wanted)
         while name in self.taken.setdefault(kind, set()):
             n += 1
-            name = f"{base}-{n}"
+            name = slug(wanted, f"-{n}")
         self.taken[kind].add(name)
+        self._taken_log.append((kind, name))
         return name
 
     def _record(self, address: str, kind: str, id: str, version: int | None = None) -> None:
+        """One id, one address: an object another address of its kind already records (in
+        the lock or in this import) is never recorded again."""
+        other = self._recorded.get((kind, id))
+        if other is not None and other != address:
+            raise CannotImport(f"its {kind} {id} is also used by {other}")
+        owner = self._lock_index.get((kind, id))
+        if owner is not None and owner != address:
+            raise CannotImport(f"its {kind} {id} is already managed as {owner}")
         self.records[address] = (kind, id, version)
+        self._recorded[(kind, id)] = address
+
+    def snapshot(self) -> tuple[int, ...]:
+        """Where the importer stands, to roll back to when a flow turns out not importable.
+        Everything only grows while a flow is read, so a position per journal is enough."""
+        return (
+            len(self.docs),
+            len(self.records),
+            len(self.env_vars),
+            len(self.notes),
+            len(self.by_id),
+            len(self._taken_log),
+        )
+
+    def restore(self, state: tuple[int, ...]) -> None:
+        docs, records, env_vars, notes, by_id, taken = state
+        del self.docs[docs:], self.env_vars[env_vars:], self.notes[notes:]
+        for address in list(self.records)[records:]:
+            kind, id, _ = self.records.pop(address)
+            self._recorded.pop((kind, id), None)
+        for id in list(self.by_id)[by_id:]:
+            del self.by_id[id]
+        for kind, name in self._taken_log[taken:]:
+            self.taken[kind].discard(name)
+        del self._taken_log[taken:]
 
     # -- pieces --------------------------------------------------------------------------
 
@@ -183,7 +244,7 @@ class Importer:
             return owner.split(".", 1)[1]
         raw = self._read("schema", id)
         title = str(raw.get("title", ""))
-        name = self._name("Schema", title)
+        name = self._name("Schema", title, KINDS["schema"].marked(raw))
         klass = str(raw.get("meta:class", ""))
         short = {v: k for k, v in xdm.CLASSES.items()}
         groups: list[str] = []
@@ -201,7 +262,7 @@ class Importer:
             if custom or not fields:
                 groups.append(ref)  # another tenant field group: referenced as it is
                 continue
-            custom = _manifest_fields(fields)
+            custom = manifest_fields(fields)
             self._record(f"fieldGroup.{name}", "fieldGroup", ref)
         spec: dict[str, Any] = {"title": title, "class": short.get(klass, klass)}
         description = split_marker(raw.get("description"))[0]
@@ -212,16 +273,13 @@ class Importer:
         if custom:
             spec["customFields"] = custom
         identities = []
+        descriptor = KINDS["descriptor"]
         for d in self._descriptors:
             if d.get("xdm:sourceSchema") != id or d.get("@type") != "xdm:descriptorIdentity":
                 continue
-            dotted = str(d.get("xdm:sourceProperty", "")).strip("/").replace("/", ".")
-            dotted = dotted.replace(f"_{self.tenant}", TENANT_PLACEHOLDER, 1)
-            ident: dict[str, Any] = {"field": dotted, "namespace": d.get("xdm:namespace")}
-            if d.get("xdm:isPrimary"):
-                ident["primary"] = True
+            ident = descriptor.manifest(descriptor.normalize(d), self.tenant)
             identities.append(ident)
-            field_path = dotted.replace(TENANT_PLACEHOLDER, f"_{self.tenant}").lstrip("_")
+            field_path = tenantize(ident["field"], self.tenant).lstrip("_")
             self._record(f"descriptor.{name}.{field_path}", "descriptor", str(d["@id"]))
         if identities:
             spec["identities"] = identities
@@ -236,17 +294,25 @@ class Importer:
             return owner.split(".", 1)[1]
         raw = self._read("dataset", id)
         live = KINDS["dataset"].normalize(raw)
-        name = self._name("Dataset", str(live["name"]))
-        spec: dict[str, Any] = {"name": live["name"], "schema": schema}
-        if live["description"]:
-            spec["description"] = live["description"]
-        for key in ("profile", "identity"):
-            if live[key]:
-                spec[key] = True
-        self._doc("Dataset", name, spec)
+        name = self._name("Dataset", str(live["name"]), KINDS["dataset"].marked(raw))
+        spec = {"schema": schema, **KINDS["dataset"].manifest(live, self.tenant)}
+        self._doc("Dataset", name, {k: spec[k] for k in ("name", *spec) if k in spec})
         self.by_id[id] = name
         self._record(f"dataset.{name}", "dataset", id)
+        if live["profile"]:
+            self.profile(str(live["schema"]), schema)
         return name
+
+    def profile(self, schema_id: str, schema: str) -> None:
+        """A Profile dataset's schema is in the union (help/catalog/datasets/
+        enable-for-profile.md): recorded as the schema's profile resource, which shares the
+        schema's id."""
+        address = f"profile.{schema}"
+        if address in self.lock.resources or address in self.records:
+            return
+        found = KINDS["profile"].read(self.client, schema_id)
+        if found is not None and found.spec["union"]:
+            self._record(address, "profile", schema_id)
 
     def flow(self, id: str) -> str:
         owner = self._owner(id)
@@ -254,14 +320,14 @@ class Importer:
             raise UsageError(f"flow {id} is already managed as {owner}")
         raw = self._read("flow", id)
         if (raw.get("flowSpec") or {}).get("id") != FLOW_SPEC_ID:
-            raise UsageError(f"flow {id} is not a CRMToAEP flow (the only kind aepflow manages)")
+            raise CannotImport(f"flow {id} is not a CRMToAEP flow (the only kind aepflow manages)")
         live = KINDS["flow"].normalize(raw)
-        name = self._name("Dataflow", str(live["name"]))
-        source = self._read("sourceConnection", str(live["sourceConnection"]))
-        target = self._read("targetConnection", str(live["targetConnection"]))
-        src, tgt = (
-            KINDS["sourceConnection"].normalize(source),
-            KINDS["targetConnection"].normalize(target),
+        name = self._name("Dataflow", str(live["name"]), KINDS["flow"].marked(raw))
+        src = KINDS["sourceConnection"].normalize(
+            self._read("sourceConnection", str(live["sourceConnection"]))
+        )
+        tgt = KINDS["targetConnection"].normalize(
+            self._read("targetConnection", str(live["targetConnection"]))
         )
         connection = self.connection(str(src["baseConnection"]))
         schema = self.schema(str(tgt["schema"]))
@@ -271,48 +337,33 @@ class Importer:
         mapping_raw = self.client.send(
             Request("GET", get.path, params=(("version", str(version)),))
         )
-        mappings = [
-            _mapping(m, self.tenant) for m in KINDS["mappingSet"].normalize(mapping_raw)["mappings"]
-        ]
+        mapping_set = KINDS["mappingSet"]
+        mappings = mapping_set.manifest(mapping_set.normalize(mapping_raw), self.tenant)
         columns = [
             c["name"] if c["type"] == "string" else {"name": c["name"], "type": c["type"]}
             for c in src["columns"]
         ]
+        source: dict[str, Any] = {"table": src["table"]}
+        if columns:
+            source["columns"] = columns
+        if "entityType" in src:  # a view: help/sources/tutorials/api/create/crm/ms-dynamics.md
+            source["entityType"] = src["entityType"]
+        if "primaryKey" in src:
+            source["primaryKey"] = src["primaryKey"]
+        if src.get("filter") is not None:  # help/sources/tutorials/api/filter.md
+            source["filter"] = row_filter(src["filter"])
+        flow = KINDS["flow"].manifest(live, self.tenant)
         spec: dict[str, Any] = {
-            "name": live["name"],
+            "name": flow.pop("name"),
             "connection": connection,
-            "source": {"table": src["table"], **({"columns": columns} if columns else {})},
+            "source": source,
             "schema": schema,
             "dataset": dataset,
-            "mappings": mappings,
+            **mappings,
         }
-        if live["description"]:
-            spec["description"] = live["description"]
-        if src.get("filter") is not None:
-            self.notes.append(f"flow.{name}: its source row filter is not imported; add it by hand")
-        if live["deltaColumn"]:
-            spec["deltaColumn"] = dict(live["deltaColumn"])
-        schedule = dict(live["schedule"])
-        if "startTime" in schedule:
-            start = datetime.fromtimestamp(int(schedule.pop("startTime")), tz=timezone.utc)
-            schedule["start"] = start.strftime("%Y-%m-%dT%H:%M:%SZ")
-        spec["schedule"] = schedule
-        if not live["enabled"]:
-            spec["enabled"] = False
-        if live.get("options"):
-            options = live["options"]
-            spec["errorHandling"] = {
-                **(
-                    {"diagnostics": options["errorDiagnosticsEnabled"]}
-                    if "errorDiagnosticsEnabled" in options
-                    else {}
-                ),
-                **(
-                    {"partialIngestionPercent": options["partialIngestionPercent"]}
-                    if "partialIngestionPercent" in options
-                    else {}
-                ),
-            }
+        if "description" in flow:
+            spec = {"name": spec["name"], "description": flow.pop("description"), **spec}
+        spec.update(flow)
         self._doc("Dataflow", name, spec)
         for kind, live_id in (
             ("sourceConnection", str(live["sourceConnection"])),
@@ -330,98 +381,26 @@ class Importer:
 
     # -- output --------------------------------------------------------------------------
 
-    def record(self, writer: LockWriter) -> None:
+    def record(self, writer: LockWriter, baseline: Mapping[str, Resource]) -> None:
+        """Every id, as the lock records what apply made: with the hash of the manifest just
+        written as the last-applied baseline, so a later change in the UI is labelled drift."""
         clash = sorted(a for a in self.records if a in self.lock.resources)
         if clash:  # never write over what the lock records (names are picked free of it)
             raise UsageError(f"{', '.join(clash)} already in the lock: nothing was imported")
         for address, (kind, id, version) in sorted(self.records.items()):
-            # Datasets are protected unless a manifest says otherwise (the manifest default).
-            entry = LockEntry(id=id, kind=kind, version=version, protect=kind == "dataset")
+            r = baseline.get(address)
+            entry = LockEntry(
+                id=id,
+                kind=kind,
+                hash=None if r is None else r.hash,
+                depends_on=() if r is None else r.depends_on,
+                version=version,
+                # Datasets are protected unless a manifest says otherwise (the manifest default).
+                protect=r.protect if r is not None else kind == "dataset",
+            )
             writer.put(address, entry)
 
     def take(self) -> list[dict[str, Any]]:
         """The documents made since the last call."""
         docs, self.docs = self.docs, []
         return docs
-
-
-def write(path: Path, docs: list[dict[str, Any]]) -> None:
-    header = "# Imported from the sandbox by `aepflow import`; review, then commit.\n"
-    body = "---\n".join(yaml.safe_dump(d, sort_keys=False, allow_unicode=True) for d in docs)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(header + body, encoding="utf-8")
-
-
-def _mapping(m: dict[str, Any], tenant: str) -> dict[str, Any]:
-    destination = str(m["destination"]).replace(f"_{tenant}", TENANT_PLACEHOLDER, 1)
-    kind = {"ATTRIBUTE": "source", "EXPRESSION": "expression", "STATIC": "value"}.get(
-        str(m["sourceType"]), "source"
-    )
-    return {kind: m["source"], "destination": destination}
-
-
-def _manifest_fields(fields: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for name, spec in fields.items():
-        if not isinstance(spec, dict):
-            continue
-        kind = spec.get("type", "string")
-        if kind == "string" and spec.get("format") in ("date", "date-time"):
-            kind = spec["format"]
-        entry: dict[str, Any] = {"type": kind}
-        for key in ("title", "description"):
-            if key in spec:
-                entry[key] = spec[key]
-        if kind == "object":
-            entry["properties"] = _manifest_fields(spec.get("properties") or {})
-        out[name] = entry
-    return out
-
-
-def all_flows(client: PlatformClient) -> list[str]:
-    query = ListRequest(
-        f"{FLOW}/flows", "flowservice", (("property", f"flowSpec.id=={FLOW_SPEC_ID}"),)
-    )
-    return sorted(str(f["id"]) for f in client.list(query) if f.get("state") != "delete-finalizing")
-
-
-@dataclass
-class ImportResult:
-    files: list[Path]
-    flows: list[str]
-    env_vars: list[str]
-    notes: list[str]
-
-
-def import_pipelines(
-    client: PlatformClient,
-    lock: Lock,
-    writer: LockWriter,
-    manifests: Path,
-    taken: dict[str, set[str]],
-    flow_ids: list[str],
-    everything: bool,
-) -> ImportResult:
-    """Import the flows (or every CRMToAEP flow not managed yet): manifests, then the lock."""
-    imp = Importer(client, lock, client.tenant_id(), taken)
-    managed = {e.id for e in lock.resources.values()}
-    ids = [i for i in all_flows(client) if i not in managed] if everything else flow_ids
-    if not ids:
-        raise UsageError(
-            "no flow to import: the sandbox has no CRMToAEP flow that aepflow does not manage"
-            if everything
-            else "give --flow ID (repeatable) or --all"
-        )
-    planned: list[tuple[Path, list[dict[str, Any]]]] = []
-    names = []
-    for id in ids:
-        name = imp.flow(id)
-        path = manifests / "imported" / f"{name}.yaml"
-        if path.exists():
-            raise UsageError(f"{path} already exists: aepflow import never overwrites a file")
-        planned.append((path, imp.take()))
-        names.append(f"flow.{name}")
-    for path, docs in planned:  # nothing is written before every flow was read
-        write(path, docs)
-    imp.record(writer)
-    return ImportResult([p for p, _ in planned], names, sorted(set(imp.env_vars)), imp.notes)

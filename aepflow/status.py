@@ -1,18 +1,20 @@
 """``aepflow status``: how the managed flows are doing, from their recent runs.
 
 Reads only. For each flow the lock records (or the ones asked for) it reads the flow
-(``GET /flows/{id}``) and its runs (``GET /runs?property=flowId=={id}``,
-help/sources/tutorials/api/monitor.md), and derives plain data: state, next scheduled run,
-the last runs newest first, and whether the flow is failing.
+(``GET /flows/{id}``) and a bounded window of its newest runs (``GET /runs?property=
+flowId=={id}&orderby=-createdAt&limit=N+1``, help/sources/tutorials/api/monitor.md and
+help/dataflows/api/sort-and-filter.md): a flow running every 15 minutes gathers some 35,000
+runs a year, and status reads a page, never the history. It derives plain data: state, next
+scheduled run, the last runs newest first, and whether the flow is failing.
 
 A run's status and errors are read from ``metrics.statusSummary`` (what the emulator and the
 monitor tutorial's examples show), falling back to a top-level ``status: {value, errors}``.
 
-A flow is *failing* when its last finished run (``inProgress`` and other unfinished runs are
-skipped) has status ``failed``, or when the flow recorded in the lock no longer exists in the
-sandbox. A run that succeeded with some failed records (partial ingestion within the flow's
-threshold) is not failing: AEP itself fails a run that crosses the threshold, and the failed
-record count is shown for every run.
+A flow is *failing* when its last finished run in that window (``inProgress`` and other
+unfinished runs are skipped) has status ``failed``, or when the flow recorded in the lock no
+longer exists in the sandbox. A run that succeeded with some failed records (partial
+ingestion within the flow's threshold) is not failing: AEP itself fails a run that crosses
+the threshold, and the failed record count is shown for every run.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from aepflow.api import FLOW, Door, ListRequest
+from aepflow.api import FLOW, Door, Request
 from aepflow.engine.plan import Lock
 from aepflow.errors import UsageError
 from aepflow.kinds import KINDS
@@ -56,11 +58,11 @@ class Run:
 
     @property
     def failed(self) -> bool:
-        return self.status == "failed"
+        return self.status.lower() == "failed"  # the docs write it Failed as well
 
     @property
     def finished(self) -> bool:
-        return self.status in FINISHED
+        return self.status.lower() in FINISHED
 
 
 @dataclass(frozen=True)
@@ -70,7 +72,7 @@ class FlowStatus:
     state: str  # enabled, disabled, or "missing" (in the lock, not in the sandbox)
     next_run: float | None  # epoch seconds
     runs: tuple[Run, ...]  # the last N, newest first
-    last_finished: Run | None = None  # of every run read, not only the N shown
+    last_finished: Run | None = None  # of every run read (N + 1), not only the N shown
 
     @property
     def failing(self) -> bool:
@@ -130,9 +132,10 @@ def _flow_status(client: Door, address: str, id: str, keep: int, now: float) -> 
     flow = kind.unwrap(client.send(kind.get(id), allow_404=True), id)
     if flow is None:
         return FlowStatus(address, id, MISSING, None, ())
-    query = ListRequest(f"{FLOW}/runs", "flowservice", params=(("property", f"flowId=={id}"),))
+    body = client.send(runs_request(id, keep))
+    items = (body.get("items") or []) if isinstance(body, Mapping) else []
     every = sorted(
-        (parse_run(r) for r in client.list(query)),
+        (parse_run(r) for r in items if isinstance(r, Mapping)),
         key=lambda r: (r.started or 0.0, r.id),
         reverse=True,
     )
@@ -145,6 +148,19 @@ def _flow_status(client: Door, address: str, id: str, keep: int, now: float) -> 
         runs=tuple(every[: max(keep, 0)]),
         last_finished=next((r for r in every if r.finished), None),
     )
+
+
+def runs_request(flow_id: str, keep: int) -> Request:
+    """One page of a flow's newest runs, never its whole history: ``property=flowId==ID``,
+    ``orderby=-createdAt`` and ``limit`` (help/dataflows/api/sort-and-filter.md, "Sorting"
+    and the ``run`` filterable properties; help/sources/tutorials/api/monitor.md). One run more
+    than shown is read, so the last finished run is known while the newest is in progress."""
+    params = (
+        ("property", f"flowId=={flow_id}"),
+        ("orderby", "-createdAt"),
+        ("limit", str(max(keep, 1) + 1)),
+    )
+    return Request("GET", f"{FLOW}/runs", params=params)
 
 
 def parse_run(raw: Mapping[str, Any]) -> Run:

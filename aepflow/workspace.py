@@ -36,7 +36,7 @@ from aepflow.engine.sourcecheck import (
     pending_sources,
 )
 from aepflow.errors import LockfileError, SourceLocation, UsageError
-from aepflow.importer import ImportResult, import_pipelines
+from aepflow.import_run import ImportResult, import_pipelines
 from aepflow.kinds import KINDS, desired_resources
 from aepflow.kinds.base import Resource
 from aepflow.manifest import load_model, manifest_files
@@ -382,14 +382,40 @@ def import_flows(
                 kind, _, rest = address.partition(".")
                 taken.setdefault(manifest_kind.get(kind, kind), set()).add(rest.split(".")[0])
             writer = LockWriter(lock, env.lock_path)
+
+            def baseline() -> Mapping[str, Resource]:
+                """What the manifests now describe: the imported objects' last-applied hashes."""
+                return desired_resources(load_model(project, env), client.tenant_id())
+
             try:
                 return import_pipelines(
-                    client, lock, writer, project.manifests_dir, taken, list(flow_ids), everything
+                    client,
+                    lock,
+                    writer,
+                    project.manifests_dir,
+                    taken,
+                    list(flow_ids),
+                    everything,
+                    baseline,
                 )
             finally:
                 writer.close()
     finally:
         client.close()
+
+
+def env_names(environment: str | None) -> list[str]:
+    """The environment variables a CI job needs for this environment, in order: the AEP
+    credentials (not for the embedded emulator), then every ``${env:...}`` the manifests
+    read, sorted. The list `doctor --env-list` prints; call it after an import to sync a
+    workflow."""
+    from aepflow.manifest import required_env
+    from aepflow.platform.client import ENV_VARS
+
+    project = load_project()
+    env = project.environment(environment)
+    names = [] if env.type == "embedded" else list(ENV_VARS)
+    return list(dict.fromkeys([*names, *(n for n, _ in required_env(project, env))]))
 
 
 def import_resource(ws: Workspace, address: str, id: str) -> LockEntry:
@@ -412,7 +438,14 @@ def import_resource(ws: Workspace, address: str, id: str) -> LockEntry:
             f"{address} is already in the lock as {ws.lock.resources[address].id}; "
             "remove it from the lock file first to import another object"
         )
-    owner = next((a for a, e in ws.lock.resources.items() if e.id == id), None)
+    owner = next(
+        (
+            a
+            for a, e in ws.lock.resources.items()
+            if e.id == id and KINDS[kind].facet_of != e.kind and KINDS[e.kind].facet_of != kind
+        ),
+        None,
+    )  # a schema and its place in the Profile union share one id: not two owners
     if owner is not None:
         raise LockfileError(
             f"{id} is already in the lock as {owner}; one object cannot be two resources "

@@ -167,12 +167,13 @@ def plan(
             save_plan(ws, result, out, targets, options)
             if fmt == "text":
                 click.echo(
-                    f"\nSaved the plan to {out}. Apply exactly this plan with: aepflow apply {out}"
+                    f"\nSaved the plan to {out}. Apply exactly this plan with: "
+                    f"{_hint('apply', environment)} {out}"
                 )
         elif fmt == "text" and result.has_changes:
             click.echo(
-                "\nNote: this plan was not saved (--out); `aepflow apply` will plan again "
-                "before it changes anything."
+                f"\nNote: this plan was not saved (--out); `{_hint('apply', environment)}` will "
+                "plan again before it changes anything."
             )
     finally:
         ws.close()
@@ -371,23 +372,17 @@ def import_(
                         {"flow": flow, "file": _rel(path)}
                         for path, flow in zip(result.files, result.flows, strict=True)
                     ],
+                    "skipped": [
+                        {"id": s.id, "name": s.name, "reason": s.reason} for s in result.skipped
+                    ],
                     "env_vars": result.env_vars,
                     "notes": result.notes,
                 }
             )
             return
-        for path, flow in zip(result.files, result.flows, strict=True):
-            click.echo(f"Imported {flow}: wrote {_rel(path)}")
-        for note in result.notes:
-            click.echo(f"Note: {note}")
-        if result.env_vars:
-            click.echo(
-                "Set these environment variables (the connections' secrets, which AEP never "
-                "returns): " + ", ".join(result.env_vars)
-            )
-        click.echo(
-            "Run `aepflow plan`: it shows only what differs (connection secrets are re-sent once)."
-        )
+        from aepflow.render.imports import render_import
+
+        click.echo(render_import(result, plan_hint=_hint("plan", environment)), nl=False)
         return
     if not (address and id):
         raise UsageError("give ADDRESS ID, or --flow ID (repeatable), or --all")
@@ -400,8 +395,14 @@ def import_(
     finally:
         ws.close()
     click.echo(
-        f"Imported {id} as {address}. Run `aepflow plan` to see how it differs from its manifest."
+        f"Imported {id} as {address}. Run `{_hint('plan', environment)}` to see how it differs "
+        "from its manifest."
     )
 
 
 COMMANDS = [plan, apply, destroy, import_]
+
+
+def _hint(command: str, environment: str | None) -> str:
+    """A command to suggest, with the ``-e`` the user gave (hints follow the environment)."""
+    return f"aepflow {command}" + (f" -e {environment}" if environment else "")

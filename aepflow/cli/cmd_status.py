@@ -45,7 +45,8 @@ def status(environment: str | None, addresses: tuple[str, ...], as_json: bool, r
         result = read_status(client, lock, env.name, addresses, runs=runs)
     finally:
         client.close()
-    click.echo(render_json(result) if as_json else render_text(result), nl=False)
+    env_flag = f" -e {environment}" if environment else ""
+    click.echo(render_json(result) if as_json else render_text(result, env_flag), nl=False)
     if result.failing:
         sys.exit(EXIT_FAILING)
 

@@ -18,6 +18,7 @@ Facts: help/sources/tutorials/api/collect/crm.md.
 from __future__ import annotations
 
 import copy
+import hashlib
 from collections.abc import Mapping
 from typing import Any
 
@@ -124,7 +125,8 @@ def check_auth(
     kept = (previous or {}).get("params") or {}
     same_spec = (previous or {}).get("specName") == name
     schema = chosen["spec"]
-    unknown = sorted(set(params) - set(schema.get("properties", {})))
+    aep_set = AEP_SET_PARAMS.get(str(name), frozenset())
+    unknown = sorted(set(params) - set(schema.get("properties", {})) - aep_set)
     if unknown:
         raise _provider(
             f"auth params do not match the auth spec '{name}': unknown param(s) "
@@ -134,7 +136,7 @@ def check_auth(
         if not isinstance(params[key], str):
             raise _provider(f"auth param {key} of the auth spec '{name}' must be a string")
     # Secrets are checked as placeholders: a validation message never quotes them.
-    checked = {k: SECRET_MASK if k in secret else v for k, v in params.items()}
+    checked = {k: SECRET_MASK if k in secret else v for k, v in params.items() if k not in aep_set}
     try:
         _validator(schema).validate(checked)
     except jsonschema.ValidationError as e:
@@ -147,7 +149,16 @@ def check_auth(
             stored[key] = kept[key]
         else:
             stored[key] = hash_secret(salt, params[key])
+    if previous is None:  # a new connection is enabled at once: AEP adds what it sets
+        for key in sorted(aep_set - set(stored)):
+            digest = hashlib.sha256(f"{salt}:{key}:{sorted(params)}".encode()).hexdigest()
+            stored[key] = "00D" + digest[:12].upper()
     return {**auth, "specName": name, "params": stored}
+
+
+# Params AEP sets itself and a client never has to send: a JWT connection's Salesforce orgId,
+# once enabled (help/sources/tutorials/api/create/crm/salesforce.md, Experience Platform on AWS).
+AEP_SET_PARAMS = {"OAuth2 JWT Token Credential": frozenset({"orgId"})}
 
 
 def masked(connection: Mapping[str, Any]) -> dict[str, Any]:

@@ -67,9 +67,15 @@ def due(flow: Mapping[str, Any], now: float) -> list[tuple[int, int]]:
     def enabled_at(t: float) -> bool:
         return any(a <= t and (b is None or t < b) for a, b in periods)
 
-    if frequency not in UNIT_S:  # once
-        t = max(start, created)
-        return [(0, t)] if t <= limit and enabled_at(t) else []
+    if frequency not in UNIT_S:  # once: at its start, or when first enabled after it
+        base = max(start, created)
+        for a, b in periods:
+            # createdAt is whole milliseconds and due times whole seconds; the period begins a
+            # fraction later: the run is at the first whole second the flow is enabled.
+            t = max(base, math.ceil(a))
+            if b is None or t < b:
+                return [(0, t)] if t <= limit else []
+        return []
     step = UNIT_S[frequency] * max(_int(schedule.get("interval"), 1), 1)
     first = max(0, math.ceil((created - start) / step))
     indexes: list[int] = []

@@ -13,11 +13,10 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from aepflow.api import Request
-from aepflow.kinds.base import UNKNOWN, Change, LiveObject, canonical
+from aepflow.kinds.base import SENSITIVE, UNKNOWN, Change, LiveObject, canonical
 
 Action = Literal["create", "update", "replace", "delete", "adopt", "noop"]
 FORMAT_VERSION = "2.0"
-SENSITIVE = "(sensitive value)"
 PBKDF2_ROUNDS = 20_000
 
 __all__ = [

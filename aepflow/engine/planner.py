@@ -219,6 +219,7 @@ def _plan_delete(
     address: str, lock: Lock, live: LiveState, destroy: bool, allow_data_loss: bool
 ) -> ResourceChange:
     entry = lock.resources[address]
+    kind = KINDS[entry.kind]
     obj = live.objects.get(address)
     why = "destroy requested" if destroy else "no longer in the manifests"
     if obj is not None and entry.protect and not allow_data_loss:
@@ -232,7 +233,7 @@ def _plan_delete(
         id=entry.id,
         reason=why,
         depends_on=entry.depends_on,
-        before=None if obj is None else obj.spec,
+        before=None if obj is None else kind.hide(obj.spec, frozenset(entry.secret_hashes)),
         protect=entry.protect,
         delete_requests=() if obj is None else tuple(KINDS[entry.kind].delete(entry.id)),
     )
@@ -267,7 +268,9 @@ def _plan_resource(
         creates = tuple(kind.create(r, spec, tenant))
         return ResourceChange(**common, action="create", reason=reason, requests=creates), None
 
-    before = kind.mask(obj.spec, r)
+    # Values sent from ${env:...} last time are sensitive still, even if no longer secret now.
+    was_secret = frozenset(entry.secret_hashes if entry is not None else ()) - set(r.secrets)
+    before = kind.hide(kind.mask(obj.spec, r), was_secret)
     field_changes = [
         Change(
             path, b, a, forces_replacement=path.split(".")[0].split("[")[0] in kind.replace_fields
@@ -309,8 +312,18 @@ def _plan_resource(
         requests = tuple(kind.create(r, spec, tenant))
     elif obj.adopted:
         action = "adopt"
-        owner = next((a for a, e in lock.resources.items() if e.id == obj.id), None)
-        if owner is not None and owner != r.address:
+        owner = next(
+            (
+                a
+                for a, e in lock.resources.items()
+                if e.id == obj.id
+                and a != r.address
+                and r.kind != KINDS[e.kind].facet_of
+                and e.kind != kind.facet_of
+            ),
+            None,
+        )
+        if owner is not None:
             raise PlanError(
                 f"{r.address}: the live object {obj.id} that carries its marker is recorded in "
                 f"the lock as {owner}; one object cannot be two resources. Check the lock file "

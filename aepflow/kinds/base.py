@@ -28,6 +28,7 @@ from aepflow.model import TENANT_PLACEHOLDER, ProjectModel
 MARKER_PREFIX = "aepflow:"
 Listed = Callable[[str, Hashable], "list[dict[str, Any]] | None"]
 UNKNOWN = "(known after apply)"
+SENSITIVE = "(sensitive value)"
 
 
 def ref(address: str, field_name: str | None = None) -> dict[str, str]:
@@ -165,6 +166,9 @@ class Kind(ABC):
     holds_data: ClassVar[bool] = False  # deleting it deletes data (datasets)
     versioned: ClassVar[bool] = False  # an update makes a new version (mapping sets)
     derived_names: ClassVar[bool] = False  # aepflow derives the name and description
+    # A facet of another kind's object, sharing its id (a schema's place in the Profile
+    # union): that kind's resource recording the same id is not a second owner.
+    facet_of: ClassVar[str | None] = None
 
     # -- desired ---------------------------------------------------------------------------
 
@@ -181,6 +185,12 @@ class Kind(ABC):
     @abstractmethod
     def get(self, id: str) -> Request:
         """The request that reads one object by id."""
+
+    def manifest(self, live: Mapping[str, Any], tenant: str) -> dict[str, Any]:
+        """A live object's normalised spec in the manifest's words: the fields of its
+        manifest this kind owns (``import`` writes them; references to other manifests are
+        the importer's). The inverse of ``desired``; {} for kinds aepflow derives whole."""
+        return {}
 
     def unwrap(self, body: Any, id: str) -> dict[str, Any] | None:
         """The object inside a GET response (None when absent)."""
@@ -271,6 +281,12 @@ class Kind(ABC):
 
     def mask(self, spec: dict[str, Any], r: Resource) -> dict[str, Any]:
         """The live spec as a plan may compare and show it (without ``r``'s secrets)."""
+        return spec
+
+    def hide(self, spec: dict[str, Any], names: frozenset[str]) -> dict[str, Any]:
+        """``spec`` (live) with the values of the fields ``names`` (read from the environment
+        when last applied, no longer now) replaced by ``SENSITIVE``: a plan never shows a
+        value that came from ``${env:...}``, in any of its forms."""
         return spec
 
     def keep_names_made_elsewhere(self, live: LiveObject, changes: list[Change]) -> list[Change]:

@@ -13,11 +13,22 @@ from typing import Any
 
 from aepflow.api import ListRequest, Request
 from aepflow.connectors import CONNECTORS_BY_SPEC_ID
-from aepflow.kinds.base import Change, LiveObject, Resource, naming_ops, with_marker
+from aepflow.kinds.base import (
+    SENSITIVE,
+    Change,
+    LiveObject,
+    Resource,
+    naming_ops,
+    with_marker,
+)
 from aepflow.kinds.flowservice import FlowServiceKind, description_of, spec_ref
 from aepflow.model import ProjectModel
 
 SECRET_PREFIX = "auth.params."  # a secret's change path: auth.params.password
+# Params AEP sets itself, by auth spec: never a difference, never stripped by an update. A JWT
+# connection gets orgId once enabled (help/sources/tutorials/api/create/crm/salesforce.md,
+# Experience Platform on AWS).
+AEP_SET_PARAMS = {"OAuth2 JWT Token Credential": frozenset({"orgId"})}
 
 
 def _auth(r: Resource) -> dict[str, Any]:
@@ -58,7 +69,8 @@ class Connection(FlowServiceKind):
             for auth_type in connector.auth_types.values():
                 if auth_type.spec_name == spec_name:
                     secret_names = auth_type.secrets
-        params = {k: v for k, v in (auth.get("params") or {}).items() if k not in secret_names}
+        hidden = secret_names | AEP_SET_PARAMS.get(spec_name, frozenset())
+        params = {k: v for k, v in (auth.get("params") or {}).items() if k not in hidden}
         return {
             "name": raw.get("name", ""),
             "description": description_of(raw),
@@ -72,6 +84,11 @@ class Connection(FlowServiceKind):
         name): they are compared by hash, never shown."""
         params = {k: v for k, v in spec.get("params", {}).items() if k not in r.secrets}
         return {**spec, "params": params}
+
+    def hide(self, spec: dict[str, Any], names: frozenset[str]) -> dict[str, Any]:
+        params = spec.get("params", {})
+        shown = {k: SENSITIVE if k in names else v for k, v in params.items()}
+        return {**spec, "params": shown} if "params" in spec else spec
 
     def list_all(self, desired: Sequence[Resource]) -> ListRequest | None:
         return self.listed_by("connectionSpec.id", [r.spec["connectionSpec"] for r in desired])
@@ -96,7 +113,10 @@ class Connection(FlowServiceKind):
         ops = naming_ops(r, r.spec, changes)
         fields = {c.field for c in changes}
         if fields & {"params", "auth"}:
-            ops.append({"op": "replace", "path": "/auth/params", "value": _auth(r)["params"]})
+            live_params = (live.raw.get("auth") or {}).get("params") or {}
+            kept = AEP_SET_PARAMS.get(r.spec["authSpec"], frozenset())
+            value = {k: v for k, v in live_params.items() if k in kept} | _auth(r)["params"]
+            ops.append({"op": "replace", "path": "/auth/params", "value": value})
         return [self.patch(live, ops)] if ops else []
 
 

@@ -86,6 +86,15 @@ class Dataset(Kind):
     def get(self, id: str) -> Request:
         return Request("GET", self.path(id))
 
+    def manifest(self, live: Mapping[str, Any], tenant: str) -> dict[str, Any]:
+        """Name, description and the Profile and Identity switches (Catalog's own tags and
+        timestamps are never part of the manifest)."""
+        out: dict[str, Any] = {"name": live["name"]}
+        if live["description"]:
+            out["description"] = live["description"]
+        out.update({key: True for key in ("profile", "identity") if live[key]})
+        return out
+
     def unwrap(self, body: Any, id: str) -> dict[str, Any] | None:
         """Catalog answers ``{"<id>": {...}}``."""
         if not isinstance(body, dict) or id not in body:

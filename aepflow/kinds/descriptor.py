@@ -14,7 +14,7 @@ from typing import Any
 from aepflow.api import XDM_DESCRIPTORS, XDM_V2, ListRequest, Request
 from aepflow.kinds.base import Change, LiveObject, Resource, ref, tenantize
 from aepflow.kinds.schemaregistry import SchemaRegistryKind
-from aepflow.model import ProjectModel
+from aepflow.model import TENANT_PLACEHOLDER, ProjectModel
 
 
 def _body(spec: Mapping[str, Any]) -> dict[str, Any]:
@@ -56,6 +56,17 @@ class Descriptor(SchemaRegistryKind):
             "namespace": raw.get("xdm:namespace"),
             "primary": bool(raw.get("xdm:isPrimary", False)),
         }
+
+    def manifest(self, live: Mapping[str, Any], tenant: str) -> dict[str, Any]:
+        """One of the Schema manifest's identities: dotted field, namespace, primary."""
+        dotted = str(live["field"] or "").strip("/").replace("/", ".")
+        out: dict[str, Any] = {
+            "field": dotted.replace(f"_{tenant}", TENANT_PLACEHOLDER, 1),
+            "namespace": live["namespace"],
+        }
+        if live["primary"]:
+            out["primary"] = True
+        return out
 
     def lookup(
         self, r: Resource, ids: Mapping[str, str], desired: Mapping[str, Resource]

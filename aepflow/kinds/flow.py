@@ -11,6 +11,7 @@ passed, so the plan never sends one (``check``).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime, timezone
 from typing import Any
 
 from aepflow.api import SELF, ListRequest, Request
@@ -152,6 +153,41 @@ class Flow(FlowServiceKind):
             **_options(raw.get("options")),
             **_flow_spec(raw),
         }
+
+    def manifest(self, live: Mapping[str, Any], tenant: str) -> dict[str, Any]:
+        """The Dataflow manifest's flow fields: name, description, deltaColumn, schedule,
+        enabled and errorHandling (the inverse of ``desired`` and ``sourceopts.flow_options``)."""
+        out: dict[str, Any] = {"name": live["name"]}
+        if live["description"]:
+            out["description"] = live["description"]
+        if live["deltaColumn"]:
+            # An absent dateFormat or timezone is "" (not sent): the manifest's defaults
+            # would otherwise add them.
+            delta = live["deltaColumn"]
+            out["deltaColumn"] = {
+                "name": delta.get("name"),
+                "dateFormat": delta.get("dateFormat", ""),
+                "timezone": delta.get("timezone", ""),
+            }
+        schedule = {k: v for k, v in live["schedule"].items() if k != "startTime"}
+        if "startTime" in live["schedule"]:
+            start = datetime.fromtimestamp(int(live["schedule"]["startTime"]), tz=timezone.utc)
+            schedule = {"start": start.strftime("%Y-%m-%dT%H:%M:%SZ"), **schedule}
+        out["schedule"] = schedule
+        if not live["enabled"]:
+            out["enabled"] = False
+        options = live.get("options") or {}
+        handling = {
+            key: options[option]
+            for key, option in (
+                ("diagnostics", "errorDiagnosticsEnabled"),
+                ("partialIngestionPercent", "partialIngestionPercent"),
+            )
+            if option in options
+        }
+        if handling:
+            out["errorHandling"] = handling
+        return out
 
     def check(
         self,

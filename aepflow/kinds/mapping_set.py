@@ -18,7 +18,7 @@ from aepflow.api import CONVERSION, FLOW, Door, ListRequest, Request
 from aepflow.connectors import FLOW_SPEC_IDS, XED_FULL
 from aepflow.kinds.base import Change, Kind, Listed, LiveObject, Resource, ref, tenantize
 from aepflow.kinds.flowservice import property_filter
-from aepflow.model import ProjectModel
+from aepflow.model import TENANT_PLACEHOLDER, ProjectModel
 
 _SOURCE_TYPES = {"attribute": "ATTRIBUTE", "expression": "EXPRESSION", "static": "STATIC"}
 LIST_FROM = 20  # mapping sets to read before a list of the whole sandbox pays off
@@ -76,6 +76,22 @@ class MappingSet(Kind):
 
     def get(self, id: str) -> Request:
         return Request("GET", self.path(id))
+
+    def manifest(self, live: Mapping[str, Any], tenant: str) -> dict[str, Any]:
+        """The mappings as a Dataflow manifest writes them: ``source`` (attribute),
+        ``expression`` (calculated) or ``value`` (static), destinations under ``_${tenant}``."""
+        words = {"ATTRIBUTE": "source", "EXPRESSION": "expression", "STATIC": "value"}
+        return {
+            "mappings": [
+                {
+                    words.get(str(m["sourceType"]), "source"): m["source"],
+                    "destination": str(m["destination"]).replace(
+                        f"_{tenant}", TENANT_PLACEHOLDER, 1
+                    ),
+                }
+                for m in live["mappings"]
+            ]
+        }
 
     def version(self, raw: Mapping[str, Any]) -> int | None:
         return int(raw.get("version", 0))

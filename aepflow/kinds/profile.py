@@ -36,6 +36,7 @@ def _path(schema: Any) -> str:
 
 class Profile(Kind):
     name = "profile"
+    facet_of = "schema"  # the profile of schema.X is schema.X's object, in the union
 
     def desired(self, model: ProjectModel, tenant: str) -> Iterable[Resource]:
         wanted = {d.schema for d in model.datasets.values() if d.profile}

@@ -36,11 +36,11 @@ def duration(seconds: float | None) -> str:
     return f"{secs}s"
 
 
-def header(flow: FlowStatus) -> str:
+def header(flow: FlowStatus, env_flag: str = "") -> str:
     if flow.state == MISSING:
         return (
             f"{flow.address} ({flow.id}): missing from the sandbox "
-            "(deleted outside aepflow? `aepflow plan` shows it)"
+            f"(deleted outside aepflow? `aepflow plan{env_flag}` shows it)"
         )
     return f"{flow.address} ({flow.id}): {flow.state}, next run {iso(flow.next_run) or 'none'}"
 
@@ -55,15 +55,16 @@ def run_line(run: Run) -> str:
     return line
 
 
-def render_text(status: Status) -> str:
+def render_text(status: Status, env_flag: str = "") -> str:
+    """``env_flag`` (`` -e NAME`` when the user gave one) goes into every suggested command."""
     if not status.flows:
         return (
             f"No managed flows in the lock of environment {status.environment}: "
-            "`aepflow apply` creates them.\n"
+            f"`aepflow apply{env_flag}` creates them.\n"
         )
     blocks = []
     for flow in status.flows:
-        lines = [header(flow)]
+        lines = [header(flow, env_flag)]
         if flow.state != MISSING:
             lines += [run_line(r) for r in flow.runs] if flow.runs else ["  no runs yet"]
         blocks.append("\n".join(lines))
@@ -89,6 +90,7 @@ def run_data(run: Run) -> dict[str, Any]:
 
 def status_data(status: Status) -> dict[str, Any]:
     return {
+        "failing": [f.address for f in status.failing],
         "flows": [
             {
                 "address": f.address,
@@ -98,7 +100,7 @@ def status_data(status: Status) -> dict[str, Any]:
                 "runs": [run_data(r) for r in f.runs],
             }
             for f in status.flows
-        ]
+        ],
     }
 
 

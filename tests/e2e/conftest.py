@@ -107,6 +107,16 @@ class Project:
     def id(self, address: str) -> str:
         return str(self.lock()["resources"][address]["id"])
 
+    def lock_of(self, environment: str) -> dict[str, Any]:
+        """The resources the lock of an environment records (embedded or committed)."""
+        for path in (
+            self.root / ".aepflow" / "locks" / f"{environment}.lock.json",
+            self.root / "locks" / f"{environment}.lock.json",
+        ):
+            if path.exists():
+                return dict(json.loads(path.read_text())["resources"])
+        raise AssertionError(f"no lock for {environment}")
+
     def id_in(self, environment: str, address: str) -> str:
         """The id recorded in the committed lock of a real (non-embedded) environment."""
         data = json.loads((self.root / "locks" / f"{environment}.lock.json").read_text())

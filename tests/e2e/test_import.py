@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 import yaml
 
 from aepflow.emulator import (
@@ -119,8 +120,10 @@ def test_a_hand_made_pipeline_is_imported_whole_and_plans_clean(project: Project
         1,
         f"Error: flow {ids['flow']} is already managed as flow.salesforce-dataflow\n",
     )
-    assert project.run("import", "--all").output == (
-        "Error: no flow to import: the sandbox has no CRMToAEP flow that aepflow does not manage\n"
+    second = project.run("import", "--all")
+    assert (second.exit_code, second.output) == (
+        0,
+        "Nothing new to import: every flow aepflow can manage is managed already.\n",
     )
     assert Path("manifests/imported").is_dir()
 
@@ -241,4 +244,85 @@ def test_a_connector_with_no_entry_is_imported_in_generic_form_and_plans_only_se
         "~ auth.params.clientSecret: (sensitive value changed)",
         "~ auth.params.developerToken: (sensitive value changed)",
         "~ auth.params.refreshToken: (sensitive value changed)",
+    ], plan
+
+
+def test_one_flow_given_twice_is_imported_once(project: Project) -> None:
+    for name in ("flow.yaml", "schema.yaml", "crm.yaml"):
+        (project.root / "manifests" / name).unlink()
+    ids = build_by_hand(project)
+    result = project.run("import", "--flow", ids["flow"], "--flow", ids["flow"], "-e", "local")
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[0] == (
+        "Imported flow.salesforce-dataflow: wrote manifests/imported/salesforce-dataflow.yaml"
+    )
+    assert result.output.splitlines()[-1] == (
+        "Run `aepflow plan -e local`: it shows only what differs (connection secrets are "
+        "re-sent once)."
+    )
+    assert [p.name for p in (project.root / "manifests" / "imported").iterdir()] == [
+        "salesforce-dataflow.yaml"
+    ]
+    flows = [a for a, e in project.lock()["resources"].items() if e["id"] == ids["flow"]]
+    assert flows == ["flow.salesforce-dataflow"]
+
+
+def test_an_imported_flow_edited_in_the_ui_is_labelled_drift(project: Project) -> None:
+    for name in ("flow.yaml", "schema.yaml", "crm.yaml"):
+        (project.root / "manifests" / name).unlink()
+    ids = build_by_hand(project)
+    assert project.run("import", "--all").exit_code == 0
+    project.client().flow_patch(
+        "flows", ids["flow"], [{"op": "replace", "path": "/scheduleParams/interval", "value": "2"}]
+    )
+    plan = project.run("plan").output
+    assert (
+        "  # flow.salesforce-dataflow will be updated in-place (changed outside aepflow)\n"
+        f"  ~ flow.salesforce-dataflow (id {ids['flow']})\n"
+        "      ~ schedule.interval: 2 -> 1\n"
+    ) in plan, plan
+
+
+def test_the_variables_a_ci_job_needs_follow_the_manifests(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from aepflow.workspace import env_names
+
+    assert env_names("local") == ["SF_PASSWORD", "SF_TOKEN", "SF_USERNAME"]  # sorted
+    (project.root / "aepflow.yaml").write_text(
+        "version: 1\nmanifests: manifests\ndefaultEnvironment: prod\n"
+        "environments:\n  prod: {type: aep, sandbox: prod}\n"
+    )
+    assert env_names(None) == [
+        "AEP_CLIENT_ID",
+        "AEP_CLIENT_SECRET",
+        "AEP_ORG_ID",
+        "AEP_SCOPES",
+        "SF_PASSWORD",
+        "SF_TOKEN",
+        "SF_USERNAME",
+    ]
+
+
+def test_objects_aepflow_made_are_imported_under_the_names_their_markers_carry(
+    project: Project,
+) -> None:
+    """A project whose manifests and lock were lost gets its own names back: the next plan
+    re-sends only the secrets, with no re-addressing of every object."""
+    import shutil
+
+    apply_ok(project)
+    for name in ("flow.yaml", "schema.yaml", "crm.yaml"):
+        (project.root / "manifests" / name).unlink()
+    shutil.rmtree(project.root / ".aepflow" / "locks")
+    result = project.run("import", "--all")
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[0] == (
+        "Imported flow.contacts: wrote manifests/imported/contacts.yaml"
+    )
+    plan = project.run("plan").output
+    changed = [line.strip() for line in plan.splitlines() if line.startswith("      ")]
+    assert changed == [
+        "~ auth.params.password: (sensitive value changed)",
+        "~ auth.params.securityToken: (sensitive value changed)",
     ], plan

@@ -94,7 +94,12 @@ def test_status_with_no_flow_in_the_lock(project: Project) -> None:
         "No managed flows in the lock of environment local: `aepflow apply` creates them.\n",
     )
     as_json = project.run("status", "--json")
-    assert (as_json.exit_code, json.loads(as_json.output)) == (0, {"flows": []})
+    assert (as_json.exit_code, json.loads(as_json.output)) == (0, {"failing": [], "flows": []})
+    given = project.run("status", "-e", "local")
+    assert given.output == (
+        "No managed flows in the lock of environment local: `aepflow apply -e local` creates "
+        "them.\n"
+    )
 
 
 def test_runs_come_newest_first_and_the_last_run_decides(
@@ -190,6 +195,7 @@ def test_json_status(project: Project, clock: Clock, monkeypatch: pytest.MonkeyP
     assert result.exit_code == 3
     data = json.loads(result.output)
     assert data == {
+        "failing": ["flow.contacts"],
         "flows": [
             {
                 "address": "flow.contacts",
@@ -215,7 +221,7 @@ def test_json_status(project: Project, clock: Clock, monkeypatch: pytest.MonkeyP
                     for r in raw
                 ],
             }
-        ]
+        ],
     }
     assert len(data["flows"][0]["runs"]) == 2  # due 00:00 and 01:00
 

@@ -114,6 +114,20 @@ def test_a_once_flow_runs_once(api: Api, world: World, clock: Clock) -> None:
     assert 0 <= started - (int(START) + 60) * 1000 <= 5_000  # due time plus the start-up jitter
 
 
+def test_a_once_flow_whose_start_has_passed_runs_once_soon_after_it_is_created(
+    api: Api, world: World, clock: Clock
+) -> None:
+    clock.advance(0.4)  # created a fraction of a second past a whole second
+    schedule = {"startTime": "1567411548", "frequency": "once"}
+    body = flow_body(world.source, world.target, world.mapping, name="o", scheduleParams=schedule)
+    flow = api.created(api.post(f"{FLOW}/flows", body))
+    clock.advance(HOUR)
+    (run,) = _runs(api, flow)
+    created = api.get(f"{FLOW}/flows/{flow}").json()["items"][0]["createdAt"]
+    started = run["metrics"]["durationSummary"]["startedAtUTC"]
+    assert 0 <= started - (created // 1000 + 1) * 1000 <= 5_000
+
+
 def test_a_past_start_time_runs_from_creation_and_runs_are_capped(
     api: Api, world: World, clock: Clock
 ) -> None:
@@ -184,3 +198,20 @@ def test_run_due_times() -> None:
     assert runs.due(flow, 1_000 + 12 * 900) == [
         (k, 1_000 + k * 900) for k in (0, 1, 2, 3, 10, 11, 12)
     ]
+
+
+def test_runs_are_ordered_and_limited_as_documented(api: Api, world: World, clock: Clock) -> None:
+    """help/dataflows/api/sort-and-filter.md: orderby with a - prefix sorts descending; limit
+    pages; a field that is not a run's is refused."""
+    clock.advance(5 * HOUR)
+    every = _runs(api, world.flow)
+    response = api.get(
+        f"{FLOW}/runs",
+        params=[("property", f"flowId=={world.flow}"), ("orderby", "-createdAt"), ("limit", "2")],
+    )
+    assert response.status_code == 200
+    assert [r["id"] for r in response.json()["items"]] == [r["id"] for r in every[::-1][:2]]
+    assert "next" in response.json()["_links"]
+    bad = api.get(f"{FLOW}/runs", params=[("orderby", "-name")])
+    assert bad.status_code == 400
+    assert "Incorrect field= name passed in orderBy" in bad.text

@@ -323,3 +323,47 @@ def test_read_gets_by_id_and_a_404_is_none():
     assert KIND.read(door, "c1") == LiveObject("c1", "connection", SPEC, etag='"e1"')
     assert door.sent == [(Request("GET", f"{PATH}/c1"), True)]
     assert KIND.read(FakeDoor(), "gone") is None
+
+
+JWT = "OAuth2 JWT Token Credential"
+JWT_PARAMS = {
+    "jwtToken": "j",
+    "clientId": "cid",
+    "clientSecret": "s",
+    "instanceUrl": URL,
+}
+
+
+def test_the_org_id_aep_sets_on_a_jwt_connection_is_no_difference_and_an_update_keeps_it():
+    """help/sources/tutorials/api/create/crm/salesforce.md (Experience Platform on AWS): a JWT
+    connection gets auth.params.orgId from AEP once enabled."""
+    over = {"auth_spec_name": JWT, "secret_params": frozenset({"jwtToken", "clientSecret"})}
+    old = resource(params=JWT_PARAMS, **over)
+    raw = {
+        **RAW,
+        "auth": {
+            "specName": JWT,
+            "params": {**JWT_PARAMS, "jwtToken": "(x)", "clientSecret": "(x)", "orgId": "O1"},
+        },
+    }
+    assert KIND.normalize(raw)["params"] == {"clientId": "cid", "instanceUrl": URL}
+    same = plan_world([old], [(old, "c1")], live_over={old.address: KIND.live(raw)})
+    assert change_of(same, "connection.crm").action == "noop"
+    new = resource(params={**JWT_PARAMS, "clientId": "cid2"}, **over)
+    plan = plan_world([new], [(old, "c1")], live_over={old.address: KIND.live(raw)})
+    change = change_of(plan, "connection.crm")
+    assert change.changes == (Change("params.clientId", "cid", "cid2"),)
+    (patch,) = data(change.requests)
+    assert patch["body"] == [
+        {
+            "op": "replace",
+            "path": "/auth/params",
+            "value": {
+                "orgId": "O1",
+                "clientId": "cid2",
+                "instanceUrl": URL,
+                "clientSecret": {"$secret": "clientSecret"},
+                "jwtToken": {"$secret": "jwtToken"},
+            },
+        }
+    ]

@@ -1,0 +1,145 @@
+"""Import's pieces that need no platform: names within the rules, row filters read back."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from aepflow.engine.plan import Lock
+from aepflow.importer import Importer, slug
+from aepflow.kinds.source_connection import pql
+from aepflow.manifest_form import CannotImport, row_filter
+
+NAME = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
+
+
+def importer() -> Importer:
+    return Importer(client=None, lock=Lock("dev", "dev"), tenant="acme", taken={})  # type: ignore[arg-type]
+
+
+def test_names_sharing_their_first_63_characters_stay_within_the_rules_and_are_stable() -> None:
+    long = "Salesforce contacts from the EMEA production org, every region " * 2
+    imp = importer()
+    first = imp._name("Dataflow", long)
+    second = imp._name("Dataflow", long)
+    third = imp._name("Dataflow", long + " again")
+    assert [len(n) for n in (first, second, third)] == [63, 63, 63]
+    assert all(NAME.match(n) for n in (first, second, third))
+    assert second.endswith("-2") and third.endswith("-3")
+    assert len({first, second, third}) == 3
+    again = importer()
+    assert [again._name("Dataflow", long) for _ in range(2)] == [first, second]
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        pytest.param("Loyalty members (EMEA)", "loyalty-members-emea", id="punctuation"),
+        pytest.param("---", "imported", id="nothing-left"),
+        pytest.param("a" * 62 + "-b", "a" * 62, id="no-trailing-dash"),
+    ],
+)
+def test_slug(text: str, name: str) -> None:
+    assert slug(text) == name
+
+
+FILTERS: list[dict[str, Any]] = [
+    {"column": "Country", "op": "=", "value": "FR"},
+    {"column": "Email", "op": "isNull"},
+    {"column": "Score", "op": "in", "value": [1, 2]},
+    {
+        "or": [
+            {"and": [{"column": "A", "op": "like", "value": "x%"}, {"column": "B", "op": ">", "value": 3}]},
+            {"not": {"column": "C", "op": "!=", "value": True}},
+        ]
+    },
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("manifest", FILTERS)
+def test_a_row_filter_reads_back_as_the_manifest_wrote_it(manifest: dict[str, Any]) -> None:
+    assert row_filter(pql(manifest)) == manifest
+
+
+@pytest.mark.parametrize(
+    ("live", "message"),
+    [
+        pytest.param(
+            {"nodeType": "fnApply", "fnName": "contains", "params": []},
+            "its row filter 'contains' has a shape aepflow cannot express",
+            id="unknown-function",
+        ),
+        pytest.param(
+            {"nodeType": "literal", "value": 1},
+            "its row filter {'nodeType': 'literal', 'value': 1} has a shape aepflow cannot express",
+            id="not-a-function",
+        ),
+    ],
+)
+def test_a_row_filter_aepflow_cannot_express_is_a_reason_to_skip(
+    live: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(CannotImport) as e:
+        row_filter(live)
+    assert str(e.value) == message
+
+
+class ListOnly:
+    """A platform with flows to list and nothing else to read."""
+
+    def __init__(self, flows: list[dict[str, Any]]) -> None:
+        self.flows = flows
+
+    def tenant_id(self) -> str:
+        return "acme"
+
+    def list(self, query: Any) -> list[dict[str, Any]]:
+        assert query.path == "/data/foundation/flowservice/flows" and query.params == ()
+        return self.flows
+
+
+def test_import_all_skips_a_flow_of_another_flow_spec_naming_why(tmp_path: Any) -> None:
+    from aepflow.import_run import import_pipelines
+    from aepflow.importer import Skipped
+
+    other = {"id": "f-1", "name": "Export to S3", "flowSpec": {"id": "71ad2f4e-..."}}
+    gone = {"id": "f-2", "name": "Old", "flowSpec": {"id": "x"}, "state": "delete-finalizing"}
+    result = import_pipelines(
+        ListOnly([other, gone]),  # type: ignore[arg-type]
+        Lock("dev", "dev"),
+        None,  # type: ignore[arg-type]  # nothing to record
+        tmp_path,
+        {},
+        [],
+        True,
+    )
+    assert result.files == [] and result.flows == []
+    assert result.skipped == [
+        Skipped("f-1", "Export to S3", "not a CRMToAEP flow (the only kind aepflow manages)")
+    ]
+
+
+def test_a_flow_that_cannot_be_imported_leaves_no_trace_in_the_import() -> None:
+    imp = importer()
+    imp._name("Connection", "crm")
+    imp._record("connection.crm", "connection", "c1")
+    state = imp.snapshot()
+    imp._name("Connection", "crm")  # crm-2, by the flow that turns out not importable
+    imp._record("connection.crm-2", "connection", "c2")
+    imp.by_id["c2"] = "crm-2"
+    imp.env_vars.append("CRM_2_PASSWORD")
+    imp.docs.append({"kind": "Connection"})
+    imp.restore(state)
+    assert (imp.records, imp.by_id, imp.env_vars, imp.docs) == (
+        {"connection.crm": ("connection", "c1", None)},
+        {},
+        [],
+        [],
+    )
+    assert imp._name("Connection", "crm") == "crm-2"  # free again
+    imp._record("connection.other", "connection", "c2")  # c2 is free again too
+    with pytest.raises(CannotImport) as e:
+        imp._record("connection.again", "connection", "c1")
+    assert str(e.value) == "its connection c1 is also used by connection.crm"
