@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from aepflow.catalog.xdm import catalog
 from aepflow.errors import SourceLocation
 from aepflow.manifest.xdm import exists
 from aepflow.manifest.xdmchecks import check_event_mappings, check_schema_refs
@@ -17,27 +18,105 @@ def problems_of(check, *args):  # type: ignore[no-untyped-def]
     return found
 
 
-def test_unknown_standard_ids_and_field_groups_of_another_class() -> None:
+def both_of(s: SchemaDef) -> tuple[list[str], list[str]]:
+    problems: list[str] = []
+    warnings: list[str] = []
+    check_schema_refs(
+        s,
+        lambda at, m: problems.append(f"{at}: {m}"),
+        lambda at, m: warnings.append(f"{at}: {m}"),
+    )
+    return problems, warnings
+
+
+def test_a_field_group_of_another_class_is_an_error() -> None:
     s = SchemaDef(
         "events",
         LOC,
         class_id=NS + "experienceevent",
-        field_group_ids=(NS + "profile-personal-details", NS + "no-such-group", NS + "identitymap"),
+        field_group_ids=(
+            NS + "profile-personal-details",  # intended for profile and experienceevent
+            "https://ns.adobe.com/xdm/mixins/profile/profile-loyalty-details",  # profile only
+            NS + "identitymap",  # intended for none in particular: any class
+        ),
     )
-    assert problems_of(check_schema_refs, s) == [
-        "m.yaml:3:5: field group 'profile-personal-details' extends the Profile class; schema "
-        "'events' is of class 'experienceevent': use a field group of that class or custom fields",
-        "m.yaml:3:5: unknown standard field group 'https://ns.adobe.com/xdm/context/no-such-group' "
-        "(known here: identitymap, profile-person-details, profile-personal-details, "
-        "profile-work-details)",
+    assert both_of(s) == (
+        [
+            "m.yaml:3:5: field group 'profile-loyalty-details' extends profile; schema 'events' "
+            "is of class 'experienceevent': use a field group of that class or custom fields"
+        ],
+        [],
+    )
+
+
+def test_an_unknown_short_name_is_an_error_with_a_did_you_mean() -> None:
+    s = SchemaDef("p", LOC, class_id="profiles")
+    assert both_of(s) == (
+        [
+            "m.yaml:3:5: unknown XDM class 'profiles' (did you mean 'profile'?): use a short "
+            "name such as profile or a full $id (https://ns.adobe.com/...)",
+        ],
+        [],
+    )
+    s = SchemaDef(
+        "p", LOC, class_id=NS + "profile", field_group_ids=("profile-loyalty-detail", "zzzz")
+    )
+    assert both_of(s)[0] == [
+        "m.yaml:3:5: unknown standard field group 'profile-loyalty-detail' (did you mean "
+        "'profile-loyalty-details' or 'profile-personal-details' or 'profile-work-details'?): "
+        "use a short name such as profile-loyalty-details or a full $id (https://ns.adobe.com/...)",
+        "m.yaml:3:5: unknown standard field group 'zzzz': use a short name such as "
+        "profile-loyalty-details or a full $id (https://ns.adobe.com/...)",
     ]
-    unknown_class = SchemaDef("x", LOC, class_id=NS + "nope")
-    assert problems_of(check_schema_refs, unknown_class) == [
-        "m.yaml:3:5: unknown XDM class 'https://ns.adobe.com/xdm/context/nope' (known here: "
-        "experienceevent, profile)"
-    ]
-    tenant = SchemaDef("t", LOC, class_id="https://ns.adobe.com/acme/classes/abc")
-    assert problems_of(check_schema_refs, tenant) == []  # cannot be checked offline
+
+
+def test_an_unknown_well_formed_id_is_a_warning_that_its_fields_are_unchecked() -> None:
+    s = SchemaDef(
+        "p",
+        LOC,
+        class_id=NS + "profile",
+        field_group_ids=(NS + "profile-newer-details", "https://ns.adobe.com/acme/mixins/abc"),
+    )
+    commit = catalog().commit[:12]
+    assert both_of(s) == (
+        [],
+        [
+            "m.yaml:3:5: warning: standard field group "
+            "'https://ns.adobe.com/xdm/context/profile-newer-details' is not in aepflow's XDM "
+            f"catalog (adobe/xdm {commit}): its fields cannot be checked offline; a plan on a "
+            "sandbox reads it from the Schema Registry (did you mean "
+            "'https://ns.adobe.com/xdm/context/profile-work-details' or "
+            "'https://ns.adobe.com/xdm/context/profile-person-details' or "
+            "'https://ns.adobe.com/xdm/context/profile-personal-details'?)",
+            "m.yaml:3:5: warning: standard field group 'https://ns.adobe.com/acme/mixins/abc' is "
+            f"not in aepflow's XDM catalog (adobe/xdm {commit}): its fields cannot be checked "
+            "offline",
+        ],
+    )
+
+
+def test_a_deprecated_field_group_is_a_warning_and_a_data_type_is_no_field_group() -> None:
+    deprecated = next(
+        r
+        for r in map(catalog().get, catalog().ids("fieldgroup"))
+        if r and r.status == "deprecated" and not r.intended_to_extend
+    )
+    s = SchemaDef(
+        "p",
+        LOC,
+        class_id=NS + "profile",
+        field_group_ids=(deprecated.id, "https://ns.adobe.com/xdm/context/person-name"),
+    )
+    assert both_of(s) == (
+        [
+            "m.yaml:3:5: 'https://ns.adobe.com/xdm/context/person-name' is a datatype, not a "
+            "standard field group"
+        ],
+        [
+            f"m.yaml:3:5: warning: standard field group {deprecated.short_name!r} is deprecated: "
+            "Adobe no longer recommends it: prefer a stable one"
+        ],
+    )
 
 
 def test_an_event_dataflow_maps_id_and_timestamp() -> None:
