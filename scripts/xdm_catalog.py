@@ -37,7 +37,7 @@ from typing import Any
 
 FORMAT_VERSION = "1"
 KINDS = {"classes": "class", "fieldgroups": "fieldgroup", "datatypes": "datatype"}
-KINDS_EXTRA = {"behaviors": "behavior", "common": "fieldgroup"}
+KINDS_EXTRA = {"behaviors": "behavior", "common": "datatype"}
 LICENSE = (
     "Adobe XDM (https://github.com/adobe/xdm) is licensed under CC BY 4.0 "
     "(https://creativecommons.org/licenses/by/4.0/); Copyright Adobe. "

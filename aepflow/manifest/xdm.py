@@ -127,8 +127,23 @@ def normal(path: str) -> str:
 
 
 def exists(path: str, fields: frozenset[str]) -> bool:
-    """Whether ``path`` is a field of the schema: a leaf, or an object or array above one."""
-    return normal(path) in _paths(fields)
+    """Whether ``path`` is a field of the schema: a leaf, or an object or array above one.
+    A map's key (``{namespace}``, ``{key}`` in the catalog) matches any name."""
+    wanted = normal(path)
+    if wanted in _paths(fields):
+        return True
+    pattern = _map_paths(fields)
+    return pattern is not None and pattern.fullmatch(wanted) is not None
+
+
+@lru_cache(maxsize=64)
+def _map_paths(fields: frozenset[str]) -> re.Pattern[str] | None:
+    templates = sorted(p for p in _paths(fields) if "{" in p)
+    if not templates:
+        return None
+    return re.compile(
+        "|".join(re.sub(r"\\\{(namespace|key)\\\}", r"[^.\\[]+", re.escape(t)) for t in templates)
+    )
 
 
 @lru_cache(maxsize=64)
