@@ -354,7 +354,10 @@ _SYSTEM_LEAVES = frozenset(
 
 
 def _mappable(path: str) -> bool:
-    """Not a system field (``_id``, ``_repo.*``, ``_schema.*``, batch ids, repository users)."""
+    """Not a system field (``_id``, ``_repo.*``, ``_schema.*``, batch ids, repository users),
+    and not inside an array or a map, whose index or key a column alone does not give."""
+    if "[" in path or ".{" in path:
+        return False
     parts = path.split(".")
     if parts[0] == xdm.TENANT:
         parts = parts[1:]

@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
 
-from aepflow.catalog.xdm import CLASS, DEPRECATED, EXPERIMENTAL, FIELD_GROUP, Field, catalog
+from aepflow.catalog.xdm import CLASS, DEPRECATED, EXPERIMENTAL, FIELD_GROUP, Field
 from aepflow.errors import SourceLocation
 from aepflow.manifest import xdm
 from aepflow.model import DataflowDef, SchemaDef
@@ -48,7 +48,7 @@ def _check_ref(ref: str, kind: str, where: SourceLocation, problem: Problem, war
             )
             warn(where, f"warning: {word} {_short(ref)!r} is {found.status}: {advice}")
         return True
-    similar = catalog().similar(ref, [kind])
+    similar = xdm.catalog().similar(ref, [kind])
     hint = f" (did you mean {' or '.join(repr(s) for s in similar)}?)" if similar else ""
     if found is not None:
         problem(where, f"{ref!r} is a {found.kind}, not a {word}")
@@ -56,7 +56,7 @@ def _check_ref(ref: str, kind: str, where: SourceLocation, problem: Problem, war
         warn(
             where,
             f"warning: {word} {ref!r} is not in aepflow's XDM catalog (adobe/xdm "
-            f"{catalog().commit[:12]}): its fields cannot be checked offline"
+            f"{xdm.catalog().commit[:12]}): its fields cannot be checked offline"
             f"{_LATER if ref.startswith(_GLOBAL) else ''}{hint}",
         )
     else:
