@@ -79,6 +79,7 @@ def custom_fields(fields: Mapping[str, Any], prefix: str = TENANT + ".") -> dict
             fmt = spec.get("format")
             if kind == "string" and fmt in ("date", "date-time"):
                 kind = str(fmt)
+            kind = "int" if kind == "integer" else kind
             out[prefix + name] = Field(prefix + name, kind, None)
     return out
 

@@ -9,14 +9,15 @@
 - An ExperienceEvent dataflow maps ``_id`` and ``timestamp``, which every event record needs
   (help/xdm/classes/experienceevent.md).
 - A static value, or a source column of a declared type, must fit its destination's XDM type
-  (help/data-prep/home.md, "Data type conversions").
+  (help/data-prep/data-handling.md: the strings Data Prep reads as booleans, the date
+  formats it tries when none is given).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from datetime import date, datetime
+from datetime import datetime
 
 from aepflow.catalog.xdm import CLASS, DEPRECATED, EXPERIMENTAL, FIELD_GROUP, Field
 from aepflow.errors import SourceLocation
@@ -118,16 +119,20 @@ def check_mapping_types(
                 problem(
                     f.at(f"mappings.{i}.value"),
                     f"static value {m.source!r} does not fit {m.destination!r}, "
-                    f"a {wanted} field: {reason}",
+                    f"{_a(wanted)} field: {reason}",
                 )
         elif m.kind == "attribute" and m.source in columns:
             given = columns[m.source]
             if not _column_fits(given, wanted):
                 problem(
                     f.at(f"mappings.{i}.source"),
-                    f"column {m.source!r} is a {given}; {m.destination!r} is a {wanted} field: "
+                    f"column {m.source!r} is {_a(given)}; {m.destination!r} is {_a(wanted)} field: "
                     "map a column of a matching type, or convert it with an expression",
                 )
+
+
+def _a(word: str) -> str:
+    return f"{'an' if word[:1] in 'aeiou' else 'a'} {word}"
 
 
 def _static_misfit(value: str, wanted: str) -> str | None:
@@ -137,27 +142,81 @@ def _static_misfit(value: str, wanted: str) -> str | None:
         bound = _INTEGERS[wanted]
         if -bound <= int(value) < bound:
             return None
-        return f"a {wanted} is from {-bound} to {bound - 1}"
+        return f"{_a(wanted)} is from {-bound} to {bound - 1}"
     if wanted == "number":
         return None if _NUMBER.match(value) else "write a number"
     if wanted == "boolean":
-        return None if value in ("true", "false") else "write true or false"
-    if wanted == "date":
-        return None if _parses(date.fromisoformat, value) else "write a date such as 2024-01-31"
-    if wanted == "date-time":
-        ok = _parses(datetime.fromisoformat, value.replace("Z", "+00:00"))
-        return None if ok else "write a date-time such as 2024-01-31T12:00:00Z"
+        return None if value in _BOOLEANS else "write true or false"
+    if wanted in ("date", "date-time"):
+        if _is_date(value):
+            return None
+        return (
+            "write a date such as 2024-01-31"
+            if wanted == "date"
+            else "write a date-time such as 2024-01-31T12:00:00Z"
+        )
     if wanted in ("object", "map"):
-        return f"it is {'an' if wanted == 'object' else 'a'} {wanted}: map its fields instead"
+        return f"it is {_a(wanted)}: map its fields instead"
     return None
 
 
-def _parses(parse: Callable[[str], object], value: str) -> bool:
+# help/data-prep/data-handling.md: the strings read as booleans, and the formats tried, in
+# order, for a string mapped to a date field without a format (as strptime formats).
+_BOOLEANS = frozenset(
+    [
+        "y",
+        "yes",
+        "Y",
+        "YES",
+        "on",
+        "ON",
+        "true",
+        "TRUE",
+        "n",
+        "N",
+        "no",
+        "NO",
+        "off",
+        "OFF",
+        "false",
+        "FALSE",
+    ]
+)
+_DATE_FORMATS = (
+    "%Y-%m-%d %H:%M:%S%z",
+    "%Y-%m-%d %H:%M:%S.%f%z",
+    "%Y-%m-%d %H:%M:%S.%f",
+    "%Y-%m-%dT%H:%M:%S.%f%z",
+    "%Y-%m-%dT%H:%M:%SZ",
+    "%Y-%m-%d",
+    "%Y/%m/%d",
+    "%Y.%m.%d",
+    "%Y-%b-%d",
+    "%Y%m%d",
+    "%m-%d-%Y",
+    "%m%d%Y",
+    "%m/%d/%Y",
+    "%d.%m.%Y",
+    "%m/%d/%Y %I:%M:%S %p",
+    "%d.%m.%Y %I:%M:%S %p",
+    "%d.%b.%Y",
+    "%d-%b-%Y",
+)
+
+
+def _is_date(value: str) -> bool:
     try:
-        parse(value)
+        datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return True
     except ValueError:
-        return False
-    return True
+        pass
+    for fmt in _DATE_FORMATS:
+        try:
+            datetime.strptime(value, fmt)
+            return True
+        except ValueError:
+            continue
+    return False
 
 
 _COLUMN_FAMILY = {
@@ -169,7 +228,8 @@ _COLUMN_FAMILY = {
     "date-time": "date",
 }
 # What Data Prep cannot convert: a true/false into a number or a date, a date into a number
-# or a boolean; anything into an object or a map (help/data-prep/home.md).
+# or a boolean; anything into an object or a map ("Maps are currently not supported",
+# help/data-prep/data-handling.md).
 _MISFITS = {
     "boolean": {"byte", "short", "int", "long", "number", "date", "date-time"},
     "date": {"byte", "short", "int", "long", "number", "boolean"},

@@ -80,3 +80,26 @@ def test_a_stable_standard_field_group_applies(project: Project, group: str) -> 
     assert ref in schema["meta:extends"]
     assert schema["meta:class"] == klass
     assert project.run("plan", "--detailed-exitcode").output == "No changes.\n"
+
+
+def test_import_writes_a_standard_field_group_by_its_short_name(project: Project) -> None:
+    ref = "https://ns.adobe.com/xdm/mixins/profile/profile-loyalty-details"
+    project.write("schema.yaml", schema_yaml("profile", ref))
+    project.edit(
+        "flow.yaml",
+        "    - {source: FirstName, destination: person.name.firstName}\n"
+        "    - {expression: lower(Email), destination: personalEmail.address}\n",
+        "    - {source: LastName, destination: loyalty.tier}\n",
+    )
+    result = project.run("apply", "--auto-approve")
+    assert result.exit_code == 0, result.output
+    flow = project.id("flow.contacts")
+    for name in ("flow.yaml", "schema.yaml", "crm.yaml"):
+        (project.root / "manifests" / name).unlink()
+    (project.root / ".aepflow" / "locks" / "local.lock.json").unlink()
+    imported = project.run("import", "--flow", flow)
+    assert imported.exit_code == 0, imported.output
+    written = next((project.root / "manifests" / "imported").glob("*.yaml")).read_text()
+    assert "  fieldGroups:\n  - profile-loyalty-details\n" in written
+    assert "  class: profile\n" in written
+    assert project.run("validate").exit_code == 0

@@ -195,3 +195,18 @@ def test_a_static_value_or_typed_column_must_fit_the_destination_type(
         "{source: Flag, destination: loyalty.points}", "{value: 3, destination: loyalty.points}"
     )
     assert validate(tmp_path, ok)[0] == []
+
+
+def test_a_custom_field_type_is_checked_too(tmp_path: Path) -> None:
+    text = pipeline(1, "profile", "profile-loyalty-details", None)
+    text = text.replace(
+        "crmId: {type: string}", "crmId: {type: string}\n    visits: {type: integer}"
+    )
+    text = text.replace(
+        "mappings: [", 'mappings: [{value: "many", destination: "_${tenant}.visits"}, '
+    )
+    problems, _ = validate(tmp_path, text)
+    assert problems == [
+        "manifests/m.yaml:33:22: static value 'many' does not fit '_${tenant}.visits', an int "
+        "field: write a whole number"
+    ]

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from aepflow.catalog.xdm import catalog
+from aepflow.catalog.xdm import Field, catalog
 from aepflow.errors import SourceLocation
 from aepflow.manifest.xdm import exists
-from aepflow.manifest.xdmchecks import check_event_mappings, check_schema_refs
+from aepflow.manifest.xdmchecks import check_event_mappings, check_mapping_types, check_schema_refs
 from aepflow.model import DataflowDef, MappingDef, SchemaDef
 
 LOC = SourceLocation("m.yaml", 3, 5)
@@ -161,3 +161,33 @@ def test_a_path_exists_as_a_leaf_or_above_one_never_as_part_of_a_name() -> None:
         "homeAddress.street": False,
         "items[].skuX": False,
     }
+
+
+def test_static_values_are_read_as_data_prep_reads_them() -> None:
+    leaves = {
+        "ok": Field("ok", "boolean"),
+        "on": Field("on", "date"),
+        "at": Field("at", "date-time"),
+        "n": Field("n", "short"),
+        "m": Field("m", "map"),
+    }
+    values = [
+        ("yes", "ok"),  # help/data-prep/data-handling.md: y, yes, on, true... are true
+        ("maybe", "ok"),
+        ("12/31/2020", "on"),  # M/dd/yyyy, tried when no format is given
+        ("31-Dec-2020", "on"),
+        ("2020-02-30", "on"),
+        ("2024-01-31T12:00:00Z", "at"),
+        ("40000", "n"),
+        ("{}", "m"),
+    ]
+    f = DataflowDef("f", LOC, mappings=tuple(MappingDef("static", v, d) for v, d in values))
+    assert problems_of(check_mapping_types, f, leaves) == [
+        "m.yaml:3:5: static value 'maybe' does not fit 'ok', a boolean field: write true or false",
+        "m.yaml:3:5: static value '2020-02-30' does not fit 'on', a date field: write a date "
+        "such as 2024-01-31",
+        "m.yaml:3:5: static value '40000' does not fit 'n', a short field: a short is from "
+        "-32768 to 32767",
+        "m.yaml:3:5: static value '{}' does not fit 'm', a map field: it is a map: map its "
+        "fields instead",
+    ]
