@@ -85,38 +85,39 @@ def resource(raw: Mapping[str, Any], kind: str) -> Resource:
     )
 
 
-def leaves(properties: Mapping[str, Any], prefix: str) -> Iterator[Field]:
+def leaves(properties: Mapping[str, Any], prefix: str, old: bool = False) -> Iterator[Field]:
     """The leaf fields of a resolved ``properties`` tree, in the catalog's path form."""
     for name, node in properties.items():
         if not isinstance(node, Mapping):
             continue
         path = prefix + name
+        dep = old or node.get("meta:status") == "deprecated"
         extra = node.get("additionalProperties")
         if node.get("meta:xdmType") == "map" or (
             isinstance(extra, Mapping) and not node.get("properties")
         ):
-            yield Field(path, "map")
+            yield Field(path, "map", None, dep)
             if isinstance(extra, Mapping):
                 key = "{namespace}" if name == "identityMap" else "{key}"
                 value = extra.get("items")
                 if extra.get("type") == "array" and isinstance(value, Mapping):
-                    yield from leaves(value.get("properties") or {}, f"{path}.{key}[].")
+                    yield from leaves(value.get("properties") or {}, f"{path}.{key}[].", dep)
                 else:
-                    yield from leaves(extra.get("properties") or {}, f"{path}.{key}.")
+                    yield from leaves(extra.get("properties") or {}, f"{path}.{key}.", dep)
         elif isinstance(node.get("properties"), Mapping) and node["properties"]:
-            yield from leaves(node["properties"], path + ".")
+            yield from leaves(node["properties"], path + ".", dep)
         elif node.get("type") == "array":
             found = node.get("items")
             items: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
             if isinstance(items.get("properties"), Mapping) and items["properties"]:
-                yield from leaves(items["properties"], path + "[].")
+                yield from leaves(items["properties"], path + "[].", dep)
             else:
-                yield _leaf(path + "[]", items)
+                yield _leaf(path + "[]", items, dep)
         else:
-            yield _leaf(path, node)
+            yield _leaf(path, node, dep)
 
 
-def _leaf(path: str, node: Mapping[str, Any]) -> Field:
+def _leaf(path: str, node: Mapping[str, Any], deprecated: bool) -> Field:
     kind = node.get("type") or "string"
     fmt = node.get("format")
     declared = node.get("meta:xdmType")
@@ -128,7 +129,7 @@ def _leaf(path: str, node: Mapping[str, Any]) -> Field:
         xdm_type = _INTEGERS.get(node.get("maximum"), "int")  # type: ignore[arg-type]
     else:
         xdm_type = str(kind)
-    return Field(path, xdm_type, str(fmt) if fmt and fmt != xdm_type else None)
+    return Field(path, xdm_type, str(fmt) if fmt and fmt != xdm_type else None, deprecated)
 
 
 def forget() -> None:

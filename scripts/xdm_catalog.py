@@ -18,7 +18,7 @@ Output format (line-oriented, UTF-8, one tab between columns):
 
     # header lines (source, commit, licence, sha256 of the body)
     =<kind>\t<$id>\t<status>\t<title>\t<extends, space-separated>\t<intended to extend>
-    <path>\t<xdm type>\t<format, when the type does not imply it>
+    <path>\t<xdm type>\t<format, when the type does not imply it>\t<deprecated, when so>
 
 ``kind`` is class, fieldgroup, datatype or behavior. In a path, ``[]`` marks an array and
 ``{namespace}`` / ``{key}`` the key of a map (``identityMap.{namespace}[].id``).
@@ -44,6 +44,7 @@ LICENSE = (
     "Changed: flattened to leaf paths, descriptions left out."
 )
 NS = "https://ns.adobe.com/"
+DEPRECATED = "deprecated"
 # help/xdm/schema/field-constraints.md: integer ranges that AEP names byte / short / long.
 INTEGER_TYPES = {127: "byte", 32767: "short", 2147483647: "int", 9007199254740991: "long"}
 
@@ -107,8 +108,12 @@ class Resolver:
         return out
 
     def leaves(
-        self, node: Any, doc: Doc, path: str, seen: frozenset[str]
-    ) -> Iterator[tuple[str, str, str]]:
+        self, node: Any, doc: Doc, path: str, seen: frozenset[str], old: bool = False
+    ) -> Iterator[tuple[str, str, str, bool]]:
+        """(path, XDM type, format, deprecated) of each leaf under ``node``."""
+        old = old or bool(
+            path and isinstance(node, Mapping) and node.get("meta:status") == DEPRECATED
+        )
         parts = self.parts(node, doc, seen)
         seen = seen | {ref_key(n["$ref"], d) for n, d in parts if isinstance(n.get("$ref"), str)}
         info: dict[str, Any] = {}
@@ -127,24 +132,24 @@ class Resolver:
                 extra = (part["additionalProperties"], owner)
         kind = info.get("type")
         if info.get("meta:xdmType") == "map" or (extra is not None and not props):
-            yield path, "map", ""
+            yield path, "map", "", old
             if extra is not None:
                 key = "{namespace}" if path.rsplit(".", 1)[-1] == "identityMap" else "{key}"
-                value = list(self.leaves(extra[0], extra[1], f"{path}.{key}", seen))
+                value = list(self.leaves(extra[0], extra[1], f"{path}.{key}", seen, old))
                 if not (len(value) == 1 and value[0][0] == f"{path}.{key}"):
                     yield from value
         elif props:
             for name, (child, owner) in props.items():
                 sub = field_name(name)
-                yield from self.leaves(child, owner, f"{path}.{sub}" if path else sub, seen)
+                yield from self.leaves(child, owner, f"{path}.{sub}" if path else sub, seen, old)
         elif kind == "array":
             if items is None:
-                yield path + "[]", "string", ""
+                yield path + "[]", "string", "", old
             else:
-                yield from self.leaves(items[0], items[1], path + "[]", seen)
+                yield from self.leaves(items[0], items[1], path + "[]", seen, old)
         elif path:
             xtype, fmt = xdm_type(info), str(info.get("format") or "")
-            yield path, xtype, "" if fmt == xtype else fmt
+            yield path, xtype, "" if fmt == xtype else fmt, old
 
 
 def xdm_type(info: Mapping[str, Any]) -> str:
@@ -186,10 +191,10 @@ def generate(files: Mapping[str, str], commit: str) -> str:
         ]
         body.append("\t".join(head))
         done: set[str] = set()
-        for leaf, xtype, fmt in resolver.leaves(doc, doc, "", frozenset({str(doc["$id"])})):
+        for leaf, xtype, fmt, old in resolver.leaves(doc, doc, "", frozenset({str(doc["$id"])})):
             if leaf not in done:
                 done.add(leaf)
-                body.append(f"{leaf}\t{xtype}\t{fmt}".rstrip("\t"))
+                body.append(f"{leaf}\t{xtype}\t{fmt}\t{DEPRECATED if old else ''}".rstrip("\t"))
     text = "\n".join(body) + "\n"
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     header = [

@@ -36,6 +36,7 @@ class Field:
     path: str
     xdm_type: str = "string"
     format: str | None = None
+    deprecated: bool = False  # Adobe marks this field meta:status deprecated
 
     @property
     def type(self) -> str:
@@ -128,9 +129,8 @@ def _resource(cat: Catalog, ref: str) -> Resource:
     cols, rows = cat._parts(ref)
     fields = []
     for row in rows.splitlines():
-        path, _, rest = row.partition("\t")
-        xdm_type, _, fmt = rest.partition("\t")
-        fields.append(Field(path, xdm_type or "string", fmt or None))
+        path, xdm_type, fmt, status = [*row.split("\t"), "", "", ""][:4]
+        fields.append(Field(path, xdm_type or "string", fmt or None, status == DEPRECATED))
     return Resource(
         kind=cols[0],
         id=cols[1],

@@ -483,7 +483,7 @@ class Builder:
             leaves = xdm.schema_leaves(
                 schema.class_id, schema.field_group_ids, schema.custom_fields
             )
-            check_mapping_types(f, leaves, self.problem)
+            check_mapping_types(f, leaves, self.problem, self.warn)
         fields = self._fields(schema) if schema else None
         if fields is not None:
             for i, mapping in enumerate(f.mappings):

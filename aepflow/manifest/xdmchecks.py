@@ -102,9 +102,13 @@ def check_event_mappings(f: DataflowDef, schema: SchemaDef, problem: Problem) ->
 
 
 def check_mapping_types(
-    f: DataflowDef, leaves: Mapping[str, Field] | None, problem: Problem
+    f: DataflowDef,
+    leaves: Mapping[str, Field] | None,
+    problem: Problem,
+    warn: Problem | None = None,
 ) -> None:
-    """Static values and typed source columns against their destination's XDM type."""
+    """Static values and typed source columns against their destination's XDM type; a
+    destination Adobe marks deprecated is a warning."""
     if leaves is None:
         return
     columns = {c.name: c.type.lower() for c in f.columns}
@@ -112,6 +116,12 @@ def check_mapping_types(
         target = xdm.leaf(m.destination, leaves)
         if target is None:
             continue
+        if target.deprecated and warn is not None:
+            warn(
+                f.at(f"mappings.{i}.destination"),
+                f"warning: field {m.destination!r} is deprecated in XDM: Adobe no longer "
+                "recommends it; map a stable field if there is one",
+            )
         wanted = target.xdm_type
         if m.kind == "static":
             reason = _static_misfit(m.source, wanted)

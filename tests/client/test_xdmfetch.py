@@ -35,7 +35,7 @@ RESOLVED = {
             "type": "object",
             "meta:xdmType": "object",
             "properties": {
-                "level": {"type": "integer", "meta:xdmType": "short"},
+                "level": {"type": "integer", "meta:xdmType": "short", "meta:status": "deprecated"},
                 "since": {"type": "string", "format": "date-time", "meta:xdmType": "date-time"},
                 "tags": {"type": "array", "items": {"type": "string"}, "meta:xdmType": "array"},
                 "visits": {
@@ -114,7 +114,7 @@ def test_a_missing_group_is_read_once_with_the_documented_request(
         (PROFILE,),
     )
     assert learned.fields == (
-        Field("brandNew.level", "short"),
+        Field("brandNew.level", "short", None, deprecated=True),
         Field("brandNew.since", "date-time"),
         Field("brandNew.tags[]", "string"),
         Field("brandNew.visits[].site", "string", "uri"),

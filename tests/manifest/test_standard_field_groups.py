@@ -103,7 +103,7 @@ def test_every_stable_field_group_validates_with_a_class_it_extends(tmp_path: Pa
         assert r is not None
         klass = r.intended_to_extend[0] if r.intended_to_extend else "profile"
         short = catalog().short_names("fieldgroup").get(r.short_name) == ref
-        leaf = next((f for f in r.fields if f.xdm_type == "string"), None)
+        leaf = next((f for f in r.fields if f.xdm_type == "string" and not f.deprecated), None)
         docs.append(pipeline(n, klass, r.short_name if short else ref, leaf and destination(leaf)))
     problems, warnings = validate(tmp_path, "".join(docs))
     assert (problems, warnings) == ([], [])
@@ -210,3 +210,21 @@ def test_a_custom_field_type_is_checked_too(tmp_path: Path) -> None:
         "manifests/m.yaml:33:22: static value 'many' does not fit '_${tenant}.visits', an int "
         "field: write a whole number"
     ]
+
+
+def test_a_mapping_to_a_field_adobe_deprecated_is_a_warning(tmp_path: Path) -> None:
+    text = pipeline(
+        1,
+        "experienceevent",
+        "experienceevent-consumer",
+        "placeContext.POIinteraction.POIDetail.name",
+    )
+    problems, warnings = validate(tmp_path, text)
+    assert (problems, warnings) == (
+        [],
+        [
+            "manifests/m.yaml:32:40: warning: field "
+            "'placeContext.POIinteraction.POIDetail.name' is deprecated in XDM: Adobe no longer "
+            "recommends it; map a stable field if there is one"
+        ],
+    )
