@@ -9,7 +9,6 @@ parsed only when asked for.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
@@ -115,6 +114,8 @@ class Catalog:
 
     def similar(self, name: str, kinds: Iterable[str], n: int = 3) -> list[str]:
         """Known short names (or ``$id``s, for an id) close to ``name``: a did-you-mean."""
+        import difflib  # only on an error: not at every start
+
         pool = {s: i for k in kinds for s, i in self.short_names(k).items()}
         short = name.rstrip("/").rsplit("/", 1)[-1]
         found = difflib.get_close_matches(short, list(pool), n=n, cutoff=0.75)
