@@ -155,7 +155,7 @@ def skeleton(
     mappings, unmatched = propose_mappings(columns, fields, table.name)
     delta, delta_rule = delta_column(columns)
     event: tuple[Proposal, ...] = ()
-    if schema_def.class_id == xdm.CLASSES["experienceevent"]:
+    if schema_def.class_id == xdm.EXPERIENCE_EVENT:
         # An ExperienceEvent needs a unique _id and the event time (validate checks both).
         stamps = [c.name for c in columns if c.xdm_type == "date-time"]
         when = delta if delta in stamps else (stamps[0] if stamps else delta)
@@ -314,7 +314,10 @@ _SYSTEM_LEAVES = frozenset(
 
 
 def _mappable(path: str) -> bool:
-    """Not a system field (``_id``, ``_repo.*``, ``_schema.*``, batch ids, repository users)."""
+    """Not a system field (``_id``, ``_repo.*``, ``_schema.*``, batch ids, repository users),
+    and not inside an array or a map, whose index or key a column alone does not give."""
+    if "[" in path or ".{" in path:
+        return False
     parts = path.split(".")
     if parts[0] == xdm.TENANT:
         parts = parts[1:]

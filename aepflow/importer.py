@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import quote
 
 from aepflow.api import FLOW, Request
+from aepflow.catalog.xdm import CLASS, FIELD_GROUP
 from aepflow.connectors import CONNECTORS_BY_SPEC_ID, FLOW_SPEC_ID
 from aepflow.engine.lockfile import LockWriter
 from aepflow.engine.plan import Lock, LockEntry
@@ -246,16 +247,14 @@ class Importer:
         title = str(raw.get("title", ""))
         name = self._name("Schema", title, KINDS["schema"].marked(raw))
         klass = str(raw.get("meta:class", ""))
-        short = {v: k for k, v in xdm.CLASSES.items()}
         groups: list[str] = []
         custom: dict[str, Any] = {}
-        short_groups = {v: k for k, v in xdm.FIELD_GROUPS.items()}
         for item in raw.get("allOf") or []:
             ref = item.get("$ref")
             if not ref or ref == klass:
                 continue
-            if ref.startswith("https://ns.adobe.com/xdm/"):
-                groups.append(short_groups.get(ref, ref))
+            if ref.startswith("https://ns.adobe.com/xdm/") or xdm.lookup(ref):
+                groups.append(xdm.short_name(ref, FIELD_GROUP))
                 continue
             group = self._read("fieldGroup", ref)
             fields = KINDS["fieldGroup"].normalize(group)["fields"]
@@ -264,7 +263,7 @@ class Importer:
                 continue
             custom = manifest_fields(fields)
             self._record(f"fieldGroup.{name}", "fieldGroup", ref)
-        spec: dict[str, Any] = {"title": title, "class": short.get(klass, klass)}
+        spec: dict[str, Any] = {"title": title, "class": xdm.short_name(klass, CLASS)}
         description = split_marker(raw.get("description"))[0]
         if description:
             spec["description"] = description

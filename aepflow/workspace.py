@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from aepflow import emulator
+from aepflow import emulator, xdmfetch
 from aepflow.emulator import specs
 from aepflow.engine import lockfile
 from aepflow.engine.executor import ApplyResult, Executor, NullReporter, Reporter
@@ -115,6 +115,9 @@ def open_workspace(
     client = platform_client(env, base_environ)
     try:
         tenant = client.tenant_id()
+        # Standard XDM groups the shipped catalog lacks: read once, then checked like the rest.
+        if xdmfetch.learn_missing(client, model):
+            model = load_model(project, env, paths=chosen, secrets=True, environ=model_environ)
     except BaseException:
         client.close()
         raise

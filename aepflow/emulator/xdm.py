@@ -1,10 +1,9 @@
 """XDM composition: the standard classes and field groups, and the fields a schema resolves to.
 
-The standard field lists come from ``data/xdm.json``, built from the shared
-``xdm-fields.tsv`` (the XDM field dictionaries in help/xdm/; the 2026 upstream ``_repo``
-additions are left out: no published
-AEP registry returns them). Paths are dotted XED names; ``[]`` marks an array and
-``{namespace}`` the key of the identity map (``identityMap.{namespace}[].id``).
+The standard resources and their leaf fields come from the XDM catalog
+(``aepflow.catalog.xdm``, generated from Adobe's XDM repository), the one validate reads too.
+Paths are dotted XED names; ``[]`` marks an array and ``{namespace}`` / ``{key}`` the key of a
+map (``identityMap.{namespace}[].id``).
 """
 
 from __future__ import annotations
@@ -16,7 +15,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from aepflow.emulator.specs import load
+from aepflow.catalog.xdm import BEHAVIOR, CLASS, DATA_TYPE, FIELD_GROUP, catalog
 
 _INDEX = re.compile(r"\[(\d+|\*)\]")
 _MAP_KEY = re.compile(r"^identityMap\.[^.\[]+\[\]")
@@ -34,23 +33,44 @@ def _object(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+@cache
+def _infos(kind: str) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for ref in catalog().ids(kind):
+        r = catalog().get(ref)
+        if r is None:
+            continue
+        info: dict[str, Any] = {"title": r.title, "meta:status": r.status}
+        if kind in (CLASS, BEHAVIOR):
+            info["meta:extends"] = list(r.extends)
+        if kind == FIELD_GROUP:
+            info["meta:intendedToExtend"] = list(r.intended_to_extend)
+        out[ref] = info
+    return out
+
+
 def classes() -> dict[str, dict[str, Any]]:
-    found: dict[str, dict[str, Any]] = load("xdm.json")["classes"]
-    return found
+    return _infos(CLASS)
 
 
 def field_groups() -> dict[str, dict[str, Any]]:
-    found: dict[str, dict[str, Any]] = load("xdm.json")["fieldGroups"]
-    return found
+    return _infos(FIELD_GROUP)
+
+
+def data_types() -> dict[str, dict[str, Any]]:
+    return _infos(DATA_TYPE)
+
+
+def behaviors() -> dict[str, dict[str, Any]]:
+    return _infos(BEHAVIOR)
 
 
 @cache
 def standard_fields(ref: str) -> tuple[Field, ...]:
-    rows = load("xdm.json")["fields"].get(ref, [])
-    return tuple(
-        Field(r["path"], r.get("type", "string"), r.get("format"), r.get("meta:xdmType"))
-        for r in rows
-    )
+    found = catalog().get(ref)
+    if found is None:
+        return ()
+    return tuple(Field(f.path, f.type, f.json_format, f.xdm_type) for f in found.fields)
 
 
 def custom_fields(properties: Mapping[str, Any], prefix: str = "") -> list[Field]:
@@ -147,21 +167,26 @@ def nest(fields: Iterable[Field]) -> dict[str, Any]:
 
 def _node(properties: dict[str, Any], segments: list[str], f: Field) -> None:
     head, rest = segments[0], segments[1:]
-    if head == "{namespace}[]":
-        return  # handled by the map above it
-    if rest and rest[0] == "{namespace}[]":  # identityMap.{namespace}[].x
-        node = properties.setdefault(head, _map())
-        _node(node["additionalProperties"]["items"]["properties"], rest[1:], f)
+    if head.startswith("{"):
+        return  # a map's key: handled by the map above it
+    if rest and rest[0].startswith("{"):  # identityMap.{namespace}[].id, x.{key}.y
+        arrays = rest[0].endswith("[]")
+        node = properties.get(head)
+        if node is None or ("items" in node["additionalProperties"]) != arrays:
+            node = properties[head] = _map(arrays)
+        value = node["additionalProperties"]
+        inner = value["items"] if arrays else value
+        if len(rest) > 1:
+            _node(inner.setdefault("properties", {}), rest[1:], f)
         return
     if not rest:
         if f.xdm_type == "map":
-            properties.setdefault(head, _map())
+            properties.setdefault(head, _map(False))
         elif head.endswith("[]"):
-            properties[head[:-2]] = {
-                "type": "array",
-                "items": {"type": "string"},
-                "meta:xdmType": "array",
-            }
+            item: dict[str, Any] = {"type": f.type}
+            if f.format:
+                item["format"] = f.format
+            properties[head[:-2]] = {"type": "array", "items": item, "meta:xdmType": "array"}
         else:
             leaf: dict[str, Any] = {"type": f.type}
             if f.format:
@@ -174,23 +199,21 @@ def _node(properties: dict[str, Any], segments: list[str], f: Field) -> None:
             head[:-2],
             {"type": "array", "items": {"type": "object", "properties": {}}},
         )
-        _node(node["items"]["properties"], rest, f)
+        _node(node["items"].setdefault("properties", {}), rest, f)
         return
     node = properties.setdefault(
         head, {"type": "object", "meta:xdmType": "object", "properties": {}}
     )
-    _node(node["properties"], rest, f)
+    _node(node.setdefault("properties", {}), rest, f)
 
 
-def _map() -> dict[str, Any]:
-    return {
-        "type": "object",
-        "meta:xdmType": "map",
-        "additionalProperties": {
-            "type": "array",
-            "items": {"type": "object", "properties": {}},
-        },
-    }
+def _map(arrays: bool = True) -> dict[str, Any]:
+    value: dict[str, Any] = (
+        {"type": "array", "items": {"type": "object", "properties": {}}}
+        if arrays
+        else {"type": "object", "properties": {}}
+    )
+    return {"type": "object", "meta:xdmType": "map", "additionalProperties": value}
 
 
 def merge_properties(target: dict[str, Any], extra: Mapping[str, Any]) -> None:

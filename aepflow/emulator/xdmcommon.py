@@ -55,6 +55,8 @@ GLOBAL_SEGMENTS = (
     ("classes", "classes"),
     ("fieldgroups", "fieldgroups"),
     ("mixins", "fieldgroups"),
+    ("datatypes", "datatypes"),
+    ("behaviors", "behaviors"),
 )
 
 

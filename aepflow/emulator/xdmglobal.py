@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
+from functools import cache
 from typing import Any
 
 from aepflow.emulator import errors, xdm
@@ -10,20 +12,31 @@ from aepflow.emulator.context import Call, Reply
 from aepflow.emulator.state import Tx
 from aepflow.emulator.xdmcommon import LIST_KINDS, LOOKUP_KINDS, _alt_id, _error, _paged, accept
 
+# help/xdm/api/classes.md, field-groups.md, data-types.md, behaviors.md: the global container
+# holds Adobe's standard resources; meta:resourceType names the kind (field groups: mixins).
+_SOURCES = {
+    "classes": (xdm.classes, "classes"),
+    "fieldgroups": (xdm.field_groups, "mixins"),
+    "datatypes": (xdm.data_types, "datatypes"),
+    "behaviors": (xdm.behaviors, "behaviors"),
+}
 
+
+@cache
 def _global(kind: str) -> dict[str, dict[str, Any]]:
-    source = xdm.classes() if kind == "classes" else xdm.field_groups()
+    source, resource_type = _SOURCES[kind]
     out = {}
-    for ref, info in source.items():
+    for ref, info in source().items():
         out[ref] = {
             "$id": ref,
             "meta:altId": _alt_id(ref),
-            "meta:resourceType": "classes" if kind == "classes" else "mixins",
+            "meta:resourceType": resource_type,
             "version": "1.0",
             "title": info["title"],
             "type": "object",
             "meta:containerId": "global",
-            "meta:extends": list(info.get("meta:extends", [])),
+            "meta:status": info["meta:status"],
+            **({"meta:extends": list(info["meta:extends"])} if "meta:extends" in info else {}),
             "allOf": [{"$ref": ref}],
             **(
                 {"meta:intendedToExtend": list(info["meta:intendedToExtend"])}
@@ -36,9 +49,9 @@ def _global(kind: str) -> dict[str, dict[str, Any]]:
 
 def list_global(call: Call, tx: Tx, kind: str) -> Reply:
     variant = accept(call, LIST_KINDS, lookup=False)
-    segment = "classes" if kind == "classes" else "mixins"
+    segment = _SOURCES[kind][1]
     return _paged(
-        call, list(_global(kind).values()), variant, f"global_{segment}", "global/" + segment
+        call, list(_global(kind).values()), variant, f"global_{segment}", "global/" + kind
     )
 
 
@@ -46,14 +59,18 @@ def get_global(call: Call, tx: Tx, kind: str) -> Reply:
     variant = accept(call, LOOKUP_KINDS, lookup=True)
     ref = call.params["id"]
     resources = _global(kind)
-    by_alt = {r["meta:altId"]: r for r in resources.values()}
-    found = resources.get(ref) or by_alt.get(ref)
+    found = resources.get(ref) or _by_alt(kind).get(ref)
     if found is None:
         raise _error(errors.XDM_NOT_FOUND, "Not Found", f"The resource {ref} was not found.", call)
-    out = {k: v for k, v in found.items() if k != "allOf"}
+    out = copy.deepcopy({k: v for k, v in found.items() if k != "allOf"})
     if variant.startswith("xed-full"):
         out["properties"] = xdm.nest(xdm.standard_fields(found["$id"]))
     return Reply(200, out)
+
+
+@cache
+def _by_alt(kind: str) -> dict[str, dict[str, Any]]:
+    return {r["meta:altId"]: r for r in _global(kind).values()}
 
 
 def stats(call: Call, tx: Tx) -> Reply:

@@ -21,7 +21,11 @@ from aepflow.manifest.expressions import check_expressions
 from aepflow.manifest.generic import generic_connection
 from aepflow.manifest.sourceopts import check_source, flow_options
 from aepflow.manifest.walk import defined, env_references, epoch, locations, plain, static_text
-from aepflow.manifest.xdmchecks import check_event_mappings, check_schema_refs
+from aepflow.manifest.xdmchecks import (
+    check_event_mappings,
+    check_mapping_types,
+    check_schema_refs,
+)
 from aepflow.manifest.yamlload import Document, LocDict, LocList
 from aepflow.model import (
     ColumnDef,
@@ -65,6 +69,9 @@ class Builder:
 
     def problem(self, at: SourceLocation, message: str) -> None:
         self.problems.append(Diagnostic(at, message))
+
+    def warn(self, at: SourceLocation, message: str) -> None:
+        self.warnings.append(Diagnostic(at, message))
 
     # -- variables ------------------------------------------------------------------------
 
@@ -429,7 +436,7 @@ class Builder:
         return xdm.schema_fields(s.class_id, s.field_group_ids, s.custom_fields)
 
     def _check_schema(self, s: SchemaDef) -> None:
-        check_schema_refs(s, self.problem)
+        check_schema_refs(s, self.problem, self.warn)
         fields = self._fields(s)
         primaries = [i for i, ident in enumerate(s.identities) if ident.primary]
         for i in primaries[1:]:
@@ -486,6 +493,11 @@ class Builder:
                     f"mapping source {mapping.source!r} is not among the declared columns ({', '.join(c.name for c in f.columns)})",
                 )
         schema = m.schemas.get(f.schema)
+        if schema is not None:
+            leaves = xdm.schema_leaves(
+                schema.class_id, schema.field_group_ids, schema.custom_fields
+            )
+            check_mapping_types(f, leaves, self.problem, self.warn)
         fields = self._fields(schema) if schema else None
         if fields is not None:
             for i, mapping in enumerate(f.mappings):

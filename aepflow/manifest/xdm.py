@@ -1,74 +1,131 @@
-"""A compact XDM field catalog to check mapping destinations.
+"""XDM knowledge for validate: class and field group ids, and the leaf fields of a schema.
 
-Built from xdm-fields.tsv, itself from the XDM field dictionaries in help/xdm/.
+Everything comes from the one XDM catalog (``aepflow.catalog.xdm``, generated from Adobe's
+XDM repository), plus the classes and field groups a run read from the Schema Registry
+because the shipped catalog lacks them (``learn``).
 """
 
 from __future__ import annotations
 
-import csv
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
+from aepflow.catalog.xdm import CLASS, FIELD_GROUP, Catalog, Field, Resource
+from aepflow.catalog.xdm import catalog as shipped
 from aepflow.model import SchemaDef
 
 NS = "https://ns.adobe.com/xdm/context/"
-CLASSES = {"profile": NS + "profile", "experienceevent": NS + "experienceevent"}
-FIELD_GROUPS = {
-    name: NS + name
-    for name in (
-        "profile-person-details",
-        "profile-personal-details",
-        "profile-work-details",
-        "identitymap",
-    )
-}
+PROFILE = NS + "profile"
+EXPERIENCE_EVENT = NS + "experienceevent"
+IDENTITY_MAP = NS + "identitymap"
 TENANT = "_${tenant}"
+# A well-formed XDM $id that the shipped catalog may lack (a newer standard group, say).
+WELL_FORMED = re.compile(r"^https://ns\.adobe\.com(/[A-Za-z0-9_.~-]+){2,}$")
+
+_fetched: dict[str, Resource] = {}
 
 
-@lru_cache(maxsize=1)
-def catalog() -> dict[str, frozenset[str]]:
-    """Leaf paths per class / field group $id."""
-    out: dict[str, set[str]] = {}
-    text = (
-        resources.files("aepflow.manifest").joinpath("xdm-fields.tsv").read_text(encoding="utf-8")
-    )
-    for row in csv.DictReader(text.splitlines(), delimiter="\t"):
-        out.setdefault(row["group_id"], set()).add(row["path"])
-    return {k: frozenset(v) for k, v in out.items()}
+def catalog() -> Catalog:
+    """The shipped catalog (a test may stand in an older one)."""
+    return shipped()
+
+
+def learn(resource: Resource) -> None:
+    """Use a class or field group read from the Schema Registry like a shipped one."""
+    _fetched[resource.id] = resource
+    _schema_leaves.cache_clear()
+
+
+def forget() -> None:
+    """Drop what ``learn`` added (a new run, or a test)."""
+    _fetched.clear()
+    _schema_leaves.cache_clear()
+
+
+def lookup(ref: str) -> Resource | None:
+    return catalog().get(ref) or _fetched.get(ref)
 
 
 def class_id(value: str) -> str:
-    return CLASSES.get(value, value)
+    """A class ``$id`` from its short name (``profile``) or its ``$id``."""
+    return catalog().find(value, [CLASS]) or value
 
 
 def field_group_id(value: str) -> str:
-    return FIELD_GROUPS.get(value, value)
+    """A field group ``$id`` from its short name (``profile-loyalty-details``) or ``$id``."""
+    return catalog().find(value, [FIELD_GROUP]) or value
 
 
-def custom_leaves(fields: dict[str, Any], prefix: str = TENANT + ".") -> list[str]:
-    out: list[str] = []
+def short_name(ref: str, kind: str) -> str:
+    """What a manifest writes for ``ref``: its short name when that names it alone."""
+    name = ref.rstrip("/").rsplit("/", 1)[-1]
+    return name if catalog().short_names(kind).get(name) == ref else ref
+
+
+def custom_leaves(fields: Mapping[str, Any], prefix: str = TENANT + ".") -> list[str]:
+    return list(custom_fields(fields, prefix))
+
+
+def custom_fields(fields: Mapping[str, Any], prefix: str = TENANT + ".") -> dict[str, Field]:
+    out: dict[str, Field] = {}
     for name, spec in fields.items():
         if isinstance(spec, dict) and spec.get("type") == "object":
-            out.extend(custom_leaves(spec.get("properties") or {}, f"{prefix}{name}."))
+            out.update(custom_fields(spec.get("properties") or {}, f"{prefix}{name}."))
         else:
-            out.append(prefix + name)
+            spec = spec if isinstance(spec, dict) else {}
+            kind = str(spec.get("meta:xdmType") or spec.get("type") or "string")
+            fmt = spec.get("format")
+            if kind == "string" and fmt in ("date", "date-time"):
+                kind = str(fmt)
+            kind = "int" if kind == "integer" else kind
+            out[prefix + name] = Field(prefix + name, kind, None)
     return out
 
 
-def schema_fields(
-    klass: str, groups: Iterable[str], custom: dict[str, Any]
-) -> frozenset[str] | None:
-    """All leaf paths of a schema; None when a class or group is not in the catalog."""
-    cat = catalog()
-    fields: set[str] = set(custom_leaves(custom))
+def schema_leaves(
+    klass: str, groups: Iterable[str], custom: Mapping[str, Any]
+) -> dict[str, Field] | None:
+    """Every leaf of a schema by path; None when a class or group is not known."""
+    return _schema_leaves(klass, tuple(groups), _frozen(custom))
+
+
+@lru_cache(maxsize=64)
+def _schema_leaves(klass: str, groups: tuple[str, ...], custom: Any) -> dict[str, Field] | None:
+    out: dict[str, Field] = {}
     for ref in (klass, *groups):
-        if ref not in cat:
+        found = lookup(ref)
+        if found is None:
             return None
-        fields |= cat[ref]
-    return frozenset(fields)
+        for f in found.fields:
+            out.setdefault(f.path, f)
+    out.update(custom_fields(_thawed(custom)))
+    return out
+
+
+def _frozen(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return tuple((k, _frozen(v)) for k, v in value.items())
+    if isinstance(value, list):
+        return ("[list]", tuple(_frozen(v) for v in value))
+    return value
+
+
+def _thawed(value: Any) -> Any:
+    if isinstance(value, tuple) and value[:1] == ("[list]",):
+        return [_thawed(v) for v in value[1]]
+    if isinstance(value, tuple):
+        return {k: _thawed(v) for k, v in value}
+    return value
+
+
+def schema_fields(
+    klass: str, groups: Iterable[str], custom: Mapping[str, Any]
+) -> frozenset[str] | None:
+    """All leaf paths of a schema; None when a class or group is not known."""
+    leaves = schema_leaves(klass, groups, custom)
+    return None if leaves is None else frozenset(leaves)
 
 
 def normal(path: str) -> str:
@@ -77,8 +134,23 @@ def normal(path: str) -> str:
 
 
 def exists(path: str, fields: frozenset[str]) -> bool:
-    """Whether ``path`` is a field of the schema: a leaf, or an object or array above one."""
-    return normal(path) in _paths(fields)
+    """Whether ``path`` is a field of the schema: a leaf, or an object or array above one.
+    A map's key (``{namespace}``, ``{key}`` in the catalog) matches any name."""
+    wanted = normal(path)
+    if wanted in _paths(fields):
+        return True
+    pattern = _map_paths(fields)
+    return pattern is not None and pattern.fullmatch(wanted) is not None
+
+
+@lru_cache(maxsize=64)
+def _map_paths(fields: frozenset[str]) -> re.Pattern[str] | None:
+    templates = sorted(p for p in _paths(fields) if "{" in p)
+    if not templates:
+        return None
+    return re.compile(
+        "|".join(re.sub(r"\\\{(namespace|key)\\\}", r"[^.\\[]+", re.escape(t)) for t in templates)
+    )
 
 
 @lru_cache(maxsize=64)
@@ -88,7 +160,13 @@ def _paths(fields: frozenset[str]) -> frozenset[str]:
     return fields | {f[:i] for f in fields for i, ch in enumerate(f) if ch in ".["}
 
 
+def leaf(path: str, leaves: Mapping[str, Field]) -> Field | None:
+    """The leaf at ``path`` (an array of scalars matches without its ``[]``)."""
+    p = normal(path)
+    return leaves.get(p) or leaves.get(p + "[]")
+
+
 def profile_ready(s: SchemaDef) -> bool:
     """help/xdm/api/schemas.md: a schema joins the Profile union with a primary identity or
     the identityMap field group."""
-    return any(i.primary for i in s.identities) or FIELD_GROUPS["identitymap"] in s.field_group_ids
+    return any(i.primary for i in s.identities) or IDENTITY_MAP in s.field_group_ids

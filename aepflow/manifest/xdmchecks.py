@@ -1,51 +1,95 @@
 """What the Schema Registry and Data Prep would refuse at apply time, found offline.
 
-- A standard class or field group (``https://ns.adobe.com/xdm/...``) must exist: the field
-  catalog knows them; an id under the tenant's namespace cannot be checked offline.
-- A field group made for one class cannot extend a schema of another: the profile-* groups
-  extend XDM Individual Profile (help/xdm/schema/composition.md, "Field groups").
+- A class or field group is one of the XDM catalog (by short name or ``$id``). A short name
+  that is not is an error with a did-you-mean; a well-formed ``$id`` the catalog lacks (a
+  newer standard group, or a tenant's) is a warning: its fields cannot be checked offline.
+- A field group extends only the classes it names in ``meta:intendedToExtend``
+  (help/xdm/schema/composition.md, "Field groups"); none named means any class.
+- A deprecated or experimental class or field group is a warning.
 - An ExperienceEvent dataflow maps ``_id`` and ``timestamp``, which every event record needs
   (help/xdm/classes/experienceevent.md).
+- A static value, or a source column of a declared type, must fit its destination's XDM type
+  (help/data-prep/data-handling.md: the strings Data Prep reads as booleans, the date
+  formats it tries when none is given).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Mapping
+from datetime import datetime
 
+from aepflow.catalog.xdm import CLASS, DEPRECATED, EXPERIMENTAL, FIELD_GROUP, Field
 from aepflow.errors import SourceLocation
 from aepflow.manifest import xdm
 from aepflow.model import DataflowDef, SchemaDef
 
 Problem = Callable[[SourceLocation, str], None]
-STANDARD = "https://ns.adobe.com/xdm/"
-# Field groups the catalog holds that extend only the Profile class.
-PROFILE_ONLY = frozenset(
-    xdm.FIELD_GROUPS[n]
-    for n in ("profile-person-details", "profile-personal-details", "profile-work-details")
-)
+_WORDS = {CLASS: "XDM class", FIELD_GROUP: "standard field group"}
+_INTEGERS = {"byte": 2**7, "short": 2**15, "int": 2**31, "long": 2**53}
+_GLOBAL = ("https://ns.adobe.com/xdm/", "https://ns.adobe.com/experience/")
+_LATER = "; a plan on a sandbox reads it from the Schema Registry"
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 
 
-def check_schema_refs(s: SchemaDef, problem: Problem) -> None:
-    known = xdm.catalog()
-    if s.class_id.startswith(STANDARD) and s.class_id not in known:
-        classes = ", ".join(sorted(xdm.CLASSES))
-        problem(s.at("class"), f"unknown XDM class {s.class_id!r} (known here: {classes})")
+def _short(ref: str) -> str:
+    return ref.rstrip("/").rsplit("/", 1)[-1]
+
+
+def _check_ref(ref: str, kind: str, where: SourceLocation, problem: Problem, warn: Problem) -> bool:
+    """Whether ``ref`` is known (shipped or read from the platform this run)."""
+    found = xdm.lookup(ref)
+    word = _WORDS[kind]
+    if found is not None and found.kind == kind:
+        if found.status in (DEPRECATED, EXPERIMENTAL):
+            advice = (
+                "Adobe no longer recommends it: prefer a stable one"
+                if found.status == DEPRECATED
+                else "AEP may not offer it in every sandbox"
+            )
+            warn(where, f"warning: {word} {_short(ref)!r} is {found.status}: {advice}")
+        return True
+    similar = xdm.catalog().similar(ref, [kind])
+    hint = f" (did you mean {' or '.join(repr(s) for s in similar)}?)" if similar else ""
+    if found is not None:
+        problem(where, f"{ref!r} is a {found.kind}, not a {word}")
+    elif xdm.WELL_FORMED.match(ref):
+        warn(
+            where,
+            f"warning: {word} {ref!r} is not in aepflow's XDM catalog (adobe/xdm "
+            f"{xdm.catalog().commit[:12]}): its fields cannot be checked offline"
+            f"{_LATER if ref.startswith(_GLOBAL) else ''}{hint}",
+        )
+    else:
+        problem(
+            where,
+            f"unknown {word} {ref!r}{hint}: use a short name such as "
+            f"{'profile' if kind == CLASS else 'profile-loyalty-details'} or a full $id "
+            "(https://ns.adobe.com/...)",
+        )
+    return False
+
+
+def check_schema_refs(s: SchemaDef, problem: Problem, warn: Problem | None = None) -> None:
+    warn = warn or (lambda at, message: None)
+    class_known = _check_ref(s.class_id, CLASS, s.at("class"), problem, warn)
     for i, group in enumerate(s.field_group_ids):
         where = s.at(f"fieldGroups.{i}")
-        if group.startswith(STANDARD) and group not in known:
-            names = ", ".join(sorted(xdm.FIELD_GROUPS))
-            problem(where, f"unknown standard field group {group!r} (known here: {names})")
-        elif group in PROFILE_ONLY and s.class_id != xdm.CLASSES["profile"]:
+        if not _check_ref(group, FIELD_GROUP, where, problem, warn) or not class_known:
+            continue
+        found = xdm.lookup(group)
+        intended = found.intended_to_extend if found else ()
+        if intended and s.class_id not in intended:
+            fits = ", ".join(_short(c) for c in intended)
             problem(
                 where,
-                f"field group {group.rsplit('/', 1)[-1]!r} extends the Profile class; schema "
-                f"{s.name!r} is of class {s.class_id.rsplit('/', 1)[-1]!r}: use a field group "
-                "of that class or custom fields",
+                f"field group {_short(group)!r} extends {fits}; schema {s.name!r} is of class "
+                f"{_short(s.class_id)!r}: use a field group of that class or custom fields",
             )
 
 
 def check_event_mappings(f: DataflowDef, schema: SchemaDef, problem: Problem) -> None:
-    if schema.class_id != xdm.CLASSES["experienceevent"]:
+    if schema.class_id != xdm.EXPERIENCE_EVENT:
         return
     mapped = {m.destination for m in f.mappings}
     missing = [field for field in ("_id", "timestamp") if field not in mapped]
@@ -55,3 +99,155 @@ def check_event_mappings(f: DataflowDef, schema: SchemaDef, problem: Problem) ->
             f"dataflow {f.name!r} writes ExperienceEvents, which need "
             f"{' and '.join(missing)} mapped (a unique id and the event time of each record)",
         )
+
+
+def check_mapping_types(
+    f: DataflowDef,
+    leaves: Mapping[str, Field] | None,
+    problem: Problem,
+    warn: Problem | None = None,
+) -> None:
+    """Static values and typed source columns against their destination's XDM type; a
+    destination Adobe marks deprecated is a warning."""
+    if leaves is None:
+        return
+    columns = {c.name: c.type.lower() for c in f.columns}
+    for i, m in enumerate(f.mappings):
+        target = xdm.leaf(m.destination, leaves)
+        if target is None:
+            continue
+        if target.deprecated and warn is not None:
+            warn(
+                f.at(f"mappings.{i}.destination"),
+                f"warning: field {m.destination!r} is deprecated in XDM: Adobe no longer "
+                "recommends it; map a stable field if there is one",
+            )
+        wanted = target.xdm_type
+        if m.kind == "static":
+            reason = _static_misfit(m.source, wanted)
+            if reason:
+                problem(
+                    f.at(f"mappings.{i}.value"),
+                    f"static value {m.source!r} does not fit {m.destination!r}, "
+                    f"{_a(wanted)} field: {reason}",
+                )
+        elif m.kind == "attribute" and m.source in columns:
+            given = columns[m.source]
+            if not _column_fits(given, wanted):
+                problem(
+                    f.at(f"mappings.{i}.source"),
+                    f"column {m.source!r} is {_a(given)}; {m.destination!r} is {_a(wanted)} field: "
+                    "map a column of a matching type, or convert it with an expression",
+                )
+
+
+def _a(word: str) -> str:
+    return f"{'an' if word[:1] in 'aeiou' else 'a'} {word}"
+
+
+def _static_misfit(value: str, wanted: str) -> str | None:
+    if wanted in _INTEGERS:
+        if not re.fullmatch(r"[+-]?\d+", value):
+            return "write a whole number"
+        bound = _INTEGERS[wanted]
+        if -bound <= int(value) < bound:
+            return None
+        return f"{_a(wanted)} is from {-bound} to {bound - 1}"
+    if wanted == "number":
+        return None if _NUMBER.match(value) else "write a number"
+    if wanted == "boolean":
+        return None if value in _BOOLEANS else "write true or false"
+    if wanted in ("date", "date-time"):
+        if _is_date(value):
+            return None
+        return (
+            "write a date such as 2024-01-31"
+            if wanted == "date"
+            else "write a date-time such as 2024-01-31T12:00:00Z"
+        )
+    if wanted in ("object", "map"):
+        return f"it is {_a(wanted)}: map its fields instead"
+    return None
+
+
+# help/data-prep/data-handling.md: the strings read as booleans, and the formats tried, in
+# order, for a string mapped to a date field without a format (as strptime formats).
+_BOOLEANS = frozenset(
+    [
+        "y",
+        "yes",
+        "Y",
+        "YES",
+        "on",
+        "ON",
+        "true",
+        "TRUE",
+        "n",
+        "N",
+        "no",
+        "NO",
+        "off",
+        "OFF",
+        "false",
+        "FALSE",
+    ]
+)
+_DATE_FORMATS = (
+    "%Y-%m-%d %H:%M:%S%z",
+    "%Y-%m-%d %H:%M:%S.%f%z",
+    "%Y-%m-%d %H:%M:%S.%f",
+    "%Y-%m-%dT%H:%M:%S.%f%z",
+    "%Y-%m-%dT%H:%M:%SZ",
+    "%Y-%m-%d",
+    "%Y/%m/%d",
+    "%Y.%m.%d",
+    "%Y-%b-%d",
+    "%Y%m%d",
+    "%m-%d-%Y",
+    "%m%d%Y",
+    "%m/%d/%Y",
+    "%d.%m.%Y",
+    "%m/%d/%Y %I:%M:%S %p",
+    "%d.%m.%Y %I:%M:%S %p",
+    "%d.%b.%Y",
+    "%d-%b-%Y",
+)
+
+
+def _is_date(value: str) -> bool:
+    try:
+        datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return True
+    except ValueError:
+        pass
+    for fmt in _DATE_FORMATS:
+        try:
+            datetime.strptime(value, fmt)
+            return True
+        except ValueError:
+            continue
+    return False
+
+
+_COLUMN_FAMILY = {
+    "boolean": "boolean",
+    "bool": "boolean",
+    "date": "date",
+    "datetime": "date",
+    "timestamp": "date",
+    "date-time": "date",
+}
+# What Data Prep cannot convert: a true/false into a number or a date, a date into a number
+# or a boolean; anything into an object or a map ("Maps are currently not supported",
+# help/data-prep/data-handling.md).
+_MISFITS = {
+    "boolean": {"byte", "short", "int", "long", "number", "date", "date-time"},
+    "date": {"byte", "short", "int", "long", "number", "boolean"},
+}
+
+
+def _column_fits(given: str, wanted: str) -> bool:
+    if wanted in ("object", "map"):
+        return False
+    family = _COLUMN_FAMILY.get(given)
+    return family is None or wanted not in _MISFITS[family]

@@ -1,0 +1,159 @@
+"""The XDM catalog is what scripts/xdm_catalog.py makes from adobe/xdm, and reads lazily.
+
+CI has no copy of adobe/xdm: the generator is tested exactly on a committed subset
+(tests/fixtures/adobe-xdm), and the shipped file on its recorded content hash and commit.
+With ``AEPFLOW_XDM_REPO`` pointing at a clone (or bare mirror) of adobe/xdm, the shipped
+file is also regenerated from the commit it records and compared byte for byte.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+import re
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from aepflow.catalog import xdm as catalog_module
+from aepflow.catalog.xdm import Catalog, Field, catalog
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURE = ROOT / "tests" / "fixtures" / "adobe-xdm"
+SHIPPED = ROOT / "aepflow" / "catalog" / "xdm.txt"
+FIXTURE_COMMIT = "4a4fc5f8dd175cd81f2419b85130a6fc25053890"
+
+
+def _script() -> ModuleType:
+    spec = importlib.util.spec_from_file_location(
+        "xdm_catalog", ROOT / "scripts" / "xdm_catalog.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["xdm_catalog"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+script = _script()
+
+
+def test_the_generator_makes_exactly_the_expected_catalog_of_the_fixture() -> None:
+    made = script.generate(script.read_tree(FIXTURE), FIXTURE_COMMIT)
+    assert made == (FIXTURE / "expected.txt").read_text(encoding="utf-8")
+
+
+def test_the_fixture_catalog_resolves_refs_maps_namespaces_and_status() -> None:
+    cat = Catalog(script.generate(script.read_tree(FIXTURE), FIXTURE_COMMIT))
+    person = cat.get("https://ns.adobe.com/xdm/context/profile-person-details")
+    assert person is not None
+    # person-name is a data type $ref'd from the group: its fields appear under person.name
+    assert person.fields[:2] == (
+        Field("person.name.firstName", "string"),
+        Field("person.name.lastName", "string"),
+    )
+    assert person.intended_to_extend == (
+        "https://ns.adobe.com/xdm/context/profile",
+        "https://ns.adobe.com/xdm/context/experienceevent",
+    )
+    profile = cat.get("https://ns.adobe.com/xdm/context/profile")
+    assert profile is not None
+    paths = [f.path for f in profile.fields]
+    # @id -> _id, repo:createDate -> _repo.createDate (auditable, pulled in through allOf)
+    assert {"_id", "_repo.createDate", "personID", "repositoryCreatedBy"} <= set(paths)
+    assert profile.extends == (
+        "https://ns.adobe.com/xdm/data/record",
+        "https://ns.adobe.com/xdm/common/auditable",
+    )
+    event = cat.get("https://ns.adobe.com/xdm/context/experienceevent")
+    assert event is not None
+    assert event.fields[:2] == (
+        Field("identityMap", "map"),
+        Field("identityMap.{namespace}[].id", "string"),
+    )
+    assert Field("timestamp", "date-time") in event.fields
+    ids = cat.get("https://ns.adobe.com/xdm/context/experienceevent-enduserids")
+    assert ids is not None
+    # https://ns.adobe.com/experience/mcid -> _experience.mcid
+    assert ids.fields[0] == Field("endUserIDs._experience.mcid.id", "string")
+    loyalty = cat.get("https://ns.adobe.com/xdm/mixins/profile/profile-loyalty-details")
+    assert loyalty is not None
+    assert Field("loyalty.loyaltyID[]", "string") in loyalty.fields
+    assert Field("loyalty.pointsExpiration[].pointsExpiring", "number") in loyalty.fields
+    old = cat.get("https://ns.adobe.com/xdm/context/experienceevent-enduserids-deprecated")
+    assert old is not None and old.status == "deprecated"
+    assert cat.ids("class") == [
+        "https://ns.adobe.com/xdm/context/experienceevent",
+        "https://ns.adobe.com/xdm/context/profile",
+    ]
+    assert len(cat.ids("datatype")) == 13
+    assert cat.find("profile-loyalty-details", ["fieldgroup"]) == loyalty.id
+
+
+@pytest.mark.parametrize(
+    ("key", "shown"),
+    [
+        ("xdm:firstName", "firstName"),
+        ("@id", "_id"),
+        ("repo:createDate", "_repo.createDate"),
+        ("iptc4xmpExt:Name", "_iptc4xmpExt.Name"),
+        ("https://ns.adobe.com/experience/aaid", "_experience.aaid"),
+        ("https://ns.adobe.com/xdm/channels/application", "_channels.application"),
+        ("https://ns.adobe.com/vendora/product/stockNumber", "_vendora.product.stockNumber"),
+        ("https://ns.thirdparty.com/color", "_ns.thirdparty.com.color"),
+        ("plain", "plain"),
+    ],
+)
+def test_field_names_follow_aeps_xed_form(key: str, shown: str) -> None:
+    # adobe/xdm NAMESPACES.md, "AEP form of the above XDM schema"
+    assert script.field_name(key) == shown
+
+
+def test_the_shipped_catalog_matches_its_recorded_hash_commit_and_licence() -> None:
+    text = SHIPPED.read_text(encoding="utf-8")
+    header, _, body = text.partition("\n=")
+    body = "=" + body
+    lines = header.splitlines()
+    assert lines[0] == "# aepflow XDM catalog: generated by scripts/xdm_catalog.py, do not edit."
+    fields = dict(line[2:].split(" ", 1) for line in lines[1:])
+    assert fields["sha256"] == hashlib.sha256(body.encode("utf-8")).hexdigest()
+    assert re.fullmatch(r"[0-9a-f]{40}", fields["commit"])
+    assert fields["source"] == f"https://github.com/adobe/xdm/tree/{fields['commit']}/components"
+    assert fields["license"] == script.LICENSE
+    assert fields["format"] == script.FORMAT_VERSION
+    cat = catalog()
+    assert cat.commit == fields["commit"]
+    counts = {k: len(cat.ids(k)) for k in ("class", "fieldgroup", "datatype", "behavior")}
+    assert counts == {"class": 43, "fieldgroup": 225, "datatype": 167, "behavior": 3}
+
+
+@pytest.mark.skipif(
+    not os.environ.get("AEPFLOW_XDM_REPO"), reason="AEPFLOW_XDM_REPO (a clone of adobe/xdm) unset"
+)
+def test_the_shipped_catalog_is_what_the_script_makes_from_adobe_xdm() -> None:
+    commit = catalog().commit
+    files, sha = script.read_git(Path(os.environ["AEPFLOW_XDM_REPO"]), commit)
+    assert sha == commit
+    assert script.generate(files, sha) == SHIPPED.read_text(encoding="utf-8")
+
+
+def test_the_catalog_is_read_once_and_a_resource_parsed_only_when_asked(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    parsed: list[str] = []
+    real = catalog_module._resource.__wrapped__
+
+    def spy(cat: Catalog, ref: str):  # type: ignore[no-untyped-def]
+        parsed.append(ref)
+        return real(cat, ref)
+
+    fresh = Catalog(SHIPPED.read_text(encoding="utf-8"))
+    monkeypatch.setattr(catalog_module, "_resource", spy)
+    assert "https://ns.adobe.com/xdm/context/profile" in fresh
+    assert parsed == []
+    fresh.get("https://ns.adobe.com/xdm/context/profile")
+    assert parsed == ["https://ns.adobe.com/xdm/context/profile"]
+    assert catalog() is catalog()
