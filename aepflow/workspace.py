@@ -391,7 +391,7 @@ def import_flows(
                 return desired_resources(load_model(project, env), client.tenant_id())
 
             try:
-                return import_pipelines(
+                result = import_pipelines(
                     client,
                     lock,
                     writer,
@@ -405,6 +405,14 @@ def import_flows(
                 writer.close()
     finally:
         client.close()
+    if result.files:  # the CI workflow passes every variable the manifests now read
+        from aepflow.manifest import required_env
+        from aepflow.workflow import WORKFLOW, sync_variables
+
+        names = [n for n, _ in required_env(project, env)]
+        if sync_variables(project.root, names):
+            result.notes.append(f"{WORKFLOW} now passes the variables the manifests read")
+    return result
 
 
 def env_names(environment: str | None) -> list[str]:
