@@ -202,6 +202,7 @@ def platform_client(env: Environment, environ: Mapping[str, str]) -> PlatformCli
             ims_url=emulator.EMBEDDED_IMS_URL,
             transport=embedded(env.state_dir).transport(),
         )
+    env.check_org_id(environ)
     platform_url = _url(environ, "AEPFLOW_PLATFORM_URL", env.platform_url, "platformUrl")
     ims_url = _url(environ, "AEPFLOW_IMS_URL", env.ims_url, "imsUrl")
     return PlatformClient(

@@ -24,7 +24,7 @@ def doctor(environment: str | None, env_list: bool) -> None:
     from aepflow.api import Request
     from aepflow.connectors import CONNECTORS, FLOW_SPEC_ID, FLOW_SPEC_NAME
     from aepflow.engine import lockfile
-    from aepflow.errors import AepflowError
+    from aepflow.errors import AepflowError, ManifestError
     from aepflow.kinds import KINDS
     from aepflow.manifest import required_env
     from aepflow.platform.client import ENV_VARS
@@ -33,8 +33,8 @@ def doctor(environment: str | None, env_list: bool) -> None:
 
     project = load_project()
     env = project.environment(environment)
-    needed = required_env(project, env)
-    if env_list:
+    if env_list:  # a manifest it cannot read is an error: the list would be incomplete
+        needed = required_env(project, env)
         names = [] if env.type == "embedded" else list(ENV_VARS)
         for name in [*names, *(n for n, _ in needed)]:
             click.echo(name)
@@ -42,6 +42,11 @@ def doctor(environment: str | None, env_list: bool) -> None:
     where = "embedded emulator" if env.type == "embedded" else f"sandbox {env.sandbox}"
     click.echo(f'Environment "{env.name}" ({where})')
     failures = 0
+    unreadable: ManifestError | None = None
+    try:
+        needed = required_env(project, env)
+    except ManifestError as e:
+        needed, unreadable = [], e
 
     def report(ok: bool, what: str, fix: str = "") -> None:
         nonlocal failures
@@ -50,6 +55,11 @@ def doctor(environment: str | None, env_list: bool) -> None:
             f"  {'ok  ' if ok else 'FAIL'}  {what}" + (f"\n        fix: {fix}" if fix else "")
         )
 
+    if unreadable is not None:
+        failures += 1
+        click.echo("  FAIL  manifests: the variables they need are unknown until they validate")
+        for diagnostic in unreadable.diagnostics:
+            click.echo(f"        {diagnostic}")
     for name, at in needed:
         if env.type == "embedded":
             report(True, f"{name} (used at {at}): a placeholder on the embedded emulator")

@@ -17,8 +17,17 @@ from aepflow.errors import Diagnostic, SourceLocation
 from aepflow.manifest import schema as jsonschemas
 from aepflow.manifest import xdm
 from aepflow.manifest.checks import check_model
+from aepflow.manifest.schedule import read_schedule
 from aepflow.manifest.sourceopts import check_source, flow_options
-from aepflow.manifest.walk import defined, env_references, epoch, locations, plain, static_text
+from aepflow.manifest.walk import (
+    defined,
+    did_you_mean,
+    env_references,
+    locations,
+    plain,
+    static_text,
+    type_name,
+)
 from aepflow.manifest.xdmchecks import check_event_mappings, check_schema_refs
 from aepflow.manifest.yamlload import Document, LocDict, LocList
 from aepflow.model import (
@@ -31,7 +40,6 @@ from aepflow.model import (
     IdentityDef,
     MappingDef,
     ProjectModel,
-    ScheduleDef,
     SchemaDef,
 )
 
@@ -46,6 +54,15 @@ KINDS = {
     "Dataflow": "dataflow",
 }
 VARIABLE = re.compile(r"\$(\$?)\{([^}]*)\}")
+# A shell's variable names (POSIX): what ${env:NAME} can name. ${var.name} follows the same rule.
+NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _bad_name(opening: str, name: str, what: str) -> str:
+    return (
+        f"{opening}{name}}}: {name!r} is not a valid {what} name: use letters, digits and "
+        "'_', not starting with a digit"
+    )
 
 
 class Builder:
@@ -86,6 +103,9 @@ class Builder:
                 return m.group(0)
             if ref.startswith("var."):
                 name = ref[4:]
+                if not NAME.fullmatch(name):
+                    self.problem(at, _bad_name("${var.", name, "variable"))
+                    return m.group(0)
                 if name not in self.variables:
                     known = ", ".join(sorted(self.variables)) or "none"
                     self.problem(
@@ -96,6 +116,9 @@ class Builder:
                 return str(self.variables[name])
             if ref.startswith("env:"):
                 name = ref[4:]
+                if not NAME.fullmatch(name):
+                    self.problem(at, _bad_name("${env:", name, "environment variable"))
+                    return m.group(0)
                 if self.environ is None:
                     return m.group(0)
                 if name not in self.environ:
@@ -123,14 +146,22 @@ class Builder:
             )
             return
         kind = body.get("kind")
-        if kind not in KINDS:
+        if not isinstance(kind, str) or kind not in KINDS:
             at = body.value_at.get("kind", doc.at)
-            what = f"unknown kind {kind!r}" if "kind" in body else "missing key 'kind'"
-            self.problem(at, f"{what}: use one of {', '.join(KINDS)}")
+            if "kind" not in body:
+                what = "missing key 'kind'"
+            elif not isinstance(kind, str):
+                what = f"kind must be a name, not {type_name(kind)}"
+            else:
+                what = f"unknown kind {kind!r}"
+            hint = did_you_mean(kind, KINDS)
+            self.problem(at, f"{what}: use one of {', '.join(KINDS)}{hint}")
             return
         if body.get("apiVersion") != API_VERSION:
             at = body.value_at.get("apiVersion", body.at)
-            self.problem(at, f"apiVersion must be {API_VERSION} (found {body.get('apiVersion')!r})")
+            found = body.get("apiVersion")
+            shown = repr(found) if found is None or isinstance(found, str) else type_name(found)
+            self.problem(at, f"apiVersion must be {API_VERSION} (found {shown})")
             return
         problems = jsonschemas.validate(body, f"{KINDS[kind]}.schema.json", doc.at)
         if problems:
@@ -309,7 +340,7 @@ class Builder:
             dc.get("dateFormat", connector.date_format if connector else "yyyy-MM-dd HH:mm:ss"),
             dc.get("timezone", "UTC"),
         )
-        schedule = self._schedule(spec["schedule"])
+        schedule = read_schedule(spec["schedule"], self.problem)
         self.model.dataflows[name] = DataflowDef(
             name=name,
             location=at,
@@ -331,48 +362,6 @@ class Builder:
             row_filter=plain(spec["source"]["filter"]) if "filter" in spec["source"] else None,
             options=flow_options(spec.get("errorHandling") or {}, self.problem),
         )
-
-    def _schedule(self, s: LocDict) -> ScheduleDef | None:
-        frequency = s["frequency"]
-        start = epoch(s["start"])
-        ok = True
-        if start is not None and start > 10**11:  # year 5138: epoch milliseconds, surely
-            self.problem(
-                s.value_at["start"],
-                f"schedule.start: {s['start']!r} looks like epoch milliseconds; give epoch "
-                "seconds or an ISO-8601 date-time",
-            )
-            ok = False
-        elif start is None:
-            self.problem(
-                s.value_at["start"],
-                f"schedule.start: {s['start']!r} is not an ISO-8601 date-time or epoch seconds",
-            )
-            ok = False
-        # The CRMToAEP scheduleSpec (machine-readable) wins over the tutorial prose, which says
-        # interval >= 15 for every frequency: minimum 15 for minute, 1 for the others.
-        if frequency == "once":
-            for key in ("interval", "backfill"):
-                if key in s:
-                    self.problem(
-                        s.key_at[key], f"schedule.{key} is not allowed when frequency is once"
-                    )
-                    ok = False
-        elif "interval" not in s:
-            self.problem(
-                s.key_at["frequency"],
-                f"schedule.interval is required when frequency is {frequency}",
-            )
-            ok = False
-        elif frequency == "minute" and s["interval"] < 15:
-            self.problem(
-                s.value_at["interval"],
-                f"schedule.interval must be at least 15 when frequency is minute (got {s['interval']})",
-            )
-            ok = False
-        if not ok or start is None:
-            return None
-        return ScheduleDef(frequency, start, s.get("interval"), s.get("backfill"))
 
     # -- cross-document checks ------------------------------------------------------------
 

@@ -16,6 +16,7 @@ from jsonschema import Draft202012Validator, ValidationError
 from referencing import Registry, Resource
 
 from aepflow.errors import Diagnostic, SourceLocation
+from aepflow.manifest.walk import did_you_mean
 
 BASE = "https://aepflow.io/schemas/v1/"
 
@@ -244,7 +245,8 @@ def _message(e: ValidationError) -> tuple[list[Any], str]:
     prefix = f"{where}: " if where else ""
     if e.validator == "enum":
         options = ", ".join(str(o) for o in expected)
-        return path, f"{prefix}{e.instance!r} is not one of {options}"
+        hint = did_you_mean(e.instance, expected)
+        return path, f"{prefix}{e.instance!r} is not one of {options}{hint}"
     if e.validator == "required":
         missing = e.message.split("'")[1] if "'" in e.message else e.message
         return path, f"{prefix}missing required key {missing!r}".lstrip()
@@ -257,11 +259,33 @@ def _message(e: ValidationError) -> tuple[list[Any], str]:
             f" (allowed here: {known})"
         )
     if e.validator in ("anyOf", "oneOf") and schema.get("description"):
-        text = str(schema["description"])
-        return path, f"{prefix}expected {text[0].lower()}{text[1:]}"
+        text = str(schema["description"]).rstrip(".")
+        options = [v for sub in e.context if sub.validator == "enum" for v in sub.validator_value]
+        hint = did_you_mean(e.instance, options)
+        return path, f"{prefix}expected {text[0].lower()}{text[1:]}{hint}"
     if e.validator == "pattern":
         return path, f"{prefix}{e.instance!r} does not match {expected}"
     return path, f"{prefix}{e.message}"
+
+
+def _narrowed(error: ValidationError) -> Iterator[ValidationError]:
+    """An anyOf/oneOf error as the errors of the one branch whose type fits the value, when
+    only one does: an inline spec with a typo gets the typo's message (and its did-you-mean),
+    not "expected a name or an inline spec"."""
+    if error.validator in ("anyOf", "oneOf") and error.context:
+        branches: dict[Any, list[ValidationError]] = {}
+        for sub in error.context:
+            branches.setdefault(sub.schema_path[0] if sub.schema_path else None, []).append(sub)
+        fitting = [
+            subs
+            for subs in branches.values()
+            if not any(s.validator == "type" and not s.relative_path for s in subs)
+        ]
+        if len(fitting) == 1:
+            for sub in fitting[0]:
+                yield from _narrowed(sub)
+            return
+    yield error
 
 
 def validate(body: Any, schema: str, at: SourceLocation) -> list[Diagnostic]:
@@ -273,7 +297,7 @@ def validate(body: Any, schema: str, at: SourceLocation) -> list[Diagnostic]:
 def report(body: Any, schema: str, at: SourceLocation) -> list[Diagnostic]:
     """Every jsonschema error of ``body``, each at its line (the slow, exact path)."""
     out = []
-    for error in validator(schema).iter_errors(body):
+    for error in (e for found in validator(schema).iter_errors(body) for e in _narrowed(found)):
         path, message = _message(error)
         key_path = path
         loc = location_of(body, key_path, at)

@@ -84,7 +84,7 @@ CASES = [
         "salesforce-crm.yaml",
         "kind: Dataset\n",
         "kind: Datasett\n",
-        "manifests/salesforce-crm.yaml:35:7: unknown kind 'Datasett': use one of Connection, Schema, Dataset, Dataflow",
+        "manifests/salesforce-crm.yaml:35:7: unknown kind 'Datasett': use one of Connection, Schema, Dataset, Dataflow; did you mean 'Dataset'?",
         id="unknown-kind",
     ),
     pytest.param(
@@ -182,7 +182,7 @@ CASES = [
         "dynamics-contacts.yaml",
         "  source:\n",
         "  source: [\n",
-        "manifests/dynamics-contacts.yaml:25:12: YAML syntax error: did not find expected ',' or ']'",
+        "manifests/dynamics-contacts.yaml:23:11: this [ is never closed: add ']'",
         id="yaml-syntax",
     ),
     pytest.param(
