@@ -237,6 +237,10 @@ def location_of(node: Any, path: list[Any], default: SourceLocation) -> SourceLo
     return at
 
 
+def _listed(value: object) -> list[Any]:
+    return list(value) if isinstance(value, (list, tuple)) else []
+
+
 def _message(e: ValidationError) -> tuple[list[Any], str]:
     schema: dict[str, Any] = e.schema if isinstance(e.schema, dict) else {}
     expected: Any = e.validator_value
@@ -260,8 +264,10 @@ def _message(e: ValidationError) -> tuple[list[Any], str]:
         )
     if e.validator in ("anyOf", "oneOf") and schema.get("description"):
         text = str(schema["description"]).rstrip(".")
-        options = [v for sub in e.context if sub.validator == "enum" for v in sub.validator_value]
-        hint = did_you_mean(e.instance, options)
+        values: list[Any] = [
+            v for sub in e.context if sub.validator == "enum" for v in _listed(sub.validator_value)
+        ]
+        hint = did_you_mean(e.instance, values)
         return path, f"{prefix}expected {text[0].lower()}{text[1:]}{hint}"
     if e.validator == "pattern":
         return path, f"{prefix}{e.instance!r} does not match {expected}"
