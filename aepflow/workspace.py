@@ -22,7 +22,7 @@ from aepflow.engine import lockfile
 from aepflow.engine.executor import ApplyResult, Executor, Reporter
 from aepflow.engine.live import read_live
 from aepflow.engine.lockfile import LockWriter
-from aepflow.engine.moves import KINDS_OF, moved_lock, moves
+from aepflow.engine.moves import KINDS_OF, aliases, moved_lock, moves
 from aepflow.engine.plan import Lock, LockEntry, Plan
 from aepflow.engine.planner import build_plan
 from aepflow.errors import LockfileError, UsageError
@@ -248,7 +248,9 @@ def make_plan(ws: Workspace, *, allow_data_loss: bool = False, destroy: bool = F
     if ws.scope is not None:
         desired = {a: r for a, r in desired.items() if a in ws.scope}
         lock = replace(lock, resources={a: e for a, e in lock.resources.items() if a in ws.scope})
-    live = read_live(ws.client, desired, lock, parallelism=ws.parallelism)
+    live = read_live(
+        ws.client, desired, lock, parallelism=ws.parallelism, aliases=aliases(ws.renames, desired)
+    )
     plan = build_plan(
         ws.desired,
         whole,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import Project
+from tests.e2e.conftest import Project, apply_ok
 
 COLUMNS = "    columns: [Id, FirstName, LastName, Email, LastModifiedDate]\n"
 
@@ -86,3 +86,90 @@ def test_the_documented_operand_shapes_validate(project: Project, condition: str
     project.edit("flow.yaml", COLUMNS, f"{COLUMNS}    filter: {condition}\n")
     result = project.run("validate")
     assert result.exit_code == 0, result.output
+
+
+def _lose_the_lock(project: Project) -> None:
+    for path in (project.root / ".aepflow" / "locks").glob("local.lock.json*"):
+        path.unlink()
+
+
+@pytest.mark.parametrize("renamed", ["flow", "schema and dataset", "connection"])
+def test_a_rename_under_a_lost_lock_adopts_and_makes_no_second_copy(
+    project: Project, renamed: str
+) -> None:
+    apply_ok(project)
+    sandbox = project.client()
+    before = {
+        "flows": project.id("flow.contacts"),
+        "sourceConnections": project.id("sourceConnection.contacts"),
+        "targetConnections": project.id("targetConnection.contacts"),
+        "connections": project.id("connection.crm"),
+    }
+    datasets = len(sandbox.dataset_list())
+    if renamed == "flow":
+        project.edit(
+            "flow.yaml",
+            "metadata: {name: contacts}",
+            "metadata: {name: people, movedFrom: [contacts]}",
+        )
+        new = "flow.people"
+    elif renamed == "schema and dataset":
+        project.write(
+            "schema.yaml",
+            (project.root / "manifests" / "schema.yaml")
+            .read_text()
+            .replace(
+                "metadata: {name: contacts}", "metadata: {name: people, movedFrom: [contacts]}"
+            )
+            .replace("schema: contacts", "schema: people"),
+        )
+        project.edit(
+            "flow.yaml",
+            "schema: contacts\n  dataset: contacts",
+            "schema: people\n  dataset: people",
+        )
+        new = "dataset.people"
+    else:
+        project.edit(
+            "crm.yaml", "metadata: {name: crm}", "metadata: {name: sales, movedFrom: [crm]}"
+        )
+        project.edit("flow.yaml", "connection: crm", "connection: sales")
+        new = "connection.sales"
+    _lose_the_lock(project)
+    apply_ok(project)
+    for collection, id in before.items():
+        assert [item["id"] for item in sandbox.flow_list(collection)] == [id], collection
+    assert len(sandbox.dataset_list()) == datasets
+    assert new in project.lock()["resources"]
+    assert project.run("plan", "--detailed-exitcode").output == "No changes.\n"
+
+
+def test_state_mv_refuses_addresses_no_manifest_can_declare(project: Project) -> None:
+    apply_ok(project)
+    for target, reason in (
+        ("flow.", "a name is lower-case letters, digits and '-', at most 63, as in metadata.name"),
+        (
+            "flow.Bad Name",
+            "a name is lower-case letters, digits and '-', at most 63, as in metadata.name",
+        ),
+        (
+            "flow.-x",
+            "a name is lower-case letters, digits and '-', at most 63, as in metadata.name",
+        ),
+        (
+            "flow." + "x" * 64,
+            "a name is lower-case letters, digits and '-', at most 63, as in metadata.name",
+        ),
+        (
+            "flow.a.b",
+            "a name is lower-case letters, digits and '-', at most 63, as in metadata.name",
+        ),
+    ):
+        result = project.run("state", "mv", "flow.contacts", target)
+        assert result.exit_code == 1
+        assert result.output == (
+            f"Error: {target!r} is not an address a manifest can declare: {reason}\n"
+        )
+    assert "flow.contacts" in project.lock()["resources"]
+    ok = project.run("state", "mv", "flow.contacts", "flow.people-2")
+    assert ok.exit_code == 0, ok.output
