@@ -249,6 +249,27 @@ def _previous(lines: list[str], index: int) -> int | None:
     return None
 
 
+def _unclosed(lines: list[str], line: int, col: int) -> tuple[int, int, str] | None:
+    """The innermost '[' or '{' still open at (line, col), outside quotes and comments."""
+    stack: list[tuple[int, int, str]] = []
+    for row, text in enumerate(lines[:line], 1):
+        quote = ""
+        end = col - 1 if row == line else len(text)
+        for i, char in enumerate(text[:end]):
+            if quote:
+                if char == quote:
+                    quote = ""
+            elif char in "\"'" and (i == 0 or text[i - 1] in " [{,:"):
+                quote = char
+            elif char == "#" and (i == 0 or text[i - 1] == " "):
+                break
+            elif char in "[{":
+                stack.append((row, i + 1, char))
+            elif char in "]}" and stack:
+                stack.pop()
+    return stack[-1] if stack else None
+
+
 def syntax_error(text: str, display: str, e: yaml.MarkedYAMLError) -> Diagnostic:
     """A YAML syntax error in aepflow's words, at the line a user must change (the parser's
     mark is sometimes the line after: where it noticed, not where the mistake is)."""
@@ -275,12 +296,21 @@ def syntax_error(text: str, display: str, e: yaml.MarkedYAMLError) -> Diagnostic
             _loc(display, e.context_mark),
             "this quoted value is never closed: add the closing quote",
         )
-    if "flow sequence" in context or "flow mapping" in context:
-        closer = "]" if "sequence" in context else "}"
-        at = _loc(display, e.context_mark) if e.context_mark is not None else where
-        return Diagnostic(
-            at, f"this {'[' if closer == ']' else '{'} is never closed: add '{closer}'"
-        )
+    if "flow" in context:
+        opened = _unclosed(lines, where.line, where.col)
+        if opened is not None:
+            line, col, bracket = opened
+            closer = "]" if bracket == "[" else "}"
+            return Diagnostic(
+                SourceLocation(display, line, col),
+                f"this {bracket} is never closed: add '{closer}'",
+            )
+        if e.context_mark is not None:
+            return Diagnostic(
+                _loc(display, e.context_mark),
+                "a [list] or {mapping} written on one line is not closed where it should be: "
+                "check its commas and closing bracket",
+            )
     if "simple key" in context and e.context_mark is not None:
         return Diagnostic(
             _loc(display, e.context_mark),
