@@ -143,8 +143,11 @@ def main() -> None:
         click.echo(e.ctx.get_help() if e.ctx is not None else str(e))
         sys.exit(0)
     except click.exceptions.ClickException as e:
-        if "--json" in sys.argv[1:]:  # parsing failed before the command could say
-            emit_error("document", click.UsageError(e.format_message()), "usage")
+        args = sys.argv[1:]
+        if "--json" in args:  # parsing failed before the command could say
+            lines = bool({"apply", "destroy"} & set(args))
+            mode = "lines" if lines else "document"
+            emit_error(mode, click.UsageError(e.format_message()), "usage")
         e.show()
         sys.exit(1)
     except click.exceptions.Abort:

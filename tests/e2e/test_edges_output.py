@@ -298,3 +298,18 @@ def test_cli_runner_keeps_stdout_and_stderr_apart() -> None:
     assert result.exit_code == 1
     json.loads(result.stdout)
     assert Path("/nonexistent/path").exists() is False
+
+
+def test_every_error_class_has_its_own_documented_code() -> None:
+    import aepflow.errors as errors
+
+    classes = [
+        c
+        for c in vars(errors).values()
+        if isinstance(c, type) and issubclass(c, errors.AepflowError)
+    ]
+    codes = [c.error_code for c in classes]
+    assert len(set(codes)) == len(codes), codes
+    documented = (Path(__file__).resolve().parents[2] / "docs" / "errors.md").read_text()
+    for code in [*codes, "emulator_state", "interrupted"]:
+        assert f"| `{code}` |" in documented, code
