@@ -20,6 +20,7 @@ from aepflow.engine.applylock import apply_lock
 from aepflow.engine.lockfile import LockWriter
 from aepflow.engine.plan import Lock
 from aepflow.errors import UsageError
+from aepflow.kinds import KINDS
 from aepflow.project import Environment, Project, load_project
 
 
@@ -104,8 +105,6 @@ FIELD = re.compile(r"[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*")
 def check_address(address: str) -> None:
     """Refuse an address no manifest can declare: it would never match a definition, and
     the next plan would destroy the object it names."""
-    from aepflow.kinds import KINDS
-
     kind, _, rest = address.partition(".")
     name, _, field = rest.partition(".") if kind == "descriptor" else (rest, "", "")
     fix = "a name is lower-case letters, digits and '-', at most 63, as in metadata.name" + (

@@ -191,9 +191,12 @@ def _rel(path: Path) -> str:
 
 
 def _reporter() -> object:
+    import os
+
     from aepflow.render.progress import LineReporter, LiveReporter
 
-    return LiveReporter() if sys.stdout.isatty() else LineReporter()
+    live = sys.stdout.isatty() and os.environ.get("TERM", "") != "dumb"  # no escape codes there
+    return LiveReporter() if live else LineReporter()
 
 
 @click.command()

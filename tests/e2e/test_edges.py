@@ -112,6 +112,10 @@ def test_any_value_of_the_wrong_yaml_type_is_a_positioned_error(example: Path, s
         lines = result.output.splitlines()
         if result.exit_code != 1 or not all(POSITIONED.match(line) for line in lines[:-1]):
             failures.append(f"{what}: exit {result.exit_code}: {result.output!r}")
+        if source == "init example":  # plan reads the manifests the same way: same answer
+            planned = runner.invoke(cli, ["plan"])
+            if planned.exit_code != 1 or planned.stderr.removeprefix("Error: ") != result.output:
+                failures.append(f"{what}: plan said {planned.output!r}")
     assert not failures, "\n".join(failures[:20])
     assert refused > 50  # the mutations reached the checks
 
