@@ -101,6 +101,8 @@ def test_a_platform_failure_under_json_has_its_code_and_request_details(
     project: Project, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("AEPFLOW_EMULATOR_FAULTS", "500=1")
+    # Retried as always, without the backoff's waits.
+    monkeypatch.setattr("aepflow.platform.client.PlatformClient._backoff", lambda *a: None)
     result = project.run("plan", "--format", "json")
     assert result.exit_code == 1
     error = _one_document(result.stdout)["error"]
