@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 import pytest
 
 from aepflow.emulator import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
-from tests.emulator.conftest import FLOW, SCHEMA, Api, flow_body
+from tests.emulator.conftest import CATALOG, FLOW, PREP, SCHEMA, Api, flow_body
 from tests.emulator.test_server import served
 
 __all__ = ["served"]  # the fixture, used below
@@ -104,7 +104,13 @@ DIGITS = ["²", "\u0663", "\uff13"]  # superscript two, Arabic-Indic three, full
 
 @pytest.mark.parametrize("digit", DIGITS)
 def test_unicode_digits_in_list_queries_are_bad_requests(api: Api, digit: str) -> None:
-    for path, params in ((f"{SCHEMA}/tenant/schemas", {"orderby": "title", "limit": digit}),):
+    for path, params in (
+        (f"{SCHEMA}/tenant/schemas", {"orderby": "title", "limit": digit}),
+        (f"{CATALOG}/dataSets", {"limit": digit}),
+        (f"{CATALOG}/dataSets", {"start": digit}),
+        (f"{FLOW}/flows", {"limit": digit}),
+        (f"{PREP}/mappingSets", {"limit": digit}),
+    ):
         answer = api.get(
             path, params=params, headers={"Accept": "application/vnd.adobe.xdm-id+json"}
         )
@@ -123,3 +129,20 @@ def test_unicode_digits_in_a_schedule_are_refused_not_a_crash(api: Api, digit: s
     body["scheduleParams"]["startTime"] = digit
     answer = api.post(f"{FLOW}/flows", body)
     assert 400 <= answer.status_code < 500, answer.text
+
+
+@pytest.mark.parametrize("digit", DIGITS)
+def test_unicode_digits_in_a_mapping_version_or_patch_path_are_refused(
+    api: Api, digit: str
+) -> None:
+    schema = api.schema()
+    mapping = api.mapping(schema)
+    version = api.get(f"{PREP}/mappingSets/{mapping}", params={"version": digit})
+    assert 400 <= version.status_code < 500, version.text
+    base = api.connection()
+    patch = api.patch(
+        f"{FLOW}/connections/{base}",
+        [{"op": "replace", "path": f"/tags/{digit}", "value": "x"}],
+        headers={"If-Match": api.etag("connections", base)},
+    )
+    assert 400 <= patch.status_code < 500, patch.text
