@@ -132,7 +132,15 @@ class JsonReporter:
 
     def failed(self, step: str, error: BaseException) -> None:
         verb, address = step.split(":", 1)
-        self.emit({"event": "failed", "step": verb, "address": address, "error": str(error)})
+        self.emit(
+            {
+                "event": "failed",
+                "step": verb,
+                "address": address,
+                "error": str(error),
+                "code": getattr(error, "error_code", "error"),  # docs/errors.md
+            }
+        )
 
     def end(self) -> None:
         pass

@@ -315,3 +315,26 @@ def test_every_error_class_has_its_own_documented_code() -> None:
     documented = (Path(__file__).resolve().parents[2] / "docs" / "errors.md").read_text()
     for code in [*codes, "emulator_state", "interrupted"]:
         assert f"| `{code}` |" in documented, code
+
+
+def test_a_failed_step_under_json_carries_its_error_code(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from aepflow.errors import ServerError
+    from aepflow.platform.client import PlatformClient
+
+    apply_ok(project)
+    project.edit("flow.yaml", "interval: 1", "interval: 2")
+    real_send = PlatformClient.send
+
+    def send(self: Any, request: Any, *args: Any, **kwargs: Any) -> Any:
+        if request.method == "PATCH":  # every write fails as AEP's 5xx would
+            raise ServerError(request.method, request.path, 500, None, "boom")
+        return real_send(self, request, *args, **kwargs)
+
+    monkeypatch.setattr(PlatformClient, "send", send)
+    result = project.run("apply", "--auto-approve", "--json")
+    events = [json.loads(line) for line in result.stdout.splitlines()]
+    failed = [e for e in events if e["event"] == "failed"]
+    assert result.exit_code == 1
+    assert [(e["address"], e["code"]) for e in failed] == [("flow.contacts", "server_error")]
