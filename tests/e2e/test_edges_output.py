@@ -285,14 +285,24 @@ def test_the_live_progress_line_fits_the_terminal(
     assert len(status) == columns - 1
 
 
-def test_takeover_notes_go_to_stderr(project: Project) -> None:
+@pytest.mark.parametrize(
+    "args", [["apply", "--auto-approve", "--json"], ["import", "--all", "--json"]]
+)
+def test_takeover_notes_go_to_stderr(project: Project, args: list[str]) -> None:
+    import socket
+
     apply_ok(project)
     lock = project.root / ".aepflow" / "locks" / "local.apply-lock"
-    lock.write_text(json.dumps({"pid": 999999999, "host": os.uname().nodename, "started": 0}))
-    result = project.run("apply", "--auto-approve", "--json")
-    assert result.exit_code == 0, result.output
-    for line in result.stdout.splitlines():
-        json.loads(line)
+    lock.write_text(json.dumps({"pid": 999999999, "host": socket.gethostname(), "started_at": 0}))
+    result = project.run(*args)
+    # import --all: nothing to import here, a usage error; its JSON is on stdout all the same
+    assert result.exit_code == (0 if args[0] == "apply" else 1), result.output
+    assert result.stderr.startswith("Note: took over the apply lock left by pid 999999999")
+    if args[0] == "apply":  # JSON Lines
+        for line in result.stdout.splitlines():
+            json.loads(line)
+    else:
+        assert json.loads(result.stdout)["error"]["code"] == "usage"
 
 
 def test_cli_runner_keeps_stdout_and_stderr_apart() -> None:
