@@ -11,11 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 
-from aepflow.cli import cli
 from aepflow.render.progress import LiveReporter
-from aepflow.render.terminal import color_wanted
 from tests.e2e.conftest import Project, apply_ok
 
 BROKEN_FLOW = ("schedule: {frequency: hour", "schedule: {frequency: hourly")
@@ -263,6 +260,8 @@ def test_a_full_disk_or_read_only_folder_is_one_error_line(
 def test_color_follows_no_color_org_and_term_dumb(
     environ: dict[str, str], tty: bool, wanted: bool
 ) -> None:
+    from aepflow.render.terminal import color_wanted
+
     class Stream(io.StringIO):
         def isatty(self) -> bool:
             return tty
@@ -303,13 +302,6 @@ def test_takeover_notes_go_to_stderr(project: Project, args: list[str]) -> None:
             json.loads(line)
     else:
         assert json.loads(result.stdout)["error"]["code"] == "usage"
-
-
-def test_cli_runner_keeps_stdout_and_stderr_apart() -> None:
-    result = CliRunner().invoke(cli, ["validate", "--json", "/nonexistent/path"])
-    assert result.exit_code == 1
-    json.loads(result.stdout)
-    assert Path("/nonexistent/path").exists() is False
 
 
 def test_every_error_class_has_its_own_documented_code() -> None:
