@@ -289,8 +289,31 @@ def syntax_error(text: str, display: str, e: yaml.MarkedYAMLError) -> Diagnostic
                     SourceLocation(display, i + 1, col),
                     "a tab character: YAML indents with spaces only; replace the tab with spaces",
                 )
-    if "alias" in problem:
-        return Diagnostic(where, ANCHORS)
+    if "alias" in problem or "alias" in context:
+        at = _loc(display, e.context_mark) if "alias" in context and e.context_mark else where
+        return Diagnostic(at, ANCHORS)
+    quote = "put the value in quotes"
+    char = (
+        lines[row][where.col - 1] if 0 <= row < len(lines) and where.col <= len(lines[row]) else ""
+    )
+    if "tag" in context or "for the tag" in problem:
+        return Diagnostic(where, f"'!' starts a YAML tag, which manifests do not use: {quote}")
+    if "directive" in context:
+        return Diagnostic(
+            SourceLocation(display, where.line, 1), f"'%' starts a YAML directive here: {quote}"
+        )
+    if "block scalar" in context:
+        return Diagnostic(where, f"after '|' or '>' only a comment may follow on the line: {quote}")
+    if "block sequence entries are not allowed" in problem:
+        return Diagnostic(
+            where,
+            "a list item ('- ') cannot start here: start the list on its own line, indented "
+            "under its key",
+        )
+    if "mapping keys are not allowed" in problem or "unexpected ':'" in problem:
+        return Diagnostic(where, f"a ':' where a value belongs: {quote}")
+    if "cannot start any token" in problem and char and char != "\t":
+        return Diagnostic(where, f"{char!r} cannot start a value: {quote}")
     if "quoted scalar" in context and e.context_mark is not None:
         return Diagnostic(
             _loc(display, e.context_mark),

@@ -231,6 +231,20 @@ LINE_CASES = {
         "manifests/servicenow-users.yaml:36:51: this quoted value is never closed: add the "
         "closing quote",
     ),
+    "a value starting with @": (
+        ("table: sys_user", "table: @sys_user"),
+        "manifests/servicenow-users.yaml:19:12: '@' cannot start a value: put the value in quotes",
+    ),
+    "a YAML tag": (
+        ("table: sys_user", "table: !sys_user"),
+        "manifests/servicenow-users.yaml:19:12: '!' starts a YAML tag, which manifests do not "
+        "use: put the value in quotes",
+    ),
+    "a list item after a key": (
+        ("table: sys_user", "table: - sys_user"),
+        "manifests/servicenow-users.yaml:19:12: a list item ('- ') cannot start here: start the "
+        "list on its own line, indented under its key",
+    ),
     # Every enum of the JSON Schemas suggests the closest value.
     "frequency typo": (
         ("frequency: hour", "frequency: hours"),
