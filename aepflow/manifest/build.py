@@ -209,7 +209,8 @@ class Builder:
             self.problem(
                 auth.value_at["type"],
                 f"auth type {auth['type']!r} is not available for {connector.key}: use "
-                + " or ".join(connector.auth_types),
+                + " or ".join(connector.auth_types)
+                + did_you_mean(auth["type"], connector.auth_types),
             )
             return
         if auth_type.deprecated:
@@ -227,7 +228,8 @@ class Builder:
             if p not in auth_type.params:
                 self.problem(
                     params.key_at[p],
-                    f"auth.params.{p}: unknown param for {connector.key} {auth_type.key} auth (known: {', '.join(auth_type.params)})",
+                    f"auth.params.{p}: unknown param for {connector.key} {auth_type.key} auth (known: {', '.join(auth_type.params)})"
+                    + did_you_mean(p, auth_type.params),
                 )
         raw = self.raw_params
         for p in sorted(auth_type.secrets & set(params)):
@@ -371,7 +373,8 @@ class Builder:
             if d.schema not in m.schemas:
                 self.problem(
                     d.at("schema"),
-                    f"dataset {d.name!r}: no Schema named {d.schema!r}{defined(m.schemas)}",
+                    f"dataset {d.name!r}: no Schema named {d.schema!r}{defined(m.schemas)}"
+                    + did_you_mean(d.schema, m.schemas),
                 )
             elif d.profile and not xdm.profile_ready(m.schemas[d.schema]):
                 self.problem(
@@ -430,17 +433,20 @@ class Builder:
         if f.connection not in m.connections:
             self.problem(
                 f.at("connection"),
-                f"dataflow {f.name!r}: no Connection named {f.connection!r}{defined(m.connections)}",
+                f"dataflow {f.name!r}: no Connection named {f.connection!r}{defined(m.connections)}"
+                + did_you_mean(f.connection, m.connections),
             )
         if f.schema not in m.schemas:
             self.problem(
                 f.at("schema"),
-                f"dataflow {f.name!r}: no Schema named {f.schema!r}{defined(m.schemas)}",
+                f"dataflow {f.name!r}: no Schema named {f.schema!r}{defined(m.schemas)}"
+                + did_you_mean(f.schema, m.schemas),
             )
         if f.dataset not in m.datasets:
             self.problem(
                 f.at("dataset"),
-                f"dataflow {f.name!r}: no Dataset named {f.dataset!r}{defined(m.datasets)}",
+                f"dataflow {f.name!r}: no Dataset named {f.dataset!r}{defined(m.datasets)}"
+                + did_you_mean(f.dataset, m.datasets),
             )
         elif f.schema in m.schemas and m.datasets[f.dataset].schema != f.schema:
             self.problem(

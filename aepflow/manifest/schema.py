@@ -258,9 +258,10 @@ def _message(e: ValidationError) -> tuple[list[Any], str]:
         allowed = set(schema.get("properties") or {})
         extra = sorted(k for k in e.instance if k not in allowed)
         known = ", ".join(sorted(allowed))
+        hint = did_you_mean(extra[0], allowed) if extra else ""
         return [*path, extra[0]] if extra else path, (
             f"{'.'.join(str(p) for p in [*path, extra[0]]) if extra else where}: unknown key"
-            f" (allowed here: {known})"
+            f" (allowed here: {known}){hint}"
         )
     if e.validator in ("anyOf", "oneOf") and schema.get("description"):
         text = str(schema["description"]).rstrip(".")
@@ -300,10 +301,30 @@ def validate(body: Any, schema: str, at: SourceLocation) -> list[Diagnostic]:
     return report(body, schema, at)
 
 
+def _misspelt(error: ValidationError, errors: list[ValidationError]) -> bool:
+    """A missing required key that an unknown key beside it is a typo of: one problem, not two."""
+    if error.validator != "required" or not isinstance(error.instance, dict):
+        return False
+    instance: dict[str, Any] = error.instance
+    missing = [k for k in _listed(error.validator_value) if k not in instance]
+    for other in errors:
+        if other.validator != "additionalProperties" or other.instance is not error.instance:
+            continue
+        schema = other.schema if isinstance(other.schema, dict) else {}
+        allowed = schema.get("properties") or {}
+        extra = [k for k in instance if k not in allowed]
+        if any(did_you_mean(x, missing) for x in extra):
+            return True
+    return False
+
+
 def report(body: Any, schema: str, at: SourceLocation) -> list[Diagnostic]:
     """Every jsonschema error of ``body``, each at its line (the slow, exact path)."""
     out = []
-    for error in (e for found in validator(schema).iter_errors(body) for e in _narrowed(found)):
+    errors = [e for found in validator(schema).iter_errors(body) for e in _narrowed(found)]
+    for error in errors:
+        if _misspelt(error, errors):
+            continue  # the unknown key beside it says "did you mean" this one
         path, message = _message(error)
         key_path = path
         loc = location_of(body, key_path, at)

@@ -255,6 +255,15 @@ LINE_CASES = {
         ("connector: servicenow", "connector: servicenw"),
         "did you mean 'servicenow'?",
     ),
+    "key typo": (
+        ("  deltaColumn: {name: sys_updated_on}", "  deltaColum: {name: sys_updated_on}"),
+        "did you mean 'deltaColumn'?",
+    ),
+    "reference typo": (
+        ("  connection: servicenow", "  connection: servicenw"),
+        "did you mean 'servicenow'?",
+    ),
+    "auth type typo": (("type: basic", "type: basik"), "did you mean 'basic'?"),
     "class typo": (
         ("class: profile", "class: profiel"),
         "did you mean 'profile'?",

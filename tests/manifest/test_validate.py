@@ -140,7 +140,7 @@ CASES = [
         "dynamics-contacts.yaml",
         "connection: dynamics\n",
         "connection: dynamix\n",
-        "manifests/dynamics-contacts.yaml:22:15: dataflow 'dynamics-contacts': no Connection named 'dynamix' (defined: dynamics, salesforce-crm, service-cloud, servicenow)",
+        "manifests/dynamics-contacts.yaml:22:15: dataflow 'dynamics-contacts': no Connection named 'dynamix' (defined: dynamics, salesforce-crm, service-cloud, servicenow); did you mean 'dynamics'?",
         id="unresolved-reference",
     ),
     pytest.param(
@@ -210,8 +210,7 @@ CASES = [
         "dynamics-contacts.yaml",
         "  deltaColumn:",
         "  deltaColum:",
-        "manifests/dynamics-contacts.yaml:21:3: spec: missing required key 'deltaColumn'\n"
-        "manifests/dynamics-contacts.yaml:35:3: spec.deltaColum: unknown key (allowed here: connection, dataset, deltaColumn, description, enabled, errorHandling, lifecycle, mappings, name, schedule, schema, source)",
+        "manifests/dynamics-contacts.yaml:35:3: spec.deltaColum: unknown key (allowed here: connection, dataset, deltaColumn, description, enabled, errorHandling, lifecycle, mappings, name, schedule, schema, source); did you mean 'deltaColumn'?",
         id="unknown-key",
     ),
 ]
