@@ -83,7 +83,7 @@ def doctor(environment: str | None, env_list: bool) -> None:
         try:
             report(True, f"Schema Registry answers; tenant id {client.tenant_id()}")
         except AepflowError as e:
-            report(False, f"Schema Registry: {e}", "grant the project access to this sandbox")
+            report(False, f"Schema Registry: {e}", _forbidden_fix(e, env.name))
         for connector in CONNECTORS.values():
             try:
                 spec = client.connection_spec(connector.spec_id)
@@ -94,7 +94,9 @@ def doctor(environment: str | None, env_list: bool) -> None:
                     "" if ok else "this connector is not available in the sandbox; check licensing",
                 )
             except AepflowError as e:
-                report(False, f"connection spec {connector.title}: {e}")
+                report(
+                    False, f"connection spec {connector.title}: {e}", _forbidden_fix(e, env.name)
+                )
         try:
             flow_spec = client.flow_spec_by_name(FLOW_SPEC_NAME)
             ok = flow_spec is not None and flow_spec.get("id") == FLOW_SPEC_ID
@@ -121,6 +123,20 @@ def doctor(environment: str | None, env_list: bool) -> None:
         click.echo(f"{failures} check(s) failed.")
         sys.exit(1)
     click.echo("All checks passed.")
+
+
+def _forbidden_fix(error: Exception, environment: str) -> str:
+    """A 403 from the gateway: most often the org id is not the project's (a typo, another
+    org), less often the project lacks this sandbox (help/landing/troubleshooting.md)."""
+    from aepflow.errors import PlatformError
+
+    if isinstance(error, PlatformError) and error.status == 403:
+        return (
+            "check the org id (AEP_ORG_ID, or orgId of environment "
+            f"{environment!r} in aepflow.yaml) is the org of the Developer Console project, and "
+            "that the project's product profile grants this sandbox"
+        )
+    return "grant the project access to this sandbox"
 
 
 COMMANDS = [doctor]
