@@ -88,6 +88,13 @@ def handle_errors(func: F) -> F:
         ctx = click.get_current_context(silent=True)
         try:
             return func(*args, **kwargs)
+        except BrokenPipeError:  # the reader went away (`aepflow plan | head`): nothing to say
+            import contextlib
+            import os
+
+            with contextlib.suppress(OSError, ValueError):  # no flush error at exit either
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(1)
         except (AepflowError, StateError, OSError) as e:
             if ctx is not None and ctx.find_root().params.get("debug"):
                 raise

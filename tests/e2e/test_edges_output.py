@@ -388,3 +388,15 @@ def test_doctor_names_the_org_id_when_the_gateway_answers_403(
         "product profile grants this sandbox"
     ) in doctor.stdout
     assert "grant the project access to this sandbox" not in doctor.stdout
+
+
+def test_a_reader_that_went_away_is_no_error(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def gone(*args: Any, **kwargs: Any) -> Any:
+        raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr("aepflow.manifest.summary", gone)
+    result = project.run("validate", "--json")
+    assert result.exit_code == 1
+    assert result.output == ""
