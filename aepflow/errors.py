@@ -206,6 +206,7 @@ _OS_HINTS = {
 def os_error(e: OSError) -> FileSystemError:
     """An OSError as one line: the path, the reason and the fix; nothing from the environment."""
     hint = _OS_HINTS.get(e.errno or 0) or (e.strerror or type(e).__name__)
+    verb = "write" if e.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS) else "access"
     if e.filename:
-        return FileSystemError(f"cannot write or read {_shown(e.filename)}: {hint}")
-    return FileSystemError(f"a file cannot be written or read: {hint}")
+        return FileSystemError(f"cannot {verb} {_shown(e.filename)}: {hint}")
+    return FileSystemError(f"cannot {verb} a file: {hint}")

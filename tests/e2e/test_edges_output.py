@@ -242,7 +242,8 @@ def test_a_full_disk_or_read_only_folder_is_one_error_line(
                 "emulator state": ".aepflow/emulator/.lock",
                 "apply lock": ".aepflow/locks/local.apply-lock",
             }[where]
-            assert result.stderr == f"Error: cannot write or read {path}: {hint}\n"
+            verb = "access" if code == errno.EACCES else "write"
+            assert result.stderr == f"Error: cannot {verb} {path}: {hint}\n"
 
 
 @pytest.mark.parametrize(
