@@ -19,6 +19,7 @@ from aepflow.manifest import xdm
 from aepflow.manifest.checks import check_model
 from aepflow.manifest.schedule import read_schedule
 from aepflow.manifest.sourceopts import check_source, flow_options
+from aepflow.manifest.variables import resolve
 from aepflow.manifest.walk import (
     defined,
     did_you_mean,
@@ -29,7 +30,7 @@ from aepflow.manifest.walk import (
     type_name,
 )
 from aepflow.manifest.xdmchecks import check_event_mappings, check_schema_refs
-from aepflow.manifest.yamlload import Document, LocDict, LocList
+from aepflow.manifest.yamlload import Document, LocDict
 from aepflow.model import (
     ColumnDef,
     ConnectionDef,
@@ -53,16 +54,6 @@ KINDS = {
     "Dataset": "dataset",
     "Dataflow": "dataflow",
 }
-VARIABLE = re.compile(r"\$(\$?)\{([^}]*)\}")
-# A shell's variable names (POSIX): what ${env:NAME} can name. ${var.name} follows the same rule.
-NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-
-
-def _bad_name(opening: str, name: str, what: str) -> str:
-    return (
-        f"{opening}{name}}}: {name!r} is not a valid {what} name: use letters, digits and "
-        "'_', not starting with a digit"
-    )
 
 
 class Builder:
@@ -84,57 +75,7 @@ class Builder:
     # -- variables ------------------------------------------------------------------------
 
     def resolve(self, value: Any, at: SourceLocation, owner: str) -> Any:
-        if isinstance(value, LocDict):
-            out = LocDict((k, self.resolve(v, value.value_at[k], owner)) for k, v in value.items())
-            out.key_at, out.value_at, out.at = value.key_at, value.value_at, value.at
-            return out
-        if isinstance(value, LocList):
-            items = LocList(self.resolve(v, value.item_at[i], owner) for i, v in enumerate(value))
-            items.item_at, items.at = value.item_at, value.at
-            return items
-        if not isinstance(value, str) or "${" not in value:
-            return value
-
-        def sub(m: re.Match[str]) -> str:
-            if m.group(1):
-                return "${" + m.group(2) + "}"  # $${...} escapes
-            ref = m.group(2)
-            if ref == "tenant":
-                return m.group(0)
-            if ref.startswith("var."):
-                name = ref[4:]
-                if not NAME.fullmatch(name):
-                    self.problem(at, _bad_name("${var.", name, "variable"))
-                    return m.group(0)
-                if name not in self.variables:
-                    known = ", ".join(sorted(self.variables)) or "none"
-                    self.problem(
-                        at,
-                        f"unknown variable ${{var.{name}}} (variables of this environment: {known})",
-                    )
-                    return m.group(0)
-                return str(self.variables[name])
-            if ref.startswith("env:"):
-                name = ref[4:]
-                if not NAME.fullmatch(name):
-                    self.problem(at, _bad_name("${env:", name, "environment variable"))
-                    return m.group(0)
-                if self.environ is None:
-                    return m.group(0)
-                if name not in self.environ:
-                    self.missing_env.append((name, at, owner))
-                    return m.group(0)
-                return str(self.environ[name])
-            self.problem(
-                at,
-                f"unknown reference ${{{ref}}}: use ${{env:NAME}}, ${{var.name}} or _${{tenant}}",
-            )
-            return m.group(0)
-
-        unclosed = re.search(r"(?<!\$)\$\{(?![^}]*\})", value)
-        if unclosed:
-            self.problem(at, f"{value!r}: '${{' without a closing '}}' (write $${{ for a literal)")
-        return VARIABLE.sub(sub, value)
+        return resolve(value, at, owner, self)
 
     # -- documents ------------------------------------------------------------------------
 
