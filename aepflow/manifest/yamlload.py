@@ -1,8 +1,9 @@
 """YAML with positions: every mapping and list remembers where each key and item is.
 
 A SafeLoader subclass builds ``Node`` dicts and lists that carry 1-based line/column per key
-(and per value), rejects duplicate keys and anchors/aliases (an alias bomb is refused before
-it can expand), and turns every YAML problem into one Diagnostic.
+(and per value), rejects duplicate keys and any anchor or alias, on any node (an alias bomb is
+refused before it can expand), and turns every YAML problem into one Diagnostic in aepflow's
+own words, at the line a user must change.
 """
 
 from __future__ import annotations
