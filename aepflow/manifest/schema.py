@@ -271,6 +271,9 @@ def _message(e: ValidationError) -> tuple[list[Any], str]:
         hint = did_you_mean(e.instance, values)
         return path, f"{prefix}expected {text[0].lower()}{text[1:]}{hint}"
     if e.validator == "pattern":
+        text = str(schema.get("description") or "")
+        if text:  # the rule in words, as the editor shows it, rather than the regex
+            return path, f"{prefix}{e.instance!r} is not allowed here: {text[0].lower()}{text[1:]}"
         return path, f"{prefix}{e.instance!r} does not match {expected}"
     return path, f"{prefix}{e.message}"
 

@@ -263,6 +263,12 @@ LINE_CASES = {
         ("  connection: servicenow", "  connection: servicenw"),
         "did you mean 'servicenow'?",
     ),
+    "a name with capitals": (
+        ("  connection: servicenow", "  connection: Service_Now"),
+        "manifests/servicenow-users.yaml:17:15: spec.connection: 'Service_Now' is not allowed "
+        "here: lower-case letters, digits and '-'; unique per kind. Other manifests refer to it "
+        "by this name.",
+    ),
     "auth type typo": (("type: basic", "type: basik"), "did you mean 'basic'?"),
     "class typo": (
         ("class: profile", "class: profiel"),
