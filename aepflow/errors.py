@@ -14,22 +14,30 @@ Tree::
     ├── PlanError             the plan cannot be made (unsafe schema change, protected dataset, ...)
     ├── StalePlanError        a saved plan no longer matches the lock or the live state
     ├── ChangedSincePlanError an object changed between the plan and its apply (a 412)
+    ├── FileSystemError       a file or folder cannot be read or written (disk full, read-only)
     └── PlatformError         an AEP request failed (raised by the Platform client)
+
+Each class has a stable ``error_code`` (docs/errors.md) that ``--json`` output carries.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 
 class AepflowError(Exception):
-    """Root of the errors aepflow reports to users. ``str(e)`` is the user-facing message."""
+    """Root of the errors aepflow reports to users. ``str(e)`` is the user-facing message.
+
+    ``error_code`` is the stable machine-readable name shown by ``--json`` (docs/errors.md)."""
+
+    error_code = "error"
 
 
 class UsageError(AepflowError):
-    pass
+    error_code = "usage"
 
 
 @dataclass(frozen=True, order=True)
@@ -56,6 +64,8 @@ class Diagnostic:
 
 
 class ManifestError(AepflowError):
+    error_code = "manifest_invalid"
+
     def __init__(self, diagnostics: Sequence[Diagnostic]) -> None:
         self.diagnostics = sorted(diagnostics)
         n = len(self.diagnostics)
@@ -65,15 +75,15 @@ class ManifestError(AepflowError):
 
 
 class VariableError(AepflowError):
-    pass
+    error_code = "variable_unset"
 
 
 class CredentialsError(AepflowError):
-    pass
+    error_code = "credentials_missing"
 
 
 class LockfileError(AepflowError):
-    pass
+    error_code = "lock_invalid"
 
 
 def _shown(path: object) -> str:
@@ -86,6 +96,8 @@ def _shown(path: object) -> str:
 class LockWriteError(LockfileError):
     """The lock (or its journal) could not be written: what was done is not all recorded."""
 
+    error_code = "lock_write_failed"
+
     def __init__(self, path: object, reason: str) -> None:
         self.path = path
         self.reason = reason
@@ -95,6 +107,8 @@ class LockWriteError(LockfileError):
 class NotRecordedError(LockWriteError):
     """An object was created or adopted, and the lock could not record it."""
 
+    error_code = "not_recorded"
+
     def __init__(self, address: str, id: str, cause: LockWriteError) -> None:
         self.address = address
         self.id = id
@@ -102,19 +116,21 @@ class NotRecordedError(LockWriteError):
 
 
 class PlanError(AepflowError):
-    pass
+    error_code = "plan_refused"
 
 
 class StalePlanError(AepflowError):
-    pass
+    error_code = "plan_stale"
 
 
 class ChangedSincePlanError(AepflowError):
-    pass
+    error_code = "changed_since_plan"
 
 
 class PlatformError(AepflowError):
     """An AEP request failed. Carries what a user needs to search the AEP docs or open a ticket."""
+
+    error_code = "platform_error"
 
     def __init__(
         self,
@@ -141,28 +157,56 @@ class PlatformError(AepflowError):
 
 
 class NotFound(PlatformError):
-    pass
+    error_code = "not_found"
 
 
 class PreconditionFailed(PlatformError):
-    pass
+    error_code = "precondition_failed"
 
 
 class AuthenticationError(PlatformError):
-    pass
+    error_code = "authentication_failed"
 
 
 class RateLimited(PlatformError):
-    pass
+    error_code = "rate_limited"
 
 
 class ServerError(PlatformError):
-    pass
+    error_code = "server_error"
 
 
 class OutcomeUnknown(PlatformError):
     """A create was sent and no answer came back: the object may or may not exist."""
 
+    error_code = "outcome_unknown"
+
 
 class TransportError(PlatformError):
-    pass
+    error_code = "unreachable"
+
+
+class FileSystemError(AepflowError):
+    """A file or folder aepflow needs cannot be read or written (a full disk, a read-only
+    folder, missing permissions): one sentence that names the path and what to do."""
+
+    error_code = "filesystem"
+
+
+_OS_HINTS = {
+    errno.ENOSPC: "the disk is full: free some space and run the command again",
+    errno.EDQUOT: "the disk quota is used up: free some space and run the command again",
+    errno.EROFS: "the file system is read-only: run aepflow from a writable copy of the project",
+    errno.EACCES: "permission denied: make the folder writable for this user (or run from a "
+    "writable copy of the project)",
+    errno.EPERM: "operation not permitted: make the folder writable for this user",
+}
+
+
+def os_error(e: OSError) -> FileSystemError:
+    """An OSError as one line: the path, the reason and the fix; nothing from the environment."""
+    hint = _OS_HINTS.get(e.errno or 0) or (e.strerror or type(e).__name__)
+    verb = "write" if e.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS) else "access"
+    if e.filename:
+        return FileSystemError(f"cannot {verb} {_shown(e.filename)}: {hint}")
+    return FileSystemError(f"cannot {verb} a file: {hint}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -11,6 +12,8 @@ from aepflow.manifest.schema import validate_project
 from aepflow.manifest.yamlload import load_file
 
 PROJECT_FILE = "aepflow.yaml"
+# What ``aepflow init`` writes for a real sandbox's orgId, for the user to replace.
+PLACEHOLDER_ORG_ID = "YOUR-ORG-ID@AdobeOrg"
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,21 @@ class Environment:
     state_dir: Path
     apply_lock_path: Path  # held while an apply or a state command writes the lock
     variable_at: dict[str, SourceLocation] = field(default_factory=dict, compare=False, repr=False)
+    org_id_at: SourceLocation | None = field(default=None, compare=False, repr=False)
+
+    def check_org_id(self, environ: Mapping[str, str]) -> None:
+        """Refuse init's placeholder orgId before any request: AEP would answer each request
+        with a 403 whose hint is about permissions, not about the id."""
+        if self.type != "aep" or environ.get("AEP_ORG_ID", "").strip():
+            return  # AEP_ORG_ID wins over orgId
+        if (self.org_id or "").strip() != PLACEHOLDER_ORG_ID:
+            return
+        where = f"{self.org_id_at}: " if self.org_id_at else ""
+        raise UsageError(
+            f"{where}orgId of environment {self.name!r} is still the placeholder "
+            f"{PLACEHOLDER_ORG_ID}: set it to your IMS organization id (…@AdobeOrg; the Admin "
+            "Console or the Developer Console project shows it), or set AEP_ORG_ID"
+        )
 
 
 @dataclass(frozen=True)
@@ -114,6 +132,7 @@ def load_project(start: Path | None = None) -> Project:
             lock_path=(root / lock) if lock else _default_lock(root, name, kind),
             state_dir=root / ".aepflow" / "emulator",
             apply_lock_path=_apply_lock(root, name),
+            org_id_at=spec.value_at.get("orgId") if hasattr(spec, "value_at") else None,
         )
     default = body.get("defaultEnvironment", "local")
     if default not in environments:

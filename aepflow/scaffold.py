@@ -9,8 +9,9 @@ workflow.
 
 from __future__ import annotations
 
+import contextlib
 import json
-import shutil
+import os
 from importlib import metadata, resources
 from pathlib import Path
 
@@ -117,50 +118,190 @@ def editor_settings() -> str:
     return json.dumps(settings, indent=2) + "\n"
 
 
-def write_schemas(folder: Path) -> list[Path]:
-    """The JSON Schemas, for editors and CI outside this repository."""
-    written = []
-    for source in sorted(schema_dir().glob("*.schema.json")):
-        target = folder / source.name
-        _refuse_overwrite(target)
-        written.append(target)
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        for source, target in zip(sorted(schema_dir().glob("*.schema.json")), written, strict=True):
-            shutil.copyfile(source, target)
-    except OSError as e:
-        raise UsageError(f"cannot write {e.filename or folder}: {e.strerror}") from None
-    return written
+def write_schemas(folder: Path, *, force: bool = False) -> list[tuple[Path, str]]:
+    """The JSON Schemas, for editors and CI outside this repository: (path, what happened).
+
+    Without ``force`` nothing is written when any of them exists; with it, aepflow's own
+    schema files are refreshed (after an upgrade) and no other file is touched."""
+    files: dict[Path, str] = {
+        folder / source.name: source.read_text(encoding="utf-8")
+        for source in sorted(schema_dir().glob("*.schema.json"))
+    }
+    if not force:
+        for path in files:
+            if path.exists() or path.is_symlink():
+                raise UsageError(
+                    f"{path} already exists: aepflow schemas never overwrites a file; run "
+                    "`aepflow schemas --force` to refresh aepflow's own schema files (after "
+                    "an upgrade), or choose another folder"
+                )
+    return _write_all(files, {}, replace_existing=force)
 
 
-def init(folder: Path, install: str | None = None, *, example: bool = True) -> list[Path]:
-    """Every file of a new project; nothing is written when any of them exists. Without the
-    example, ``manifests/`` starts empty (for ``aepflow import --all``)."""
+def init(
+    folder: Path, install: str | None = None, *, example: bool = True
+) -> list[tuple[Path, str]]:
+    """Every file of a new project, as (path, what happened): ``created``, ``merged`` (aepflow's
+    lines added to an existing ``.gitignore`` or editor settings) or ``unchanged`` (they were
+    there already). Nothing is written when any other file exists, or when any file cannot be
+    written: every target is checked first, written to a temporary file, then renamed into
+    place, and what was written is rolled back on a failure. Without the example,
+    ``manifests/`` starts empty (for ``aepflow import --all``)."""
     manifest = ("servicenow-users.yaml", EXAMPLE) if example else (".gitkeep", "")
     files = {
         folder / "aepflow.yaml": PROJECT,
         folder / "manifests" / manifest[0]: manifest[1],
-        folder / ".gitignore": GITIGNORE,
-        folder / ".vscode" / "settings.json": editor_settings(),
         folder / ".github" / "workflows" / "aepflow.yml": workflow(
             "prod", list(ENV_VARIABLES) if example else [], install or install_spec()
         ),
     }
-    schemas = [folder / "schemas" / p.name for p in sorted(schema_dir().glob("*.schema.json"))]
-    for path in [*files, *schemas]:
+    files.update(
+        (folder / "schemas" / p.name, p.read_text(encoding="utf-8"))
+        for p in sorted(schema_dir().glob("*.schema.json"))
+    )
+    merged: dict[Path, str] = {}
+    for path, text, merge in (
+        (folder / ".gitignore", GITIGNORE, _merge_gitignore),
+        (folder / ".vscode" / "settings.json", editor_settings(), _merge_settings),
+    ):
+        if path.is_file() and not path.is_symlink():
+            merged[path] = merge(path)
+        else:
+            files[path] = text
+    for path in files:
         _refuse_overwrite(path)
+    return _write_all(files, merged, replace_existing=False)
+
+
+def _merge_gitignore(path: Path) -> str:
+    """The existing .gitignore with aepflow's lines appended, once."""
+    existing = _read(path)
+    lines = {line.strip() for line in existing.splitlines()}
+    missing = [
+        line
+        for line in GITIGNORE.splitlines()
+        if line.strip() and not line.startswith("#") and line.strip() not in lines
+    ]
+    if not missing:
+        return existing
+    comment = [line for line in GITIGNORE.splitlines() if line.startswith("#")]
+    separator = "" if not existing or existing.endswith("\n") else "\n"
+    gap = "\n" if existing.strip() else ""
+    return existing + separator + gap + "\n".join(comment + missing) + "\n"
+
+
+def _merge_settings(path: Path) -> str:
+    """The existing editor settings with aepflow's yaml.schemas entries added, once."""
+    existing = _read(path)
     try:
-        for path, text in files.items():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
-        return [*files, *write_schemas(folder / "schemas")]
+        data = json.loads(existing) if existing.strip() else {}
+    except json.JSONDecodeError as e:
+        raise UsageError(
+            f"{path}:{e.lineno}:{e.colno}: not plain JSON (comments or trailing commas?), so "
+            "aepflow cannot add its yaml.schemas entries safely; add them by hand (aepflow "
+            "schemas prints where the schemas are) or make the file plain JSON; nothing was "
+            "written"
+        ) from None
+    if not isinstance(data, dict) or not isinstance(data.get("yaml.schemas", {}), dict):
+        raise UsageError(
+            f"{path}: expected a JSON object whose yaml.schemas is an object; nothing was written"
+        )
+    ours: dict[str, list[str]] = json.loads(editor_settings())["yaml.schemas"]
+    schemas = dict(data.get("yaml.schemas", {}))
+    for schema, globs in ours.items():
+        present = schemas.get(schema, [])
+        present = [present] if isinstance(present, str) else list(present)
+        schemas[schema] = present + [g for g in globs if g not in present]
+    if schemas == data.get("yaml.schemas"):
+        return existing
+    return json.dumps({**data, "yaml.schemas": schemas}, indent=2) + "\n"
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        reason = e.strerror if isinstance(e, OSError) else "not UTF-8 text"
+        raise UsageError(f"cannot read {path}: {reason}; nothing was written") from None
+
+
+def _write_all(
+    files: dict[Path, str], merged: dict[Path, str], *, replace_existing: bool
+) -> list[tuple[Path, str]]:
+    """Write every file or none: each to a temporary file beside it, then all renamed into
+    place; on any failure, the folders and files made so far are removed and the merged
+    files put back as they were."""
+    outcome: list[tuple[Path, str]] = []
+    made_dirs: list[Path] = []
+    temps: dict[Path, Path] = {}
+    done: list[tuple[Path, str | None]] = []  # (path, its previous text or None if new)
+    try:
+        for path, text in [*merged.items(), *files.items()]:
+            before = _previous(path) if (path in merged or replace_existing) else None
+            if path in merged and text == before:
+                outcome.append((path, "unchanged"))
+                continue
+            if replace_existing and text == before:
+                outcome.append((path, "unchanged"))
+                continue
+            for parent in reversed([path.parent, *path.parent.parents]):
+                if not parent.exists():
+                    parent.mkdir()
+                    made_dirs.append(parent)
+            temp = path.with_name(f".{path.name}.aepflow-new")
+            temp.write_text(text, encoding="utf-8")
+            temps[path] = temp
+            if path in merged:
+                action = "merged"
+            elif before is not None:
+                action = "updated"
+            else:
+                action = "created"
+            outcome.append((path, action))
+        for path, temp in temps.items():
+            previous = _previous(path) if (path in merged or replace_existing) else None
+            os.replace(temp, path)
+            done.append((path, previous))
     except OSError as e:
-        raise UsageError(f"cannot write {e.filename or folder}: {e.strerror}") from None
+        for temp in temps.values():
+            with contextlib.suppress(OSError):
+                temp.unlink()
+        for path, previous in reversed(done):
+            with contextlib.suppress(OSError):
+                if previous is None:
+                    path.unlink()
+                else:
+                    path.write_text(previous, encoding="utf-8")
+        for folder in reversed(made_dirs):
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        where = e.filename or next(iter(files), "")
+        raise UsageError(f"cannot write {where}: {e.strerror}; nothing was written") from None
+    return outcome
+
+
+def _previous(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8") if path.is_file() else None
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
 def _refuse_overwrite(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        raise UsageError(
+            f"{path} is a folder where aepflow init writes a file: move it away; nothing was "
+            "written"
+        )
     if path.exists() or path.is_symlink():
         raise UsageError(
             f"{path} already exists: aepflow init never overwrites a file; move it away or "
             "run init in an empty folder"
         )
+    for parent in path.parents:
+        if parent.exists() and not parent.is_dir():
+            raise UsageError(
+                f"cannot write {path}: {parent} is a file, not a folder; nothing was written"
+            )
+        if parent.exists():
+            break

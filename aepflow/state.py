@@ -9,6 +9,7 @@ after ``mv``: the next plan shows the marker change and apply updates it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -19,6 +20,7 @@ from aepflow.engine.applylock import apply_lock
 from aepflow.engine.lockfile import LockWriter
 from aepflow.engine.plan import Lock
 from aepflow.errors import UsageError
+from aepflow.kinds import KINDS
 from aepflow.project import Environment, Project, load_project
 
 
@@ -103,6 +105,7 @@ def move(writer: LockWriter, source: str, target: str) -> str:
             f"cannot move {source} to {target}: an address keeps its kind "
             f"({source.split('.', 1)[0]}.NEW-NAME)"
         )
+    check_address(target)
     if target in lock.resources:
         raise UsageError(f"{target} is already in the lock as {lock.resources[target].id}")
     writer.put(target, entry)
@@ -112,6 +115,31 @@ def move(writer: LockWriter, source: str, target: str) -> str:
             deps = tuple(sorted(target if d == source else d for d in other.depends_on))
             writer.put(address, replace(other, depends_on=deps))
     return entry.id
+
+
+# A manifest's metadata.name (schemas/connection.schema.json#/$defs/name): what an address
+# names after its kind. A descriptor's address goes on with the field it describes.
+NAME = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?")
+FIELD = re.compile(r"[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*")
+
+
+def check_address(address: str) -> None:
+    """Refuse an address no manifest can declare: it would never match a definition, and
+    the next plan would destroy the object it names."""
+    kind, _, rest = address.partition(".")
+    name, _, field = rest.partition(".") if kind == "descriptor" else (rest, "", "")
+    fix = "a name is lower-case letters, digits and '-', at most 63, as in metadata.name" + (
+        ", then the field path" if kind == "descriptor" else ""
+    )
+    if kind not in KINDS:
+        raise UsageError(
+            f"{address!r} is not an address: its kind {kind!r} is not one of "
+            f"{', '.join(sorted(KINDS))}"
+        )
+    if not NAME.fullmatch(name) or len(name) > 63:
+        raise UsageError(f"{address!r} is not an address a manifest can declare: {fix}")
+    if kind == "descriptor" and not FIELD.fullmatch(field):
+        raise UsageError(f"{address!r} is not an address a manifest can declare: {fix}")
 
 
 def _near(lock: Lock, address: str) -> str:

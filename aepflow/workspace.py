@@ -23,7 +23,7 @@ from aepflow.engine import lockfile
 from aepflow.engine.executor import ApplyResult, Executor, NullReporter, Reporter
 from aepflow.engine.live import read_live
 from aepflow.engine.lockfile import LockWriter
-from aepflow.engine.moves import KINDS_OF, moved_lock, moves
+from aepflow.engine.moves import KINDS_OF, aliases, moved_lock, moves
 from aepflow.engine.plan import Lock, LockEntry, Plan
 from aepflow.engine.planner import build_plan
 from aepflow.engine.sourcecheck import (
@@ -39,12 +39,13 @@ from aepflow.errors import LockfileError, SourceLocation, UsageError
 from aepflow.import_run import ImportResult, import_pipelines
 from aepflow.kinds import KINDS, desired_resources
 from aepflow.kinds.base import Resource
-from aepflow.manifest import load_model, manifest_files
+from aepflow.manifest import load_model, manifest_files, required_env
 from aepflow.model import Definition, ProjectModel
 from aepflow.platform import Credentials, PlatformClient
-from aepflow.platform.client import DEFAULT_IMS_URL, DEFAULT_PLATFORM_URL
+from aepflow.platform.client import DEFAULT_IMS_URL, DEFAULT_PLATFORM_URL, ENV_VARS
 from aepflow.project import Environment, Project, load_project
 from aepflow.state import holding
+from aepflow.workflow import WORKFLOW, sync_variables
 
 
 class EmbeddedEnviron(Mapping[str, str]):
@@ -230,6 +231,7 @@ def platform_client(env: Environment, environ: Mapping[str, str]) -> PlatformCli
             ims_url=emulator.EMBEDDED_IMS_URL,
             transport=embedded(env.state_dir).transport(),
         )
+    env.check_org_id(environ)
     platform_url = _url(environ, "AEPFLOW_PLATFORM_URL", env.platform_url, "platformUrl")
     ims_url = _url(environ, "AEPFLOW_IMS_URL", env.ims_url, "imsUrl")
     return PlatformClient(
@@ -281,7 +283,9 @@ def make_plan(
     if ws.scope is not None:
         desired = {a: r for a, r in desired.items() if a in ws.scope}
         lock = replace(lock, resources={a: e for a, e in lock.resources.items() if a in ws.scope})
-    live = read_live(ws.client, desired, lock, parallelism=ws.parallelism)
+    live = read_live(
+        ws.client, desired, lock, parallelism=ws.parallelism, aliases=aliases(ws.renames, desired)
+    )
     plan = build_plan(
         ws.desired,
         whole,
@@ -406,9 +410,6 @@ def import_flows(
     finally:
         client.close()
     if result.files:  # the CI workflow passes every variable the manifests now read
-        from aepflow.manifest import required_env
-        from aepflow.workflow import WORKFLOW, sync_variables
-
         names = [n for n, _ in required_env(project, env)]
         if sync_variables(project.root, names):
             result.notes.append(f"{WORKFLOW} now passes the variables the manifests read")
@@ -420,9 +421,6 @@ def env_names(environment: str | None) -> list[str]:
     credentials (not for the embedded emulator), then every ``${env:...}`` the manifests
     read, sorted. The list `doctor --env-list` prints; call it after an import to sync a
     workflow."""
-    from aepflow.manifest import required_env
-    from aepflow.platform.client import ENV_VARS
-
     project = load_project()
     env = project.environment(environment)
     names = [] if env.type == "embedded" else list(ENV_VARS)

@@ -26,23 +26,89 @@ env_option = click.option(
 )
 
 
+def json_mode(ctx: click.Context | None) -> str | None:
+    """``"lines"`` (apply, destroy), ``"document"`` (any other ``--json`` or ``--format json``)
+    or None: how the command's stdout is read by machines."""
+    if ctx is None:
+        return None
+    params = ctx.params
+    if not (params.get("as_json") or params.get("fmt") == "json"):
+        return None
+    return "lines" if ctx.command.name in ("apply", "destroy") else "document"
+
+
+def error_document(e: BaseException, code: str | None = None) -> dict[str, Any]:
+    """An error as the object ``--json`` prints: a stable code, the message, and where a
+    manifest is at fault, its diagnostics (docs/errors.md)."""
+    from aepflow.errors import ManifestError, PlatformError
+
+    body: dict[str, Any] = {
+        "code": code or getattr(e, "error_code", "error"),
+        "message": str(e),
+    }
+    if isinstance(e, ManifestError):
+        body["message"] = str(e).splitlines()[-1]
+        body["diagnostics"] = [
+            {
+                "file": d.location.file,
+                "line": d.location.line,
+                "col": d.location.col,
+                "message": d.message,
+            }
+            for d in e.diagnostics
+        ]
+    if isinstance(e, PlatformError):
+        body.update({"status": e.status, "platform_code": e.code, "request_id": e.request_id})
+    return {"error": body}
+
+
+def emit_error(mode: str, e: BaseException, code: str | None = None) -> None:
+    import json
+
+    document = error_document(e, code)
+    if mode == "lines":
+        document = {"event": "error", **document}
+        click.echo(json.dumps(document, sort_keys=True))
+    else:
+        click.echo(json.dumps(document, indent=2, sort_keys=True))
+
+
 def handle_errors(func: F) -> F:
-    """Turn an AepflowError into ``Error: ...`` on stderr and exit code 1, without a traceback."""
+    """Turn an AepflowError into ``Error: ...`` on stderr and exit code 1, without a traceback.
+
+    An OSError (a full disk, a read-only folder) is one such line too. Under ``--json`` the
+    error is also printed to stdout as a JSON object with a stable code, so a machine reading
+    stdout always gets a document."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         from aepflow.emulator.state import StateError
-        from aepflow.errors import AepflowError
+        from aepflow.errors import AepflowError, os_error
 
+        ctx = click.get_current_context(silent=True)
         try:
             return func(*args, **kwargs)
-        except (AepflowError, StateError) as e:
-            ctx = click.get_current_context(silent=True)
+        except BrokenPipeError:  # the reader went away (`aepflow plan | head`): nothing to say
+            import contextlib
+            import os
+
+            with contextlib.suppress(OSError, ValueError):  # no flush error at exit either
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(1)
+        except (AepflowError, StateError, OSError) as e:
             if ctx is not None and ctx.find_root().params.get("debug"):
                 raise
-            click.echo(f"Error: {e}", err=True)
+            error: BaseException = os_error(e) if isinstance(e, OSError) else e
+            code = "emulator_state" if isinstance(e, StateError) else None
+            mode = json_mode(ctx)
+            if mode is not None:
+                emit_error(mode, error, code)
+            click.echo(f"Error: {error}", err=True)
             sys.exit(1)
         except KeyboardInterrupt:
+            mode = json_mode(ctx)
+            if mode is not None:
+                emit_error(mode, KeyboardInterrupt("interrupted"), "interrupted")
             click.echo("Interrupted.", err=True)
             sys.exit(130)
 
@@ -87,6 +153,11 @@ def main() -> None:
         click.echo(e.ctx.get_help() if e.ctx is not None else str(e))
         sys.exit(0)
     except click.exceptions.ClickException as e:
+        args = sys.argv[1:]
+        if "--json" in args:  # parsing failed before the command could say
+            lines = bool({"apply", "destroy"} & set(args))
+            mode = "lines" if lines else "document"
+            emit_error(mode, click.UsageError(e.format_message()), "usage")
         e.show()
         sys.exit(1)
     except click.exceptions.Abort:

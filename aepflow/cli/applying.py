@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import TYPE_CHECKING
 
@@ -142,4 +143,5 @@ def report(ws: Workspace, result: ApplyResult) -> None:
 def reporter() -> object:
     from aepflow.render.progress import LineReporter, LiveReporter
 
-    return LiveReporter() if sys.stdout.isatty() else LineReporter()
+    live = sys.stdout.isatty() and os.environ.get("TERM", "") != "dumb"  # no escape codes there
+    return LiveReporter() if live else LineReporter()

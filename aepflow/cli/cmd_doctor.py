@@ -25,7 +25,7 @@ def doctor(environment: str | None, env_list: bool) -> None:
     from aepflow.api import Request
     from aepflow.connectors import FLOW_SPEC_ID, FLOW_SPEC_NAME
     from aepflow.engine import lockfile
-    from aepflow.errors import AepflowError
+    from aepflow.errors import AepflowError, ManifestError
     from aepflow.kinds import KINDS
     from aepflow.manifest import required_env
     from aepflow.platform.client import ENV_VARS
@@ -34,8 +34,8 @@ def doctor(environment: str | None, env_list: bool) -> None:
 
     project = load_project()
     env = project.environment(environment)
-    needed = required_env(project, env)
-    if env_list:
+    if env_list:  # a manifest it cannot read is an error: the list would be incomplete
+        needed = required_env(project, env)
         names = [] if env.type == "embedded" else list(ENV_VARS)
         for name in [*names, *(n for n, _ in needed)]:
             click.echo(name)
@@ -43,6 +43,11 @@ def doctor(environment: str | None, env_list: bool) -> None:
     where = "embedded emulator" if env.type == "embedded" else f"sandbox {env.sandbox}"
     click.echo(f'Environment "{env.name}" ({where})')
     failures = 0
+    unreadable: ManifestError | None = None
+    try:
+        needed = required_env(project, env)
+    except ManifestError as e:
+        needed, unreadable = [], e
 
     def report(ok: bool, what: str, fix: str = "") -> None:
         nonlocal failures
@@ -51,6 +56,11 @@ def doctor(environment: str | None, env_list: bool) -> None:
             f"  {'ok  ' if ok else 'FAIL'}  {what}" + (f"\n        fix: {fix}" if fix else "")
         )
 
+    if unreadable is not None:
+        failures += 1
+        click.echo("  FAIL  manifests: the variables they need are unknown until they validate")
+        for diagnostic in unreadable.diagnostics:
+            click.echo(f"        {diagnostic}")
     for name, at in needed:
         if env.type == "embedded":
             report(True, f"{name} (used at {at}): a placeholder on the embedded emulator")
@@ -74,7 +84,7 @@ def doctor(environment: str | None, env_list: bool) -> None:
         try:
             report(True, f"Schema Registry answers; tenant id {client.tenant_id()}")
         except AepflowError as e:
-            report(False, f"Schema Registry: {e}", "grant the project access to this sandbox")
+            report(False, f"Schema Registry: {e}", _forbidden_fix(e, env.name))
         for connector in _used_connectors(project, env):
             try:
                 spec = client.connection_spec(connector.spec_id)
@@ -85,7 +95,9 @@ def doctor(environment: str | None, env_list: bool) -> None:
                     "" if ok else "this connector is not available in the sandbox; check licensing",
                 )
             except AepflowError as e:
-                report(False, f"connection spec {connector.title}: {e}")
+                report(
+                    False, f"connection spec {connector.title}: {e}", _forbidden_fix(e, env.name)
+                )
         try:
             flow_spec = client.flow_spec_by_name(FLOW_SPEC_NAME)
             ok = flow_spec is not None and flow_spec.get("id") == FLOW_SPEC_ID
@@ -112,6 +124,20 @@ def doctor(environment: str | None, env_list: bool) -> None:
         click.echo(f"{failures} check(s) failed.")
         sys.exit(1)
     click.echo("All checks passed.")
+
+
+def _forbidden_fix(error: Exception, environment: str) -> str:
+    """A 403 from the gateway: most often the org id is not the project's (a typo, another
+    org), less often the project lacks this sandbox (help/landing/troubleshooting.md)."""
+    from aepflow.errors import PlatformError
+
+    if isinstance(error, PlatformError) and error.status == 403:
+        return (
+            "check the org id (AEP_ORG_ID, or orgId of environment "
+            f"{environment!r} in aepflow.yaml) is the org of the Developer Console project, and "
+            "that the project's product profile grants this sandbox"
+        )
+    return "grant the project access to this sandbox"
 
 
 COMMANDS = [doctor]

@@ -30,7 +30,13 @@ def emulator() -> None:
 
 @emulator.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=8765, show_default=True, type=int, help="Port (0: any free port).")
+@click.option(
+    "--port",
+    default=8765,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Port (0: any free port).",
+)
 @state_option
 @click.option("--org-id", default=None, help="IMS org the emulator serves.")
 @click.option("--client-id", default=None, help="OAuth client id (x-api-key) it accepts.")

@@ -67,9 +67,9 @@ data_loss_option = click.option(
 
 
 def _color(no_color: bool) -> bool:
-    import os
+    from aepflow.render.terminal import color_wanted
 
-    return sys.stdout.isatty() and not no_color and "NO_COLOR" not in os.environ
+    return color_wanted(sys.stdout, no_color)
 
 
 def _render(plan: Plan, fmt: str, color: bool = False) -> str:
@@ -363,7 +363,11 @@ def import_(
         from aepflow.workspace import import_flows
 
         result = import_flows(
-            environment, flows, everything, lock_timeout, lambda m: click.echo(f"Note: {m}")
+            environment,
+            flows,
+            everything,
+            lock_timeout,
+            lambda m: click.echo(f"Note: {m}", err=True),
         )
         if as_json:
             _emit(

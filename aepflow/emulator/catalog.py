@@ -172,7 +172,7 @@ def _int_arg(call: Call, name: str, default: int, low: int, high: int) -> int:
     raw = call.arg(name)
     if raw is None:
         return default
-    if not raw.strip().isdigit() or not low <= int(raw) <= high:
+    if not (raw.strip().isascii() and raw.strip().isdigit()) or not low <= int(raw) <= high:
         raise errors.bad_request(f"{name} must be an integer from {low} to {high}, not {raw!r}")
     return int(raw)
 

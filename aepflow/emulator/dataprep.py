@@ -197,7 +197,7 @@ def _pick(call: Call, tx: Tx) -> dict[str, Any]:
     raw = call.arg("version")
     if raw is None:
         chosen = versions[-1]
-    elif raw.isdigit() and int(raw) < len(versions):
+    elif raw.isascii() and raw.isdigit() and int(raw) < len(versions):
         chosen = versions[int(raw)]
     else:
         raise errors.not_found(f"Mapping set {call.params['id']} has no version {raw}.")
@@ -223,7 +223,7 @@ def list_sets(call: Call, tx: Tx) -> Reply:
         raw = call.arg(name)
         if raw is None:
             return default
-        if not raw.isdigit():
+        if not (raw.isascii() and raw.isdigit()):
             raise errors.bad_request(f"{name} must be a non-negative integer, not {raw!r}")
         return int(raw)
 

@@ -137,11 +137,11 @@ def _v2_page(call: Call, items: list[Any], variant: str) -> Reply:
     raw_limit = call.arg("limit")
     limit = MAX_RESULTS
     if raw_limit is not None:
-        if not raw_limit.isdigit() or int(raw_limit) > 500:
+        if not (raw_limit.isascii() and raw_limit.isdigit()) or int(raw_limit) > 500:
             raise _bad(call, "limit must be a number from 0 to 500", errors.XDM_BAD_QUERY)
         limit = min(int(raw_limit) or MAX_RESULTS, MAX_RESULTS)
     start = call.arg("start") or "0"
-    if not start.isdigit():
+    if not (start.isascii() and start.isdigit()):
         raise _bad(call, f"start {start!r} is not a token this list gave", errors.XDM_BAD_QUERY)
     offset = int(start)
     page = items[offset : offset + limit]

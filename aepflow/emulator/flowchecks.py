@@ -371,7 +371,7 @@ def coerce_schedule(params: Mapping[str, Any]) -> dict[str, Any]:
     for key, value in params.items():
         if key in ("startTime", "endTime", "interval") and isinstance(value, str):
             text = value.strip()
-            out[key] = int(text) if text.lstrip("-").isdigit() else value
+            out[key] = int(text) if text.isascii() and text.lstrip("-").isdigit() else value
         elif key == "backfill" and isinstance(value, str) and value.lower() in ("true", "false"):
             out[key] = value.lower() == "true"
         else:

@@ -137,7 +137,7 @@ def _positive(call: Call, name: str, default: int) -> int:
     raw = call.arg(name)
     if raw is None:
         return default
-    if not raw.isdigit() or int(raw) < 1:
+    if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
         raise errors.flow_bad_query(f"Invalid query value {name}={raw} provided in query param.")
     return int(raw)
 
@@ -148,7 +148,7 @@ def _offset(token: str | None) -> int:
     try:
         text = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
         kind, _, value = text.partition(":")
-        if kind == "o" and value.isdigit():
+        if kind == "o" and value.isascii() and value.isdigit():
             return int(value)
     except ValueError:
         pass

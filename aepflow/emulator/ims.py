@@ -27,6 +27,12 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def _same(given: str, expected: str) -> bool:
+    return hmac.compare_digest(
+        given.encode("utf-8", "surrogatepass"), expected.encode("utf-8", "surrogatepass")
+    )
+
+
 def issue_token(call: Call, tx: Tx) -> Reply:
     if "application/x-www-form-urlencoded" not in call.headers.get("content-type", ""):
         raise errors.ims(
@@ -40,9 +46,11 @@ def issue_token(call: Call, tx: Tx) -> Reply:
     identity = call.identity
     if not form.get("client_id"):
         raise errors.ims(400, "invalid_request", "missing client_id parameter")
-    if not hmac.compare_digest(form["client_id"], identity.client_id):
+    # Compared as UTF-8 bytes: compare_digest refuses str with non-ASCII characters, and any
+    # text a client sends must get IMS's answer, not a dropped connection.
+    if not _same(form["client_id"], identity.client_id):
         raise errors.ims(400, "invalid_client", "invalid client_id parameter")
-    if not hmac.compare_digest(form.get("client_secret", ""), identity.client_secret):
+    if not _same(form.get("client_secret", ""), identity.client_secret):
         raise errors.ims(401, "invalid_client", "invalid client_secret parameter")
     if not form.get("scope", "").strip():
         raise errors.ims(400, "invalid_scope", "missing scope parameter")

@@ -62,7 +62,7 @@ def get(document: Any, path: str) -> Any:
 def _child(node: Any, part: str, path: str) -> Any:
     if isinstance(node, dict) and part in node:
         return node[part]
-    if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+    if isinstance(node, list) and part.isascii() and part.isdigit() and int(part) < len(node):
         return node[int(part)]
     raise PatchError(f'Missing field "{part}" ({path})')
 
@@ -110,7 +110,7 @@ def _add(doc: Any, path: str, value: Any) -> Any:
     elif isinstance(node, list):
         if last == "-":
             node.append(value)
-        elif last.isdigit() and int(last) <= len(node):
+        elif last.isascii() and last.isdigit() and int(last) <= len(node):
             node.insert(int(last), value)
         else:
             raise PatchError(f"index {last} is out of range ({path})")
@@ -123,7 +123,7 @@ def _remove(doc: Any, path: str) -> Any:
     node, last = _parent(doc, path)
     if isinstance(node, dict) and last in node:
         del node[last]
-    elif isinstance(node, list) and last.isdigit() and int(last) < len(node):
+    elif isinstance(node, list) and last.isascii() and last.isdigit() and int(last) < len(node):
         node.pop(int(last))
     else:
         raise PatchError(f'Missing field "{last}" ({path})')

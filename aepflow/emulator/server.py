@@ -92,16 +92,25 @@ def _handler(emulator: Emulator) -> type[BaseHTTPRequestHandler]:
                 self.send_error(400, "Content-Length is not a number of bytes")
                 self.close_connection = True
                 return
-            request = httpx.Request(
-                self.command,
-                f"http://emulator{self.path if self.path.startswith('/') else '/' + self.path}",
-                headers=[(k, v) for k, v in self.headers.items()],
-                content=body,
-            )
             try:
+                # http.server reads header values as Latin-1: their bytes go on unchanged, so a
+                # header with non-ASCII text gets the gateway's answer like any other.
+                request = httpx.Request(
+                    self.command,
+                    f"http://emulator{self.path if self.path.startswith('/') else '/' + self.path}",
+                    headers=[
+                        (k.encode("latin-1", "replace"), v.encode("latin-1", "replace"))
+                        for k, v in self.headers.items()
+                    ],
+                    content=body,
+                )
                 answer = emulator.respond(request)
             except LostResponse:
                 self.close_connection = True  # no answer at all, like a dropped response
+                return
+            except Exception:  # an emulator bug: a 500 with a JSON body, never a dropped line
+                self.send_error(500, "the emulator failed on this request")
+                self.close_connection = True
                 return
             self.send_response(answer.status)
             for key, value in answer.headers:

@@ -209,7 +209,7 @@ def _paged(call: Call, items: list[Mapping[str, Any]], variant: str, link: str, 
         )
     limit = MAX_RESULTS
     if raw_limit is not None:
-        if not raw_limit.isdigit() or int(raw_limit) > 500:
+        if not (raw_limit.isascii() and raw_limit.isdigit()) or int(raw_limit) > 500:
             raise _bad(call, "limit must be a number from 0 to 500", errors.XDM_BAD_QUERY)
         limit = min(int(raw_limit) or MAX_RESULTS, MAX_RESULTS)
     next_start: str | None = None

@@ -15,8 +15,9 @@ choosing one would leave the other running.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from typing import Any
 
 from aepflow.api import Door
@@ -74,9 +75,25 @@ def read_live(
     lock: Lock,
     *,
     parallelism: int = 10,
+    aliases: Mapping[str, Sequence[str]] | None = None,
 ) -> LiveState:
-    """Live objects for every address in the manifests or the lock."""
+    """Live objects for every address in the manifests or the lock.
+
+    ``aliases`` gives a desired address's former addresses (``movedFrom``): a live copy that
+    carries a former address's marker is adopted too, so a rename under a lost lock is never
+    created twice."""
     listings = _listings(door, desired, lock, parallelism)
+    aliases = aliases or {}
+    # The renamed resources under their old addresses, for kinds that find an object through
+    # another one of its pipeline (a mapping set through its flow's marker).
+    former = {
+        old: replace(desired[new], address=old)
+        for new, olds in aliases.items()
+        if new in desired
+        for old in olds
+        if old not in desired
+    }
+    lookup_desired: Mapping[str, Resource] = {**former, **desired} if former else desired
 
     def listed(kind: str, identity: Hashable) -> list[dict[str, Any]] | None:
         found = listings.get(kind)
@@ -103,25 +120,32 @@ def read_live(
             # The recorded object is gone. Before it is created again, a live copy that
             # carries its marker (a lock edited by hand, a lost write) is adopted instead.
         r = desired[address]
-        kind = KINDS[r.kind]
-        listing = listings.get(r.kind)
-        if listing is None:
-            obj = kind.find(r, ids, desired, door, listed)
-        else:
-            identity = kind.wanted(r, ids)
-            found = listing.by_identity.get(identity, []) if identity is not None else []
-            if len(found) > 1:
-                copies = ", ".join(sorted(kind.object_id(raw) for raw in found))
-                raise PlanError(
-                    f"{address}: {len(found)} live objects carry its aepflow marker ({copies}); "
-                    "aepflow will not choose one and leave the other running. Delete the copy "
-                    f"that should not exist, or record the right one with `aepflow import "
-                    f"{address} ID`, then plan again"
-                )
-            obj = kind.live(found[0], adopted=True) if found else None
+        obj = adopt(address, r)
+        for old in aliases.get(address, ()):
+            if obj is not None:
+                break
+            obj = adopt(address, former.get(old) or replace(r, address=old))
         if obj is not None:
             ids[address] = obj.id
         return obj
+
+    def adopt(address: str, r: Resource) -> LiveObject | None:
+        """The live copy carrying ``r``'s marker (``r`` may be under a former address)."""
+        kind = KINDS[r.kind]
+        listing = listings.get(r.kind)
+        if listing is None:
+            return kind.find(r, ids, lookup_desired, door, listed)
+        identity = kind.wanted(r, ids)
+        found = listing.by_identity.get(identity, []) if identity is not None else []
+        if len(found) > 1:
+            copies = ", ".join(sorted(kind.object_id(raw) for raw in found))
+            raise PlanError(
+                f"{address}: {len(found)} live objects carry its aepflow marker ({copies}); "
+                "aepflow will not choose one and leave the other running. Delete the copy "
+                f"that should not exist, or record the right one with `aepflow import "
+                f"{address} ID`, then plan again"
+            )
+        return kind.live(found[0], adopted=True) if found else None
 
     results, errors = run_dag(deps, read, parallelism, stop_on_error=True)
     if errors:

@@ -95,13 +95,26 @@ def load(path: Path, environment: str, sandbox: str) -> Lock:
 
 
 def _parse(text: str, path: Path, environment: str, sandbox: str) -> Lock:
-    if any(line.startswith(("<<<<<<<", ">>>>>>>")) for line in text.splitlines()):
+    markers = [
+        n
+        for n, line in enumerate(text.splitlines(), 1)
+        if line.startswith(("<<<<<<<", "=======", ">>>>>>>"))
+    ]
+    if any(text.splitlines()[n - 1].startswith(("<<<<<<<", ">>>>>>>")) for n in markers):
+        lines = ", ".join(str(n) for n in markers[:9]) + (", ..." if len(markers) > 9 else "")
         raise LockfileError(
-            f"{shown(path)}: the lock file has unresolved merge-conflict markers; resolve the "
-            "conflict keeping every resource entry of both sides, then run plan"
+            f"{shown(path)}:{markers[0]}: the lock file has unresolved merge-conflict markers "
+            f"(lines {lines}); resolve the conflict keeping every resource entry of both "
+            "sides, then run plan"
         )
     try:
-        data = json.loads(text)
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as e:
+            raise LockfileError(
+                f"{shown(path)}:{e.lineno}:{e.colno}: the lock file is not valid JSON "
+                f"({e.msg}); restore it from git (it is never written partially by aepflow)"
+            ) from None
         if not isinstance(data, dict):
             raise TypeError("the top level is not an object")
         version = data.get("format_version")

@@ -53,3 +53,19 @@ def moved_lock(lock: Lock, pairs: list[tuple[str, str]]) -> Lock:
         for a, e in lock.resources.items()
     }
     return replace(lock, resources=resources)
+
+
+def aliases(
+    renames: Iterable[tuple[frozenset[str], str, str]], desired: Mapping[str, Resource]
+) -> dict[str, tuple[str, ...]]:
+    """The old addresses each desired address had (``movedFrom``), for adoption: a live object
+    that still carries an old name's marker is the renamed resource, even when the lock that
+    recorded it is lost, and must not be created a second time."""
+    out: dict[str, list[str]] = {}
+    for kinds, old, new in renames:
+        for address in sorted(desired):
+            kind, _, rest = address.partition(".")
+            name, dot, tail = rest.partition(".")
+            if kind in kinds and name == new:
+                out.setdefault(address, []).append(f"{kind}.{old}{dot}{tail}")
+    return {a: tuple(olds) for a, olds in out.items()}

@@ -64,8 +64,13 @@ def summary(
 def required_env(
     project: Project, environment: Environment | None = None
 ) -> list[tuple[str, SourceLocation]]:
-    """Every environment variable the manifests read (``${env:NAME}``), first use each."""
+    """Every environment variable the manifests read (``${env:NAME}``), first use each.
+
+    Raises ManifestError when a manifest cannot be read or checked: its variables would be
+    missing from the list, which would then look complete and be wrong."""
     builder, _ = _build(project, environment, None, {})
+    if builder.problems:
+        raise ManifestError(builder.problems)
     first: dict[str, SourceLocation] = {}
     for name, at, _owner in sorted(builder.missing_env, key=lambda t: (t[1], t[0])):
         first.setdefault(name, at)

@@ -19,14 +19,24 @@ from aepflow.manifest import xdm
 from aepflow.manifest.checks import check_model
 from aepflow.manifest.expressions import check_expressions
 from aepflow.manifest.generic import generic_connection
+from aepflow.manifest.schedule import read_schedule
 from aepflow.manifest.sourceopts import check_source, flow_options
-from aepflow.manifest.walk import defined, env_references, epoch, locations, plain, static_text
+from aepflow.manifest.variables import resolve
+from aepflow.manifest.walk import (
+    defined,
+    did_you_mean,
+    env_references,
+    locations,
+    plain,
+    static_text,
+    type_name,
+)
 from aepflow.manifest.xdmchecks import (
     check_event_mappings,
     check_mapping_types,
     check_schema_refs,
 )
-from aepflow.manifest.yamlload import Document, LocDict, LocList
+from aepflow.manifest.yamlload import Document, LocDict
 from aepflow.model import (
     ColumnDef,
     ConnectionDef,
@@ -37,7 +47,6 @@ from aepflow.model import (
     IdentityDef,
     MappingDef,
     ProjectModel,
-    ScheduleDef,
     SchemaDef,
 )
 
@@ -51,7 +60,6 @@ KINDS = {
     "Dataset": "dataset",
     "Dataflow": "dataflow",
 }
-VARIABLE = re.compile(r"\$(\$?)\{([^}]*)\}")
 
 
 class Builder:
@@ -76,51 +84,7 @@ class Builder:
     # -- variables ------------------------------------------------------------------------
 
     def resolve(self, value: Any, at: SourceLocation, owner: str) -> Any:
-        if isinstance(value, LocDict):
-            out = LocDict((k, self.resolve(v, value.value_at[k], owner)) for k, v in value.items())
-            out.key_at, out.value_at, out.at = value.key_at, value.value_at, value.at
-            return out
-        if isinstance(value, LocList):
-            items = LocList(self.resolve(v, value.item_at[i], owner) for i, v in enumerate(value))
-            items.item_at, items.at = value.item_at, value.at
-            return items
-        if not isinstance(value, str) or "${" not in value:
-            return value
-
-        def sub(m: re.Match[str]) -> str:
-            if m.group(1):
-                return "${" + m.group(2) + "}"  # $${...} escapes
-            ref = m.group(2)
-            if ref == "tenant":
-                return m.group(0)
-            if ref.startswith("var."):
-                name = ref[4:]
-                if name not in self.variables:
-                    known = ", ".join(sorted(self.variables)) or "none"
-                    self.problem(
-                        at,
-                        f"unknown variable ${{var.{name}}} (variables of this environment: {known})",
-                    )
-                    return m.group(0)
-                return str(self.variables[name])
-            if ref.startswith("env:"):
-                name = ref[4:]
-                if self.environ is None:
-                    return m.group(0)
-                if name not in self.environ:
-                    self.missing_env.append((name, at, owner))
-                    return m.group(0)
-                return str(self.environ[name])
-            self.problem(
-                at,
-                f"unknown reference ${{{ref}}}: use ${{env:NAME}}, ${{var.name}} or _${{tenant}}",
-            )
-            return m.group(0)
-
-        unclosed = re.search(r"(?<!\$)\$\{(?![^}]*\})", value)
-        if unclosed:
-            self.problem(at, f"{value!r}: '${{' without a closing '}}' (write $${{ for a literal)")
-        return VARIABLE.sub(sub, value)
+        return resolve(value, at, owner, self)
 
     # -- documents ------------------------------------------------------------------------
 
@@ -132,14 +96,22 @@ class Builder:
             )
             return
         kind = body.get("kind")
-        if kind not in KINDS:
+        if not isinstance(kind, str) or kind not in KINDS:
             at = body.value_at.get("kind", doc.at)
-            what = f"unknown kind {kind!r}" if "kind" in body else "missing key 'kind'"
-            self.problem(at, f"{what}: use one of {', '.join(KINDS)}")
+            if "kind" not in body:
+                what = "missing key 'kind'"
+            elif not isinstance(kind, str):
+                what = f"kind must be a name, not {type_name(kind)}"
+            else:
+                what = f"unknown kind {kind!r}"
+            hint = did_you_mean(kind, KINDS)
+            self.problem(at, f"{what}: use one of {', '.join(KINDS)}{hint}")
             return
         if body.get("apiVersion") != API_VERSION:
             at = body.value_at.get("apiVersion", body.at)
-            self.problem(at, f"apiVersion must be {API_VERSION} (found {body.get('apiVersion')!r})")
+            found = body.get("apiVersion")
+            shown = repr(found) if found is None or isinstance(found, str) else type_name(found)
+            self.problem(at, f"apiVersion must be {API_VERSION} (found {shown})")
             return
         problems = jsonschemas.validate(body, f"{KINDS[kind]}.schema.json", doc.at)
         if problems:
@@ -194,7 +166,8 @@ class Builder:
             self.problem(
                 auth.value_at["type"],
                 f"auth type {auth['type']!r} is not available for {connector.key}: use "
-                + " or ".join(connector.auth_types),
+                + " or ".join(connector.auth_types)
+                + did_you_mean(auth["type"], connector.auth_types),
             )
             return
         if auth_type.deprecated:
@@ -212,7 +185,8 @@ class Builder:
             if p not in auth_type.params:
                 self.problem(
                     params.key_at[p],
-                    f"auth.params.{p}: unknown param for {connector.key} {auth_type.key} auth (known: {', '.join(auth_type.params)})",
+                    f"auth.params.{p}: unknown param for {connector.key} {auth_type.key} auth (known: {', '.join(auth_type.params)})"
+                    + did_you_mean(p, auth_type.params),
                 )
         raw = self.raw_params
         for p in sorted(auth_type.secrets & set(params)):
@@ -329,7 +303,7 @@ class Builder:
             if dc is not None
             else None
         )
-        schedule = self._schedule(spec["schedule"])
+        schedule = read_schedule(spec["schedule"], self.problem)
         self.model.dataflows[name] = DataflowDef(
             name=name,
             location=at,
@@ -352,48 +326,6 @@ class Builder:
             options=flow_options(spec.get("errorHandling") or {}, self.problem),
         )
 
-    def _schedule(self, s: LocDict) -> ScheduleDef | None:
-        frequency = s["frequency"]
-        start = epoch(s["start"])
-        ok = True
-        if start is not None and start > 10**11:  # year 5138: epoch milliseconds, surely
-            self.problem(
-                s.value_at["start"],
-                f"schedule.start: {s['start']!r} looks like epoch milliseconds; give epoch "
-                "seconds or an ISO-8601 date-time",
-            )
-            ok = False
-        elif start is None:
-            self.problem(
-                s.value_at["start"],
-                f"schedule.start: {s['start']!r} is not an ISO-8601 date-time or epoch seconds",
-            )
-            ok = False
-        # The CRMToAEP scheduleSpec (machine-readable) wins over the tutorial prose, which says
-        # interval >= 15 for every frequency: minimum 15 for minute, 1 for the others.
-        if frequency == "once":
-            for key in ("interval", "backfill"):
-                if key in s:
-                    self.problem(
-                        s.key_at[key], f"schedule.{key} is not allowed when frequency is once"
-                    )
-                    ok = False
-        elif "interval" not in s:
-            self.problem(
-                s.key_at["frequency"],
-                f"schedule.interval is required when frequency is {frequency}",
-            )
-            ok = False
-        elif frequency == "minute" and s["interval"] < 15:
-            self.problem(
-                s.value_at["interval"],
-                f"schedule.interval must be at least 15 when frequency is minute (got {s['interval']})",
-            )
-            ok = False
-        if not ok or start is None:
-            return None
-        return ScheduleDef(frequency, start, s.get("interval"), s.get("backfill"))
-
     # -- cross-document checks ------------------------------------------------------------
 
     def check(self) -> None:
@@ -402,7 +334,8 @@ class Builder:
             if d.schema not in m.schemas:
                 self.problem(
                     d.at("schema"),
-                    f"dataset {d.name!r}: no Schema named {d.schema!r}{defined(m.schemas)}",
+                    f"dataset {d.name!r}: no Schema named {d.schema!r}{defined(m.schemas)}"
+                    + did_you_mean(d.schema, m.schemas),
                 )
             elif d.profile and not xdm.profile_ready(m.schemas[d.schema]):
                 self.problem(
@@ -462,17 +395,20 @@ class Builder:
         if f.connection not in m.connections:
             self.problem(
                 f.at("connection"),
-                f"dataflow {f.name!r}: no Connection named {f.connection!r}{defined(m.connections)}",
+                f"dataflow {f.name!r}: no Connection named {f.connection!r}{defined(m.connections)}"
+                + did_you_mean(f.connection, m.connections),
             )
         if f.schema not in m.schemas:
             self.problem(
                 f.at("schema"),
-                f"dataflow {f.name!r}: no Schema named {f.schema!r}{defined(m.schemas)}",
+                f"dataflow {f.name!r}: no Schema named {f.schema!r}{defined(m.schemas)}"
+                + did_you_mean(f.schema, m.schemas),
             )
         if f.dataset not in m.datasets:
             self.problem(
                 f.at("dataset"),
-                f"dataflow {f.name!r}: no Dataset named {f.dataset!r}{defined(m.datasets)}",
+                f"dataflow {f.name!r}: no Dataset named {f.dataset!r}{defined(m.datasets)}"
+                + did_you_mean(f.dataset, m.datasets),
             )
         elif f.schema in m.schemas and m.datasets[f.dataset].schema != f.schema:
             self.problem(

@@ -16,6 +16,7 @@ from jsonschema import Draft202012Validator, ValidationError
 from referencing import Registry, Resource
 
 from aepflow.errors import Diagnostic, SourceLocation
+from aepflow.manifest.walk import did_you_mean
 
 BASE = "https://aepflow.io/schemas/v1/"
 
@@ -236,6 +237,10 @@ def location_of(node: Any, path: list[Any], default: SourceLocation) -> SourceLo
     return at
 
 
+def _listed(value: object) -> list[Any]:
+    return list(value) if isinstance(value, (list, tuple)) else []
+
+
 def _message(e: ValidationError) -> tuple[list[Any], str]:
     schema: dict[str, Any] = e.schema if isinstance(e.schema, dict) else {}
     expected: Any = e.validator_value
@@ -244,7 +249,8 @@ def _message(e: ValidationError) -> tuple[list[Any], str]:
     prefix = f"{where}: " if where else ""
     if e.validator == "enum":
         options = ", ".join(str(o) for o in expected)
-        return path, f"{prefix}{e.instance!r} is not one of {options}"
+        hint = did_you_mean(e.instance, expected)
+        return path, f"{prefix}{e.instance!r} is not one of {options}{hint}"
     if e.validator == "required":
         missing = e.message.split("'")[1] if "'" in e.message else e.message
         return path, f"{prefix}missing required key {missing!r}".lstrip()
@@ -252,16 +258,44 @@ def _message(e: ValidationError) -> tuple[list[Any], str]:
         allowed = set(schema.get("properties") or {})
         extra = sorted(k for k in e.instance if k not in allowed)
         known = ", ".join(sorted(allowed))
+        hint = did_you_mean(extra[0], allowed) if extra else ""
         return [*path, extra[0]] if extra else path, (
             f"{'.'.join(str(p) for p in [*path, extra[0]]) if extra else where}: unknown key"
-            f" (allowed here: {known})"
+            f" (allowed here: {known}){hint}"
         )
     if e.validator in ("anyOf", "oneOf") and schema.get("description"):
-        text = str(schema["description"])
-        return path, f"{prefix}expected {text[0].lower()}{text[1:]}"
+        text = str(schema["description"]).rstrip(".")
+        values: list[Any] = [
+            v for sub in e.context if sub.validator == "enum" for v in _listed(sub.validator_value)
+        ]
+        hint = did_you_mean(e.instance, values)
+        return path, f"{prefix}expected {text[0].lower()}{text[1:]}{hint}"
     if e.validator == "pattern":
+        text = str(schema.get("description") or "")
+        if text:  # the rule in words, as the editor shows it, rather than the regex
+            return path, f"{prefix}{e.instance!r} is not allowed here: {text[0].lower()}{text[1:]}"
         return path, f"{prefix}{e.instance!r} does not match {expected}"
     return path, f"{prefix}{e.message}"
+
+
+def _narrowed(error: ValidationError) -> Iterator[ValidationError]:
+    """An anyOf/oneOf error as the errors of the one branch whose type fits the value, when
+    only one does: an inline spec with a typo gets the typo's message (and its did-you-mean),
+    not "expected a name or an inline spec"."""
+    if error.validator in ("anyOf", "oneOf") and error.context:
+        branches: dict[Any, list[ValidationError]] = {}
+        for sub in error.context:
+            branches.setdefault(sub.schema_path[0] if sub.schema_path else None, []).append(sub)
+        fitting = [
+            subs
+            for subs in branches.values()
+            if not any(s.validator == "type" and not s.relative_path for s in subs)
+        ]
+        if len(fitting) == 1:
+            for sub in fitting[0]:
+                yield from _narrowed(sub)
+            return
+    yield error
 
 
 def validate(body: Any, schema: str, at: SourceLocation) -> list[Diagnostic]:
@@ -270,10 +304,30 @@ def validate(body: Any, schema: str, at: SourceLocation) -> list[Diagnostic]:
     return report(body, schema, at)
 
 
+def _misspelt(error: ValidationError, errors: list[ValidationError]) -> bool:
+    """A missing required key that an unknown key beside it is a typo of: one problem, not two."""
+    if error.validator != "required" or not isinstance(error.instance, dict):
+        return False
+    instance: dict[str, Any] = error.instance
+    missing = [k for k in _listed(error.validator_value) if k not in instance]
+    for other in errors:
+        if other.validator != "additionalProperties" or other.instance is not error.instance:
+            continue
+        schema = other.schema if isinstance(other.schema, dict) else {}
+        allowed = schema.get("properties") or {}
+        extra = [k for k in instance if k not in allowed]
+        if any(did_you_mean(x, missing) for x in extra):
+            return True
+    return False
+
+
 def report(body: Any, schema: str, at: SourceLocation) -> list[Diagnostic]:
     """Every jsonschema error of ``body``, each at its line (the slow, exact path)."""
     out = []
-    for error in validator(schema).iter_errors(body):
+    errors = [e for found in validator(schema).iter_errors(body) for e in _narrowed(found)]
+    for error in errors:
+        if _misspelt(error, errors):
+            continue  # the unknown key beside it says "did you mean" this one
         path, message = _message(error)
         key_path = path
         loc = location_of(body, key_path, at)

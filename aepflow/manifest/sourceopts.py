@@ -8,6 +8,7 @@ from typing import Any
 
 from aepflow.connectors import CONNECTORS, REST, Connector
 from aepflow.errors import SourceLocation
+from aepflow.manifest.walk import type_name
 from aepflow.model import ConnectionDef, DataflowDef
 
 Problem = Callable[[SourceLocation, str], None]
@@ -80,6 +81,8 @@ def check_source(
             f"source.filter: {connector.title} has no row-level filters (AEP offers them for "
             f"{supported}); filter in a mapping or downstream instead",
         )
+    if f.row_filter is not None:
+        check_filter(f, f.row_filter, "source.filter", problem)
 
 
 def _check_rest(f: DataflowDef, connector: Connector, problem: Problem) -> None:
@@ -114,3 +117,72 @@ def _check_rest(f: DataflowDef, connector: Connector, problem: Problem) -> None:
             f.at("source.object"),
             f"source.object {f.table!r}: {connector.title} serves {', '.join(objects)}",
         )
+
+
+# The comparison operators of help/sources/tutorials/api/filter.md and the operand each takes:
+# one literal for the comparisons, a text pattern for like, a list for in (its example sends
+# ["Ramen", "John"]), and nothing for isNull (its example has the field lookup alone).
+_ORDERED = ("<", "<=", ">", ">=")
+
+
+def check_filter(f: DataflowDef, node: Any, path: str, problem: Problem) -> None:
+    """Every condition of a row filter takes the operand its operator needs."""
+    if not isinstance(node, Mapping):
+        return
+    for logical in ("and", "or"):
+        if isinstance(node.get(logical), list):
+            for i, child in enumerate(node[logical]):
+                check_filter(f, child, f"{path}.{logical}.{i}", problem)
+            return
+    if "not" in node:
+        check_filter(f, node["not"], f"{path}.not", problem)
+        return
+    op = node.get("op")
+    if not isinstance(op, str):
+        return
+    has_value = "value" in node
+    value = node.get("value")
+    where = f.at(f"{path}.value") if has_value else f.at(f"{path}.op")
+    wrong = _operand_problem(op, has_value, value)
+    if wrong:
+        problem(where, f"{path}: {wrong}")
+
+
+def _is_literal(value: Any) -> bool:
+    return isinstance(value, (str, int, float)) and not (
+        isinstance(value, float) and value != value
+    )
+
+
+def _operand_problem(op: str, has_value: bool, value: Any) -> str | None:
+    if op == "isNull":
+        if has_value:
+            return (
+                "op isNull takes no value: remove 'value' (for 'is not null', wrap the "
+                "condition in {not: ...})"
+            )
+        return None
+    if not has_value or value is None:
+        operand = "a list of values" if op == "in" else "a value"
+        return f"op {op} needs {operand}: add 'value'"
+    if op == "in":
+        if not isinstance(value, list):
+            return (
+                f"op in takes a list of values, not {type_name(value)}: write value: "
+                f"[{value!r}] (or use op =)"
+            )
+        if not value:
+            return "op in takes a list of at least one value"
+        bad = next((v for v in value if not _is_literal(v)), None)
+        if bad is not None or any(v is None for v in value):
+            return f"op in: each value is a string, number or true/false, not {type_name(bad)}"
+        return None
+    if op == "like":
+        if not isinstance(value, str):
+            return f"op like takes a text pattern (% matches any text), not {type_name(value)}"
+        return None
+    if not _is_literal(value):
+        return f"op {op} takes one value (a string, number or true/false), not {type_name(value)}"
+    if op in _ORDERED and isinstance(value, bool):
+        return f"op {op} compares numbers, dates or text, not true/false"
+    return None

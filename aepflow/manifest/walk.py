@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import difflib
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 from typing import Any
 
@@ -54,6 +55,30 @@ def locations(node: Any, prefix: str = "") -> dict[str, SourceLocation]:
     return out
 
 
+def type_name(value: Any) -> str:
+    """A YAML value's type as a user reads it: a list, a mapping, a number, ..."""
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if value is None:
+        return "empty (null)"
+    return "a string"
+
+
+def did_you_mean(value: object, options: Iterable[object]) -> str:
+    """``; did you mean 'x'?`` for the option closest to a typo, or nothing."""
+    if not isinstance(value, str):
+        return ""
+    names = {str(o).lower(): str(o) for o in options}
+    close = difflib.get_close_matches(value.lower(), list(names), n=1, cutoff=0.6)
+    return f"; did you mean {names[close[0]]!r}?" if close else ""
+
+
 def defined(items: Mapping[str, Any]) -> str:
     return f" (defined: {', '.join(sorted(items))})" if items else " (none is defined)"
 
@@ -64,8 +89,10 @@ def epoch(value: Any) -> int | None:
     if isinstance(value, int):
         return value
     text = str(value).strip()
-    if text.isdigit():
+    if text.isascii() and text.isdigit():  # "²".isdigit(), and int() refuses it
         return int(text)
+    if not text.isascii():  # digits of other scripts are no date a platform reads
+        return None
     try:
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:

@@ -1,8 +1,9 @@
 """YAML with positions: every mapping and list remembers where each key and item is.
 
 A SafeLoader subclass builds ``Node`` dicts and lists that carry 1-based line/column per key
-(and per value), rejects duplicate keys and anchors/aliases (an alias bomb is refused before
-it can expand), and turns every YAML problem into one Diagnostic.
+(and per value), rejects duplicate keys and any anchor or alias, on any node (an alias bomb is
+refused before it can expand), and turns every YAML problem into one Diagnostic in aepflow's
+own words, at the line a user must change.
 """
 
 from __future__ import annotations
@@ -48,6 +49,11 @@ class _Problem(Exception):
         self.diagnostic = diagnostic
 
 
+ANCHORS = (
+    "YAML anchors and aliases (&name, *name) are not allowed in manifests: write the value out"
+)
+
+
 def _too_deep(where: SourceLocation) -> Diagnostic:
     return Diagnostic(
         where,
@@ -82,16 +88,10 @@ class _Loader(_BASE):  # type: ignore[misc]
     def construct_object(self, node: Any, deep: bool = False) -> Any:
         # An alias is the same node met twice: refused, so an alias bomb cannot expand.
         seen = self.seen_nodes
+        if node in seen:  # nodes compare by identity; kept alive by the set
+            raise _Problem(Diagnostic(_loc(self.file, node.start_mark), ANCHORS))
+        seen.add(node)
         if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
-            if node in seen:  # nodes compare by identity; kept alive by the set
-                raise _Problem(
-                    Diagnostic(
-                        _loc(self.file, node.start_mark),
-                        "YAML anchors and aliases (&name, *name) are not allowed in "
-                        "manifests: write the value out",
-                    )
-                )
-            seen.add(node)
             self.depth += 1
             try:
                 if self.depth > MAX_DEPTH:
@@ -168,6 +168,10 @@ def load_file(path: Path, display: str) -> tuple[list[Document], list[Diagnostic
                 "or delete the file",
             )
         ]
+    if "&" in text:  # an anchor on any node, even one no alias uses (a URL's '&' is no anchor)
+        anchored = _first_anchor(text, display)
+        if anchored is not None:
+            return [], [Diagnostic(anchored, ANCHORS)]
     docs: list[Document] = []
     try:
         loader = _Loader(text, display)
@@ -188,9 +192,7 @@ def load_file(path: Path, display: str) -> tuple[list[Document], list[Diagnostic
         deep = _first_too_deep(text, display)
         if deep is not None:  # the parser's own nesting limit, whatever its wording
             return [], [_too_deep(deep)]
-        mark = e.problem_mark or e.context_mark
-        where = _loc(display, mark) if mark is not None else start
-        return [], [Diagnostic(where, f"YAML syntax error: {e.problem or e.context}")]
+        return [], [syntax_error(text, display, e)]
     except yaml.YAMLError as e:
         return [], [Diagnostic(start, f"YAML error: {e}")]
     except RecursionError:
@@ -219,3 +221,154 @@ def _first_too_deep(text: str, display: str) -> SourceLocation | None:
     except yaml.YAMLError:
         return None
     return None
+
+
+def _first_anchor(text: str, display: str) -> SourceLocation | None:
+    """Where the first anchor (``&name``) is, from the parser's events; None when there is
+    none, or when the text does not parse (the loader then reports why)."""
+    try:
+        for event in yaml.parse(text, Loader=_BASE):
+            if getattr(event, "anchor", None) is not None and not isinstance(
+                event, yaml.AliasEvent
+            ):
+                return _loc(display, event.start_mark)
+    except yaml.YAMLError:
+        return None
+    return None
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def _previous(lines: list[str], index: int) -> int | None:
+    """The index of the last line before ``index`` that holds YAML (not blank, not a comment)."""
+    for i in range(index - 1, -1, -1):
+        stripped = lines[i].strip()
+        if stripped and not stripped.startswith("#"):
+            return i
+    return None
+
+
+def _unclosed(lines: list[str], line: int, col: int) -> tuple[int, int, str] | None:
+    """The innermost '[' or '{' still open at (line, col), outside quotes and comments."""
+    stack: list[tuple[int, int, str]] = []
+    for row, text in enumerate(lines[:line], 1):
+        quote = ""
+        end = col - 1 if row == line else len(text)
+        for i, char in enumerate(text[:end]):
+            if quote:
+                if char == quote:
+                    quote = ""
+            elif char in "\"'" and (i == 0 or text[i - 1] in " [{,:"):
+                quote = char
+            elif char == "#" and (i == 0 or text[i - 1] == " "):
+                break
+            elif char in "[{":
+                stack.append((row, i + 1, char))
+            elif char in "]}" and stack:
+                stack.pop()
+    return stack[-1] if stack else None
+
+
+def syntax_error(text: str, display: str, e: yaml.MarkedYAMLError) -> Diagnostic:
+    """A YAML syntax error in aepflow's words, at the line a user must change (the parser's
+    mark is sometimes the line after: where it noticed, not where the mistake is)."""
+    lines = text.split("\n")
+    problem = str(e.problem or e.context or "")
+    context = str(e.context or "")
+    mark = e.problem_mark or e.context_mark
+    where = _loc(display, mark) if mark is not None else SourceLocation(display, 1, 1)
+    row = where.line - 1
+    # A tab where YAML wants spaces: point at the tab itself.
+    for i in (row, row - 1):
+        if 0 <= i < len(lines):
+            lead = lines[i][: len(lines[i]) - len(lines[i].lstrip(" \t"))]
+            if "\t" in lead or (i == row and "\t" in problem):
+                col = lines[i].find("\t") + 1
+                return Diagnostic(
+                    SourceLocation(display, i + 1, col),
+                    "a tab character: YAML indents with spaces only; replace the tab with spaces",
+                )
+    if "alias" in problem or "alias" in context:
+        at = _loc(display, e.context_mark) if "alias" in context and e.context_mark else where
+        return Diagnostic(at, ANCHORS)
+    quote = "put the value in quotes"
+    char = (
+        lines[row][where.col - 1] if 0 <= row < len(lines) and where.col <= len(lines[row]) else ""
+    )
+    if "tag" in context or "for the tag" in problem:
+        return Diagnostic(where, f"'!' starts a YAML tag, which manifests do not use: {quote}")
+    if "directive" in context:
+        return Diagnostic(
+            SourceLocation(display, where.line, 1), f"'%' starts a YAML directive here: {quote}"
+        )
+    if "block scalar" in context:
+        return Diagnostic(where, f"after '|' or '>' only a comment may follow on the line: {quote}")
+    if "block sequence entries are not allowed" in problem:
+        return Diagnostic(
+            where,
+            "a list item ('- ') cannot start here: start the list on its own line, indented "
+            "under its key",
+        )
+    if "mapping keys are not allowed" in problem or "unexpected ':'" in problem:
+        return Diagnostic(where, f"a ':' where a value belongs: {quote}")
+    if "cannot start any token" in problem and char and char != "\t":
+        return Diagnostic(where, f"{char!r} cannot start a value: {quote}")
+    if "quoted scalar" in context and e.context_mark is not None:
+        return Diagnostic(
+            _loc(display, e.context_mark),
+            "this quoted value is never closed: add the closing quote",
+        )
+    if "flow" in context:
+        opened = _unclosed(lines, where.line, where.col)
+        if opened is not None:
+            line, col, bracket = opened
+            closer = "]" if bracket == "[" else "}"
+            return Diagnostic(
+                SourceLocation(display, line, col),
+                f"this {bracket} is never closed: add '{closer}'",
+            )
+        if e.context_mark is not None:
+            return Diagnostic(
+                _loc(display, e.context_mark),
+                "a [list] or {mapping} written on one line is not closed where it should be: "
+                "check its commas and closing bracket",
+            )
+    if "simple key" in context and e.context_mark is not None:
+        return Diagnostic(
+            _loc(display, e.context_mark),
+            "a key without ':' after it: write 'key: value' (or indent the line to continue "
+            "the value above)",
+        )
+    if "mapping values are not allowed" in problem and 0 <= row < len(lines):
+        before = _previous(lines, row)
+        if (
+            before is not None
+            and _indent(lines[before]) == _indent(lines[row])
+            and ":" not in lines[before]
+            and not lines[before].lstrip().startswith("-")
+        ):
+            return Diagnostic(
+                SourceLocation(display, before + 1, _indent(lines[before]) + 1),
+                "a key without ':' after it: write 'key: value'",
+            )
+        if before is not None and _indent(lines[row]) > _indent(lines[before]):
+            return Diagnostic(
+                SourceLocation(display, row + 1, _indent(lines[row]) + 1),
+                f"this line is indented more than line {before + 1}, which already has a "
+                "value: align it with the keys above it",
+            )
+        return Diagnostic(
+            where,
+            "a value holds ': ': put the value in quotes (or start a new line for a new key)",
+        )
+    if ("block mapping" in context or "block collection" in context) and 0 <= row < len(lines):
+        return Diagnostic(
+            SourceLocation(display, row + 1, _indent(lines[row]) + 1),
+            "this line's indentation does not match the lines above it: indent it like the "
+            "other keys (or list items) of its level",
+        )
+    return Diagnostic(
+        where, f"this is not valid YAML ({problem.rstrip('.')}): check the syntax here"
+    )

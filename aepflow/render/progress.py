@@ -4,6 +4,7 @@ for machines."""
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 import threading
 import time
@@ -53,9 +54,15 @@ class LineReporter:
 class LiveReporter(LineReporter):
     """On a terminal: finished steps scroll, the running ones stay on one status line."""
 
-    def __init__(self, stream: TextIO | None = None) -> None:
+    def __init__(self, stream: TextIO | None = None, width: int | None = None) -> None:
         super().__init__(stream)
         self.running: dict[str, float] = {}
+        self.width = width  # None: the terminal's, read at each redraw (it may be resized)
+
+    def _columns(self) -> int:
+        """The status line's room: one less than the terminal is wide, so it never wraps."""
+        columns = self.width or shutil.get_terminal_size(fallback=(80, 24)).columns
+        return max(20, columns - 1)
 
     def started(self, step: str) -> None:
         with self._mutex:
@@ -96,7 +103,7 @@ class LiveReporter(LineReporter):
             + (f" +{more} more" if more > 0 else "")
         )
         self._clear()
-        self.stream.write(line[:120])
+        self.stream.write(line[: self._columns()])
         self.stream.flush()
 
 
@@ -125,7 +132,15 @@ class JsonReporter:
 
     def failed(self, step: str, error: BaseException) -> None:
         verb, address = step.split(":", 1)
-        self.emit({"event": "failed", "step": verb, "address": address, "error": str(error)})
+        self.emit(
+            {
+                "event": "failed",
+                "step": verb,
+                "address": address,
+                "error": str(error),
+                "code": getattr(error, "error_code", "error"),  # docs/errors.md
+            }
+        )
 
     def end(self) -> None:
         pass

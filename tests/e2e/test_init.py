@@ -110,11 +110,14 @@ def test_machine_readable_outputs(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     code, out = run("validate", "--json")
     assert code == 0
     assert json.loads(out) == {"valid": True, "documents": 2, "diagnostics": []}
-    code, out = run("apply", "--json")
-    assert (code, out) == (
-        1,
-        "Error: --json needs --auto-approve (or a saved plan): there is no one to ask\n",
-    )
+    refused = CliRunner().invoke(cli, ["apply", "--json"])
+    message = "--json needs --auto-approve (or a saved plan): there is no one to ask"
+    assert refused.exit_code == 1
+    assert refused.stderr == f"Error: {message}\n"
+    assert json.loads(refused.stdout) == {
+        "event": "error",
+        "error": {"code": "usage", "message": message},
+    }
     code, out = run("apply", "--auto-approve", "--json")
     assert code == 0, out
     events = [json.loads(line) for line in out.splitlines()]

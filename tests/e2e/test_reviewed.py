@@ -77,13 +77,18 @@ def test_a_stale_plan_making_other_changes_stops_and_writes_nothing(project: Pro
     client.flow_patch("flows", flow_id, [{"op": "replace", "path": "/name", "value": "UI"}])
     lock_before = (project.root / ".aepflow" / "locks" / "local.lock.json").read_bytes()
     result = project.run("apply", "reviewed.json", "--replan-if-stale", "--json")
-    assert result.exit_code == 1
-    assert result.output == (
-        "Error: saved plan is stale (flow.contacts changed in the sandbox since the plan was "
+    message = (
+        "saved plan is stale (flow.contacts changed in the sandbox since the plan was "
         "made) and a new plan makes other changes than the reviewed one: flow.contacts: update "
         "with other requests. Nothing was applied; run `aepflow plan --out FILE` again and "
-        "review the new plan\n"
+        "review the new plan"
     )
+    assert result.exit_code == 1
+    assert json.loads(result.stdout) == {
+        "error": {"code": "plan_stale", "message": message},
+        "event": "error",
+    }
+    assert result.stderr == f"Error: {message}\n"
     assert (project.root / ".aepflow" / "locks" / "local.lock.json").read_bytes() == lock_before
     flow = client.flow_get("flows", flow_id)
     assert flow is not None and (flow["name"], flow["scheduleParams"]["interval"]) == ("UI", "1")

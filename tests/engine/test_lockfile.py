@@ -87,7 +87,7 @@ def test_secrets_are_stored_only_as_a_salted_hash_that_detects_rotation() -> Non
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ("{not json", "the lock file is corrupt"),
+        ("{not json", ":1:2: the lock file is not valid JSON ("),
         ('{"format_version": 9}', "lock file format_version 9 is not supported"),
         (
             '{"format_version": 1, "environment": "prod", "sandbox": "dev"}',
@@ -102,7 +102,7 @@ def test_secrets_are_stored_only_as_a_salted_hash_that_detects_rotation() -> Non
         ),
         (
             '{\n<<<<<<< HEAD\n"serial": 3,\n=======\n"serial": 4,\n>>>>>>> main\n}',
-            "the lock file has unresolved merge-conflict markers",
+            ":2: the lock file has unresolved merge-conflict markers (lines 2, 4, 6); resolve",
         ),
         (
             '{"format_version": 1, "environment": "prod", "sandbox": "prod", "lineage": "l", '

@@ -84,7 +84,7 @@ CASES = [
         "salesforce-crm.yaml",
         "kind: Dataset\n",
         "kind: Datasett\n",
-        "manifests/salesforce-crm.yaml:35:7: unknown kind 'Datasett': use one of Connection, Schema, Dataset, Dataflow",
+        "manifests/salesforce-crm.yaml:35:7: unknown kind 'Datasett': use one of Connection, Schema, Dataset, Dataflow; did you mean 'Dataset'?",
         id="unknown-kind",
     ),
     pytest.param(
@@ -140,7 +140,7 @@ CASES = [
         "dynamics-contacts.yaml",
         "connection: dynamics\n",
         "connection: dynamix\n",
-        "manifests/dynamics-contacts.yaml:22:15: dataflow 'dynamics-contacts': no Connection named 'dynamix' (defined: dynamics, salesforce-crm, service-cloud, servicenow)",
+        "manifests/dynamics-contacts.yaml:22:15: dataflow 'dynamics-contacts': no Connection named 'dynamix' (defined: dynamics, salesforce-crm, service-cloud, servicenow); did you mean 'dynamics'?",
         id="unresolved-reference",
     ),
     pytest.param(
@@ -182,7 +182,7 @@ CASES = [
         "dynamics-contacts.yaml",
         "  source:\n",
         "  source: [\n",
-        "manifests/dynamics-contacts.yaml:25:12: YAML syntax error: did not find expected ',' or ']'",
+        "manifests/dynamics-contacts.yaml:23:11: this [ is never closed: add ']'",
         id="yaml-syntax",
     ),
     pytest.param(
@@ -210,7 +210,7 @@ CASES = [
         "dynamics-contacts.yaml",
         "  deltaColumn:",
         "  deltaColum:",
-        "manifests/dynamics-contacts.yaml:35:3: spec.deltaColum: unknown key (allowed here: connection, dataset, deltaColumn, description, enabled, errorHandling, lifecycle, mappings, name, schedule, schema, source)",
+        "manifests/dynamics-contacts.yaml:35:3: spec.deltaColum: unknown key (allowed here: connection, dataset, deltaColumn, description, enabled, errorHandling, lifecycle, mappings, name, schedule, schema, source); did you mean 'deltaColumn'?",
         id="unknown-key",
     ),
 ]

@@ -1,0 +1,88 @@
+"""``${var.name}``, ``${env:NAME}``, ``_${tenant}`` and ``$${`` in manifest values.
+
+Variables resolve late (per environment); environment values only when a plan or apply needs
+them (``validate`` needs no secrets), and a missing one is recorded for one clear error.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+from aepflow.errors import SourceLocation
+from aepflow.manifest.yamlload import LocDict, LocList
+
+VARIABLE = re.compile(r"\$(\$?)\{([^}]*)\}")
+# A shell's variable names (POSIX): what ${env:NAME} can name. ${var.name} follows the same rule.
+NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+class Context(Protocol):
+    variables: Mapping[str, str]
+    environ: Mapping[str, str] | None  # None: leave ${env:X} as written
+    missing_env: list[tuple[str, SourceLocation, str]]
+
+    def problem(self, at: SourceLocation, message: str) -> None: ...
+
+
+def _bad_name(opening: str, name: str, what: str) -> str:
+    return (
+        f"{opening}{name}}}: {name!r} is not a valid {what} name: use letters, digits and "
+        "'_', not starting with a digit"
+    )
+
+
+def resolve(value: Any, at: SourceLocation, owner: str, ctx: Context) -> Any:
+    """``value`` with every variable resolved, each problem reported at ``at``."""
+    if isinstance(value, LocDict):
+        out = LocDict((k, resolve(v, value.value_at[k], owner, ctx)) for k, v in value.items())
+        out.key_at, out.value_at, out.at = value.key_at, value.value_at, value.at
+        return out
+    if isinstance(value, LocList):
+        items = LocList(resolve(v, value.item_at[i], owner, ctx) for i, v in enumerate(value))
+        items.item_at, items.at = value.item_at, value.at
+        return items
+    if not isinstance(value, str) or "${" not in value:
+        return value
+
+    def sub(m: re.Match[str]) -> str:
+        if m.group(1):
+            return "${" + m.group(2) + "}"  # $${...} escapes
+        ref = m.group(2)
+        if ref == "tenant":
+            return m.group(0)
+        if ref.startswith("var."):
+            name = ref[4:]
+            if not NAME.fullmatch(name):
+                ctx.problem(at, _bad_name("${var.", name, "variable"))
+                return m.group(0)
+            if name not in ctx.variables:
+                known = ", ".join(sorted(ctx.variables)) or "none"
+                ctx.problem(
+                    at,
+                    f"unknown variable ${{var.{name}}} (variables of this environment: {known})",
+                )
+                return m.group(0)
+            return str(ctx.variables[name])
+        if ref.startswith("env:"):
+            name = ref[4:]
+            if not NAME.fullmatch(name):
+                ctx.problem(at, _bad_name("${env:", name, "environment variable"))
+                return m.group(0)
+            if ctx.environ is None:
+                return m.group(0)
+            if name not in ctx.environ:
+                ctx.missing_env.append((name, at, owner))
+                return m.group(0)
+            return str(ctx.environ[name])
+        ctx.problem(
+            at,
+            f"unknown reference ${{{ref}}}: use ${{env:NAME}}, ${{var.name}} or _${{tenant}}",
+        )
+        return m.group(0)
+
+    unclosed = re.search(r"(?<!\$)\$\{(?![^}]*\})", value)
+    if unclosed:
+        ctx.problem(at, f"{value!r}: '${{' without a closing '}}' (write $${{ for a literal)")
+    return VARIABLE.sub(sub, value)
