@@ -317,7 +317,7 @@ def faults(n: int, spec: str, seeds: int, parallelism: int) -> list[dict[str, An
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
-    parser.add_argument("--pipelines", type=int, nargs="+", default=[10, 100, 1000])
+    parser.add_argument("--pipelines", type=int, nargs="*", default=[10, 100, 1000])
     parser.add_argument("--latency-ms", type=float, default=50)
     parser.add_argument("--parallelism", type=int, default=16)
     parser.add_argument("--runs", type=int, default=3, help="validate runs (best CPU kept)")
