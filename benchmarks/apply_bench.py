@@ -1,20 +1,31 @@
-"""Benchmark: validate, a fresh apply and a no-op plan of N generated pipelines, against the
-emulator served in its own process on loopback, so aepflow's CPU is measured apart from the
-emulator's.
+"""Benchmark: every figure of the performance table, per N generated pipelines, in one command.
 
-    python benchmarks/apply_bench.py --pipelines 10 100 1000 --latency-ms 50 --parallelism 16
-    python benchmarks/apply_bench.py --pipelines 100 --faults 429=0.1,500=0.05,lost=0.02 --seeds 5
+    python benchmarks/apply_bench.py                      # N = 10, 100, 1000, then faults
+    python benchmarks/apply_bench.py --pipelines 1000 --seeds 0 --profile /tmp/prof
+    python benchmarks/apply_bench.py --pipelines --seeds 5        # faults only
 
-Each bound is computed from the work that must be done, never from the requests aepflow chose
-to send. Apply: max(depth x L, R x L / P), with R the resources written and depth the longest
-dependency chain among them. No-op plan: max(2 x L, pages x L / P) with pages the list pages
-needed to see every managed object (100 per page, one list per kind) plus the token and the
-tenant lookup. Reported per N: wall, bound, ratio, requests (per resource written for apply,
-per managed resource for the plan), aepflow's CPU and the emulator's CPU. With --faults, a
-fresh apply per seed must exit 0 in one run, leave no duplicate, and the next plan must have
-no changes.
+The projects come from benchmarks/generate.py, which knows nothing of aepflow's code. Per N:
 
-Not part of the test suite: it measures, it does not assert.
+- validate: ``aepflow validate`` in a child process, best of --runs by CPU;
+- embedded apply: ``aepflow apply`` on the embedded emulator (the local default), no latency;
+- apply: in this process, against ``aepflow emulator serve`` in its own process on loopback
+  with --latency-ms added to every request and --parallelism P;
+- no-op plan: the plan after that apply, which must have no change.
+
+CPU is measured, not only wall time (the machine may be shared): user + system seconds from
+getrusage for this process and for finished children, and from /proc for the served emulator.
+Each bound comes from the work that must be done, never from the requests aepflow chose to
+send, with R and depth taken from the generator (the AEP workflow), not from aepflow's plan:
+apply >= max(depth x L, R x L / P); no-op plan >= max(2 x L, pages x L / P), with pages the
+list pages needed to see every managed object (100 per page) plus the token and tenant lookup.
+
+--profile DIR adds one profiled apply per N (a run of its own: the profiler slows what it
+watches), and prints its top entries by cumulative and own CPU time (benchmarks/profiling.py).
+Then, unless --seeds 0, one fresh apply per seed at --fault-pipelines (100) under --faults
+(10% 429, 5% 500, 2% lost responses): it must exit 0 in one run, the next plan must have no
+change, and no marker may be live twice (``duplicates``).
+
+Not part of the test suite: it measures, it does not assert. Output: one JSON line per row.
 """
 
 from __future__ import annotations
@@ -29,6 +40,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -276,14 +288,43 @@ def measure(n: int, args: argparse.Namespace) -> dict[str, Any]:
     return row
 
 
-def faults(n: int, spec: str, seeds: int, parallelism: int) -> list[dict[str, Any]]:
+def _duplicates(state: Path) -> dict[str, int]:
+    """Objects whose marker (name or description) is live more than once, per collection, and
+    mapping sets no flow uses, read from the emulator's files after it stopped."""
+    from aepflow.emulator.state import Store
+
+    with Store(state).read() as tx:
+        live = tx.doc["sandboxes"]["prod"]
+    out: dict[str, int] = {}
+    for collection, key in [
+        ("connections", "description"),
+        ("sourceConnections", "description"),
+        ("targetConnections", "description"),
+        ("flows", "name"),
+        ("dataSets", "name"),
+        ("schemas", "title"),
+        ("fieldgroups", "title"),
+    ]:
+        seen = [obj.get(key) for obj in live.get(collection, {}).values()]
+        out[collection] = len(seen) - len(set(seen))
+    used = {
+        t["params"]["mappingId"]
+        for flow in live.get("flows", {}).values()
+        for t in flow.get("transformations") or []
+        if t.get("name") == "Mapping"
+    }
+    out["unused mappingSets"] = len(set(live.get("mappingSets", {})) - used)
+    return out
+
+
+def faults(n: int, spec: str, seeds: int, parallelism: int) -> Iterator[dict[str, Any]]:
     """A fresh apply per seed under faults: exit status, duplicates, then a no-op plan."""
-    out = []
     for seed in range(seeds):
         with tempfile.TemporaryDirectory(prefix="aepflow-faults-") as tmp:
             root = Path(tmp) / "project"
             generator.generate(root, n)
             served = Served(Path(tmp) / "emulator", 0, spec, seed)
+            started = time.perf_counter()
             try:
                 env = {**os.environ, **_environ(served.url)}
                 done = subprocess.run(
@@ -293,6 +334,7 @@ def faults(n: int, spec: str, seeds: int, parallelism: int) -> list[dict[str, An
                 )  # fmt: skip
             finally:
                 served.stop()
+            seconds = time.perf_counter() - started
             calm = Served(Path(tmp) / "emulator", 0)
             try:
                 env = {**os.environ, **_environ(calm.url)}
@@ -303,16 +345,15 @@ def faults(n: int, spec: str, seeds: int, parallelism: int) -> list[dict[str, An
                 )  # fmt: skip
             finally:
                 calm.stop()
-            out.append(
-                {
-                    "seed": seed,
-                    "apply_exit": done.returncode,
-                    "apply_error": done.stderr.strip().splitlines()[-3:] if done.returncode else [],
-                    "next_plan_exit": plan.returncode,
-                    "next_plan": plan.stdout.strip().splitlines()[-1:],
-                }
-            )
-    return out
+            yield {
+                "seed": seed,
+                "apply_exit": done.returncode,
+                "apply_s": round(seconds, 1),
+                "apply_error": done.stderr.strip().splitlines()[-3:] if done.returncode else [],
+                "next_plan_exit": plan.returncode,
+                "next_plan": plan.stdout.strip().splitlines()[-1:],
+                "duplicates": _duplicates(Path(tmp) / "emulator"),
+            }
 
 
 def main() -> None:
@@ -333,7 +374,8 @@ def main() -> None:
         print(json.dumps(measure(n, args)), flush=True)
     if args.seeds:
         for row in faults(args.fault_pipelines, args.faults, args.seeds, args.parallelism):
-            print(json.dumps({"pipelines": args.fault_pipelines, "faults": args.faults, **row}))
+            row = {"pipelines": args.fault_pipelines, "faults": args.faults, **row}
+            print(json.dumps(row), flush=True)
 
 
 if __name__ == "__main__":
