@@ -13,8 +13,6 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import httpx
-
 from aepflow.emulator.core import Emulator
 from aepflow.emulator.faults import LostResponse
 from aepflow.emulator.settings import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_ORG_ID
@@ -92,14 +90,9 @@ def _handler(emulator: Emulator) -> type[BaseHTTPRequestHandler]:
                 self.send_error(400, "Content-Length is not a number of bytes")
                 self.close_connection = True
                 return
-            request = httpx.Request(
-                self.command,
-                f"http://emulator{self.path if self.path.startswith('/') else '/' + self.path}",
-                headers=[(k, v) for k, v in self.headers.items()],
-                content=body,
-            )
+            target = self.path if self.path.startswith("/") else "/" + self.path
             try:
-                answer = emulator.respond(request)
+                answer = emulator.respond_raw(self.command, target, self.headers.items(), body)
             except LostResponse:
                 self.close_connection = True  # no answer at all, like a dropped response
                 return
