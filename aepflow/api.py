@@ -91,35 +91,52 @@ class ListRequest:
     accept: str = JSON
 
 
+_REF_KEYS = frozenset({"$resource", "field"})
+
+
 def is_ref(value: Any) -> bool:
-    return isinstance(value, dict) and "$resource" in value and set(value) <= {"$resource", "field"}
+    return isinstance(value, dict) and "$resource" in value and value.keys() <= _REF_KEYS
 
 
 def is_secret(value: Any) -> bool:
-    return isinstance(value, dict) and set(value) == {"$secret"}
+    return isinstance(value, dict) and "$secret" in value and len(value) == 1
+
+
+def _is_placeholder(value: dict[str, Any]) -> bool:
+    if "$resource" in value:
+        return value.keys() <= _REF_KEYS
+    return "$secret" in value and len(value) == 1
 
 
 def fill(value: Any, lookup: Callable[[Mapping[str, Any]], Any]) -> Any:
-    """``value`` with every placeholder replaced by ``lookup(placeholder)``."""
-    if is_ref(value) or is_secret(value):
-        return lookup(value)
+    """``value`` with every placeholder replaced by ``lookup(placeholder)``.
+
+    Hot (every request body of an apply goes through it): scalars are not recursed into."""
     if isinstance(value, dict):
-        return {k: fill(v, lookup) for k, v in value.items()}
+        if _is_placeholder(value):
+            return lookup(value)
+        return {k: fill(v, lookup) if isinstance(v, (dict, list)) else v for k, v in value.items()}
     if isinstance(value, list):
-        return [fill(v, lookup) for v in value]
+        return [fill(v, lookup) if isinstance(v, (dict, list)) else v for v in value]
     return value
 
 
 def placeholders(value: Any) -> Iterator[Mapping[str, Any]]:
-    """Every placeholder (reference or secret) inside ``value``."""
-    if is_ref(value) or is_secret(value):
-        yield value
-    elif isinstance(value, dict):
-        for v in value.values():
-            yield from placeholders(v)
-    elif isinstance(value, list):
-        for v in value:
-            yield from placeholders(v)
+    """Every placeholder (reference or secret) inside ``value``, in document order.
+
+    Hot (plan and apply walk every request body): a loop over a stack, not nested generators."""
+    found: list[Mapping[str, Any]] = []
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, dict):
+            if _is_placeholder(v):
+                found.append(v)
+            else:
+                stack.extend(reversed(v.values()))
+        elif isinstance(v, list):
+            stack.extend(reversed(v))
+    return iter(found)
 
 
 class Door(Protocol):

@@ -1,20 +1,31 @@
-"""Benchmark: validate, a fresh apply and a no-op plan of N generated pipelines, against the
-emulator served in its own process on loopback, so aepflow's CPU is measured apart from the
-emulator's.
+"""Benchmark: every figure of the performance table, per N generated pipelines, in one command.
 
-    python benchmarks/apply_bench.py --pipelines 10 100 1000 --latency-ms 50 --parallelism 16
-    python benchmarks/apply_bench.py --pipelines 100 --faults 429=0.1,500=0.05,lost=0.02 --seeds 5
+    python benchmarks/apply_bench.py                      # N = 10, 100, 1000, then faults
+    python benchmarks/apply_bench.py --pipelines 1000 --seeds 0 --profile /tmp/prof
+    python benchmarks/apply_bench.py --pipelines --seeds 5        # faults only
 
-Each bound is computed from the work that must be done, never from the requests aepflow chose
-to send. Apply: max(depth x L, R x L / P), with R the resources written and depth the longest
-dependency chain among them. No-op plan: max(2 x L, pages x L / P) with pages the list pages
-needed to see every managed object (100 per page, one list per kind) plus the token and the
-tenant lookup. Reported per N: wall, bound, ratio, requests (per resource written for apply,
-per managed resource for the plan), aepflow's CPU and the emulator's CPU. With --faults, a
-fresh apply per seed must exit 0 in one run, leave no duplicate, and the next plan must have
-no changes.
+The projects come from benchmarks/generate.py, which knows nothing of aepflow's code. Per N:
 
-Not part of the test suite: it measures, it does not assert.
+- validate: ``aepflow validate`` in a child process, best of --runs by CPU;
+- embedded apply: ``aepflow apply`` on the embedded emulator (the local default), no latency;
+- apply: in this process, against ``aepflow emulator serve`` in its own process on loopback
+  with --latency-ms added to every request and --parallelism P;
+- no-op plan: the plan after that apply, which must have no change.
+
+CPU is measured, not only wall time (the machine may be shared): user + system seconds from
+getrusage for this process and for finished children, and from /proc for the served emulator.
+Each bound comes from the work that must be done, never from the requests aepflow chose to
+send, with R and depth taken from the generator (the AEP workflow), not from aepflow's plan:
+apply >= max(depth x L, R x L / P); no-op plan >= max(2 x L, pages x L / P), with pages the
+list pages needed to see every managed object (100 per page) plus the token and tenant lookup.
+
+--profile DIR adds one profiled apply per N (a run of its own: the profiler slows what it
+watches), and prints its top entries by cumulative and own CPU time (benchmarks/profiling.py).
+Then, unless --seeds 0, one fresh apply per seed at --fault-pipelines (100) under --faults
+(10% 429, 5% 500, 2% lost responses): it must exit 0 in one run, the next plan must have no
+change, and no marker may be live twice (``duplicates``).
+
+Not part of the test suite: it measures, it does not assert. Output: one JSON line per row.
 """
 
 from __future__ import annotations
@@ -23,132 +34,21 @@ import argparse
 import contextlib
 import json
 import os
+import resource
 import socket
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-CONNECTORS = [
-    (
-        "salesforce",
-        "basic",
-        {
-            "username": "${env:SF_USER}",
-            "password": "${env:SF_PASSWORD}",
-            "securityToken": "${env:SF_TOKEN}",
-            "environmentUrl": "https://acme.my.salesforce.com",
-        },
-    ),
-    (
-        "salesforce-service-cloud",
-        "basic",
-        {
-            "username": "${env:SFSC_USER}",
-            "password": "${env:SFSC_PASSWORD}",
-            "securityToken": "${env:SFSC_TOKEN}",
-            "environmentUrl": "https://acme.my.salesforce.com",
-        },
-    ),
-    (
-        "servicenow",
-        "basic",
-        {
-            "endpoint": "https://acme.service-now.com",
-            "username": "${env:SN_USER}",
-            "password": "${env:SN_PASSWORD}",
-        },
-    ),
-    (
-        "dynamics",
-        "basic",
-        {
-            "serviceUri": "https://acme.crm.dynamics.com",
-            "username": "${env:DYN_USER}",
-            "password": "${env:DYN_PASSWORD}",
-        },
-    ),
-]
-TABLES = {
-    "salesforce": ("Contact", ["Id", "FirstName", "LastName", "Email", "LastModifiedDate"]),
-    "salesforce-service-cloud": (
-        "Contact",
-        ["Id", "FirstName", "LastName", "Email", "LastModifiedDate"],
-    ),
-    "servicenow": ("sys_user", ["sys_id", "first_name", "last_name", "email", "sys_updated_on"]),
-    "dynamics": ("contact", ["contactid", "firstname", "lastname", "emailaddress1", "modifiedon"]),
-}
-SCHEMAS = 10
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-
-def _yaml(doc: dict[str, Any]) -> str:
-    import yaml
-
-    return yaml.safe_dump(doc, sort_keys=False)
-
-
-def generate(root: Path, pipelines: int) -> None:
-    """A project with 4 connections, 10 shared schemas and N dataflows, one dataset each."""
-    (root / "manifests").mkdir(parents=True)
-    (root / "aepflow.yaml").write_text(
-        "version: 1\nmanifests: manifests\ndefaultEnvironment: bench\n"
-        "environments:\n  local: {type: embedded, sandbox: prod}\n"
-        "  bench: {type: aep, sandbox: prod}  # the served emulator (AEPFLOW_PLATFORM_URL)\n"
-    )
-    docs: list[dict[str, Any]] = []
-    for key, auth, params in CONNECTORS:
-        docs.append(
-            {
-                "apiVersion": "aepflow.io/v1",
-                "kind": "Connection",
-                "metadata": {"name": key},
-                "spec": {"connector": key, "auth": {"type": auth, "params": params}},
-            }
-        )
-    for i in range(SCHEMAS):
-        docs.append(
-            {
-                "apiVersion": "aepflow.io/v1",
-                "kind": "Schema",
-                "metadata": {"name": f"people-{i}"},
-                "spec": {
-                    "title": f"Bench people {i}",
-                    "class": "profile",
-                    "fieldGroups": ["profile-person-details", "profile-personal-details"],
-                    "customFields": {"sourceId": {"type": "string"}},
-                    "identities": [
-                        {"field": "personalEmail.address", "namespace": "Email", "primary": True}
-                    ],
-                },
-            }
-        )
-    (root / "manifests" / "shared.yaml").write_text("---\n".join(_yaml(d) for d in docs))
-    for n in range(pipelines):
-        key = CONNECTORS[n % len(CONNECTORS)][0]
-        table, columns = TABLES[key]
-        first, last, email, modified = columns[1], columns[2], columns[3], columns[4]
-        flow = {
-            "apiVersion": "aepflow.io/v1",
-            "kind": "Dataflow",
-            "metadata": {"name": f"pipeline-{n:04d}"},
-            "spec": {
-                "connection": key,
-                "source": {"table": table, "columns": columns},
-                "schema": f"people-{n % SCHEMAS}",
-                "dataset": {"name": f"Bench pipeline {n:04d}", "protect": False},
-                "mappings": [
-                    {"source": columns[0], "destination": "_${tenant}.sourceId"},
-                    {"source": first, "destination": "person.name.firstName"},
-                    {"source": last, "destination": "person.name.lastName"},
-                    {"expression": f"lower({email})", "destination": "personalEmail.address"},
-                ],
-                "deltaColumn": {"name": modified},
-                "schedule": {"frequency": "hour", "interval": 1, "start": "2030-01-01T00:00:00Z"},
-            },
-        }
-        (root / "manifests" / f"pipeline-{n:04d}.yaml").write_text(_yaml(flow))
+import generate as generator
+from profiling import profiled
+from profiling import summary as profile_summary
 
 
 def _bound(depth: int, work: int, latency_s: float, parallelism: int) -> float:
@@ -200,38 +100,75 @@ class Served:
 
 
 def _environ(url: str) -> dict[str, str]:
-    from aepflow.emulator import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_ORG_ID
-
+    """The served emulator's default credentials (see ``aepflow emulator serve --help``)."""
     values = {
-        "AEP_CLIENT_ID": DEFAULT_CLIENT_ID,
-        "AEP_CLIENT_SECRET": DEFAULT_CLIENT_SECRET,
-        "AEP_ORG_ID": DEFAULT_ORG_ID,
+        "AEP_CLIENT_ID": "aepflow-emulator",
+        "AEP_CLIENT_SECRET": "aepflow-emulator-secret",
+        "AEP_ORG_ID": "AEPFLOW0EMULATOR000000000@AdobeOrg",
         "AEP_SCOPES": "openid,AdobeID",
         "AEPFLOW_PLATFORM_URL": url,
         "AEPFLOW_IMS_URL": url,
     }
-    for _, _, params in CONNECTORS:
-        for value in params.values():
-            if value.startswith("${env:"):
-                values[value[6:-1]] = "bench-" + value[6:-1].lower()
+    for name in generator.env_names():
+        values[name] = "bench-" + name.lower()
     return values
 
 
-def _timed(fn: Any) -> tuple[Any, float, float]:
-    wall, cpu = time.perf_counter(), time.process_time()
-    out = fn()
-    return out, time.perf_counter() - wall, time.process_time() - cpu
+class Cpu:
+    """CPU seconds (user, system) of this process and of its finished children."""
+
+    def __init__(self) -> None:
+        self.start = self._now()
+
+    @staticmethod
+    def _now() -> tuple[float, float, float, float]:
+        me = resource.getrusage(resource.RUSAGE_SELF)
+        kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return me.ru_utime, me.ru_stime, kids.ru_utime, kids.ru_stime
+
+    def self_s(self) -> tuple[float, float]:
+        now = self._now()
+        return now[0] - self.start[0], now[1] - self.start[1]
+
+    def children_s(self) -> tuple[float, float]:
+        now = self._now()
+        return now[2] - self.start[2], now[3] - self.start[3]
 
 
-def run_apply(root: Path, served: Served, parallelism: int) -> dict[str, Any]:
-    from aepflow.graph import depth
+def _cli(root: Path, args: list[str], env: dict[str, str] | None = None) -> dict[str, Any]:
+    """Run ``aepflow ARGS`` in ``root``: wall seconds, user and system CPU seconds."""
+    cpu, wall = Cpu(), time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "aepflow", *args],
+        cwd=root, env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    wall = time.perf_counter() - wall
+    if done.returncode != 0:
+        raise SystemExit(f"aepflow {' '.join(args)} failed:\n{done.stdout[-2000:]}{done.stderr}")
+    user, system = cpu.children_s()
+    return {"s": wall, "user_s": user, "sys_s": system}
+
+
+def run_validate(root: Path, runs: int) -> dict[str, Any]:
+    """``aepflow validate``, best of ``runs`` by CPU time."""
+    return min(
+        (_cli(root, ["validate"]) for _ in range(runs)), key=lambda r: r["user_s"] + r["sys_s"]
+    )
+
+
+def run_embedded(root: Path, parallelism: int) -> dict[str, Any]:
+    """``aepflow apply`` on the embedded emulator (the local default), no added latency."""
+    return _cli(root, ["apply", "--auto-approve", "--parallelism", str(parallelism)])
+
+
+def run_apply(root: Path, served: Served, parallelism: int, prof: Path | None) -> dict[str, Any]:
     from aepflow.workspace import apply_plan, make_plan, open_workspace
 
     environ = _environ(served.url)
     emulator_cpu = served.cpu()
 
     def work() -> Any:
-        ws = open_workspace(None, (), project_dir=root, parallelism=parallelism, environ=environ)
+        ws = open_workspace("bench", (), project_dir=root, parallelism=parallelism, environ=environ)
         try:
             plan = make_plan(ws)
             result = apply_plan(ws, plan)
@@ -241,14 +178,16 @@ def run_apply(root: Path, served: Served, parallelism: int) -> dict[str, Any]:
         finally:
             ws.close()
 
-    (ws, plan), wall, cpu = _timed(work)
-    written = len(plan.actionable)
-    chain = depth({c.address: [d for d in c.depends_on] for c in plan.actionable})
+    cpu, wall = Cpu(), time.perf_counter()
+    with profiled(prof) if prof else contextlib.nullcontext():  # a profiled run is slower
+        ws, plan = work()
+    wall = time.perf_counter() - wall
+    user, system = cpu.self_s()
     return {
-        "resources": written,
-        "depth": chain,
-        "seconds": wall,
-        "cpu_s": cpu,
+        "steps": len(plan.actionable),
+        "s": wall,
+        "user_s": user,
+        "sys_s": system,
         "emulator_cpu_s": served.cpu() - emulator_cpu,
         "requests": ws.client.request_count,
     }
@@ -259,130 +198,184 @@ def run_noop_plan(root: Path, served: Served, parallelism: int) -> dict[str, Any
 
     environ = _environ(served.url)
     emulator_cpu = served.cpu()
-
-    def work() -> Any:
-        ws = open_workspace(None, (), project_dir=root, parallelism=parallelism, environ=environ)
-        try:
-            return ws, make_plan(ws)
-        finally:
-            ws.close()
-
-    (ws, plan), wall, cpu = _timed(work)
+    cpu, wall = Cpu(), time.perf_counter()
+    ws = open_workspace("bench", (), project_dir=root, parallelism=parallelism, environ=environ)
+    try:
+        plan = make_plan(ws)
+    finally:
+        ws.close()
+    wall = time.perf_counter() - wall
+    user, system = cpu.self_s()
     if plan.has_changes:
         raise SystemExit(f"no-op plan has changes: {plan.summary()}")
-    per_kind: dict[str, int] = {}
-    for c in plan.changes:
-        per_kind[c.kind] = per_kind.get(c.kind, 0) + 1
-    pages = 2 + sum(-(-n // 100) for n in per_kind.values())  # token + tenant, then the lists
     return {
         "managed": len(plan.changes),
-        "kinds": len(per_kind),
-        "pages": pages,
-        "seconds": wall,
-        "cpu_s": cpu,
+        "s": wall,
+        "user_s": user,
+        "sys_s": system,
         "emulator_cpu_s": served.cpu() - emulator_cpu,
         "requests": ws.client.request_count,
     }
 
 
-def run_validate(root: Path) -> float:
-    started = time.perf_counter()
-    done = subprocess.run(
-        [sys.executable, "-m", "aepflow", "validate"], cwd=root, capture_output=True, text=True
-    )
-    if done.returncode != 0:
-        raise SystemExit("generated manifests are invalid:\n" + done.stdout + done.stderr)
-    return time.perf_counter() - started
+def _list_pages(pipelines: int) -> int:
+    """List pages needed to see every managed object, by the AEP endpoints each kind is
+    listed from (100 per page): connections (base, source, target), schemas, descriptors,
+    datasets, mapping sets, flows; plus the token and the tenant lookup."""
+    per_kind = {
+        "connections": len(generator.CONNECTORS) + 2 * pipelines,
+        "schemas": generator.SCHEMAS,
+        "descriptors": generator.SCHEMAS * generator.IDENTITIES,
+        "dataSets": pipelines,
+        "mappingSets": pipelines,
+        "flows": pipelines,
+    }
+    return 2 + sum(-(-n // 100) for n in per_kind.values())
 
 
-def measure(n: int, latency_ms: float, parallelism: int) -> dict[str, Any]:
-    latency = latency_ms / 1000
+def measure(n: int, args: argparse.Namespace) -> dict[str, Any]:
+    latency = args.latency_ms / 1000
+    resources = generator.expected_resources(n)
+    prof = args.profile / f"apply-{n}.prof" if args.profile else None
     with tempfile.TemporaryDirectory(prefix="aepflow-bench-") as tmp:
         root = Path(tmp) / "project"
-        generate(root, n)
-        validate_s = run_validate(root)
-        served = Served(Path(tmp) / "emulator", latency_ms)
+        size = generator.generate(root, n)
+        validate = run_validate(root, args.runs)
+        embedded = run_embedded(root, args.parallelism)
+        served = Served(Path(tmp) / "emulator", args.latency_ms)
         try:
-            applied = run_apply(root, served, parallelism)
-            noop = run_noop_plan(root, served, parallelism)
+            applied = run_apply(root, served, args.parallelism, None)
+            noop = run_noop_plan(root, served, args.parallelism)
         finally:
             served.stop()
-    apply_bound = _bound(applied["depth"], applied["resources"], latency, parallelism)
-    noop_bound = _bound(2, noop["pages"], latency, parallelism)
-    return {
-        "pipelines": n,
-        "resources": applied["resources"],
-        "latency_ms": latency_ms,
-        "parallelism": parallelism,
-        "validate_s": round(validate_s, 3),
-        "apply_s": round(applied["seconds"], 3),
-        "apply_bound_s": round(apply_bound, 3),
-        "apply_ratio": round(applied["seconds"] / apply_bound, 2),
-        "apply_requests_per_resource": round(applied["requests"] / applied["resources"], 3),
-        "apply_cpu_s": round(applied["cpu_s"], 2),
-        "apply_cpu_ms_per_resource": round(1000 * applied["cpu_s"] / applied["resources"], 2),
-        "apply_emulator_cpu_s": round(applied["emulator_cpu_s"], 2),
-        "noop_plan_s": round(noop["seconds"], 3),
-        "noop_plan_bound_s": round(noop_bound, 3),
-        "noop_plan_ratio": round(noop["seconds"] / noop_bound, 2),
-        "noop_plan_requests": noop["requests"],
-        "noop_plan_requests_allowed": round(0.05 * noop["managed"] + noop["kinds"] + 2, 1),
-        "noop_plan_cpu_s": round(noop["cpu_s"], 2),
-    }
-
-
-def faults(n: int, spec: str, seeds: int, parallelism: int) -> list[dict[str, Any]]:
-    """A fresh apply per seed under faults: exit status, duplicates, then a no-op plan."""
-    out = []
-    for seed in range(seeds):
-        with tempfile.TemporaryDirectory(prefix="aepflow-faults-") as tmp:
-            root = Path(tmp) / "project"
-            generate(root, n)
-            served = Served(Path(tmp) / "emulator", 0, spec, seed)
-            env = {**os.environ, **_environ(served.url)}
+        if prof:  # a run of its own, on a fresh project: the profiler slows what it watches
+            again = Path(tmp) / "profiled"
+            generator.generate(again, n)
+            served = Served(Path(tmp) / "emulator-profiled", args.latency_ms)
             try:
-                done = subprocess.run(
-                    [sys.executable, "-m", "aepflow", "apply", "--auto-approve",
-                     "--parallelism", str(parallelism)],
-                    cwd=root, env=env, capture_output=True, text=True,
-                )  # fmt: skip
-                served.stop()
-                calm = Served(Path(tmp) / "emulator", 0)
-                env = {**os.environ, **_environ(calm.url)}
-                plan = subprocess.run(
-                    [sys.executable, "-m", "aepflow", "plan", "--detailed-exitcode"],
-                    cwd=root, env=env, capture_output=True, text=True,
-                )  # fmt: skip
-                calm.stop()
+                run_apply(again, served, args.parallelism, prof)
             finally:
-                with contextlib.suppress(Exception):
-                    served.stop()
-            out.append(
-                {
-                    "seed": seed,
-                    "apply_exit": done.returncode,
-                    "next_plan_exit": plan.returncode,
-                    "next_plan": plan.stdout.strip().splitlines()[-1:],
-                }
-            )
+                served.stop()
+    apply_bound = _bound(generator.depth(), resources, latency, args.parallelism)
+    noop_bound = _bound(2, _list_pages(n), latency, args.parallelism)
+    apply_cpu = applied["user_s"] + applied["sys_s"]
+    row = {
+        "pipelines": n,
+        "resources": resources,
+        "manifest_mb": round(size / 1e6, 2),
+        "latency_ms": args.latency_ms,
+        "parallelism": args.parallelism,
+        "validate_s": round(validate["s"], 2),
+        "validate_cpu_s": round(validate["user_s"] + validate["sys_s"], 2),
+        "noop_plan_s": round(noop["s"], 2),
+        "noop_plan_bound_s": round(noop_bound, 2),
+        "noop_plan_requests": noop["requests"],
+        "noop_plan_cpu_s": round(noop["user_s"] + noop["sys_s"], 2),
+        "apply_s": round(applied["s"], 2),
+        "apply_bound_s": round(apply_bound, 2),
+        "apply_ratio": round(applied["s"] / apply_bound, 2),
+        "apply_steps": applied["steps"],
+        "apply_requests_per_resource": round(applied["requests"] / resources, 3),
+        "apply_cpu_s": round(apply_cpu, 2),
+        "apply_cpu_ms_per_resource": round(1000 * apply_cpu / resources, 2),
+        "apply_emulator_cpu_s": round(applied["emulator_cpu_s"], 2),
+        "embedded_apply_s": round(embedded["s"], 2),
+        "embedded_apply_user_s": round(embedded["user_s"], 2),
+        "embedded_apply_sys_s": round(embedded["sys_s"], 2),
+    }
+    if prof:
+        print(profile_summary(prof, args.top), file=sys.stderr, flush=True)
+    return row
+
+
+def _duplicates(state: Path) -> dict[str, int]:
+    """Objects whose marker (name or description) is live more than once, per collection, and
+    mapping sets no flow uses, read from the emulator's files after it stopped."""
+    from aepflow.emulator.state import Store
+
+    with Store(state).read() as tx:
+        live = tx.doc["sandboxes"]["prod"]
+    out: dict[str, int] = {}
+    for collection, key in [
+        ("connections", "description"),
+        ("sourceConnections", "description"),
+        ("targetConnections", "description"),
+        ("flows", "name"),
+        ("dataSets", "name"),
+        ("schemas", "title"),
+        ("fieldgroups", "title"),
+    ]:
+        seen = [obj.get(key) for obj in live.get(collection, {}).values()]
+        out[collection] = len(seen) - len(set(seen))
+    used = {
+        t["params"]["mappingId"]
+        for flow in live.get("flows", {}).values()
+        for t in flow.get("transformations") or []
+        if t.get("name") == "Mapping"
+    }
+    out["unused mappingSets"] = len(set(live.get("mappingSets", {})) - used)
     return out
 
 
+def faults(n: int, spec: str, seeds: int, parallelism: int) -> Iterator[dict[str, Any]]:
+    """A fresh apply per seed under faults: exit status, duplicates, then a no-op plan."""
+    for seed in range(seeds):
+        with tempfile.TemporaryDirectory(prefix="aepflow-faults-") as tmp:
+            root = Path(tmp) / "project"
+            generator.generate(root, n)
+            served = Served(Path(tmp) / "emulator", 0, spec, seed)
+            started = time.perf_counter()
+            try:
+                env = {**os.environ, **_environ(served.url)}
+                done = subprocess.run(
+                    [sys.executable, "-m", "aepflow", "apply", "-e", "bench", "--auto-approve",
+                     "--parallelism", str(parallelism)],
+                    cwd=root, env=env, capture_output=True, text=True, check=False,
+                )  # fmt: skip
+            finally:
+                served.stop()
+            seconds = time.perf_counter() - started
+            calm = Served(Path(tmp) / "emulator", 0)
+            try:
+                env = {**os.environ, **_environ(calm.url)}
+                plan = subprocess.run(
+                    [sys.executable, "-m", "aepflow", "plan", "-e", "bench",
+                     "--detailed-exitcode"],
+                    cwd=root, env=env, capture_output=True, text=True, check=False,
+                )  # fmt: skip
+            finally:
+                calm.stop()
+            yield {
+                "seed": seed,
+                "apply_exit": done.returncode,
+                "apply_s": round(seconds, 1),
+                "apply_error": done.stderr.strip().splitlines()[-3:] if done.returncode else [],
+                "next_plan_exit": plan.returncode,
+                "next_plan": plan.stdout.strip().splitlines()[-1:],
+                "duplicates": _duplicates(Path(tmp) / "emulator"),
+            }
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--pipelines", type=int, nargs="+", default=[10, 100])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("--pipelines", type=int, nargs="*", default=[10, 100, 1000])
     parser.add_argument("--latency-ms", type=float, default=50)
     parser.add_argument("--parallelism", type=int, default=16)
-    parser.add_argument("--faults", default="", help="e.g. 429=0.1,500=0.05,lost=0.02")
-    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--runs", type=int, default=3, help="validate runs (best CPU kept)")
+    parser.add_argument("--faults", default="429=0.1,500=0.05,lost=0.02")
+    parser.add_argument("--fault-pipelines", type=int, default=100)
+    parser.add_argument("--seeds", type=int, default=5, help="fault seeds (0: skip faults)")
+    parser.add_argument("--profile", type=Path, help="folder for cProfile output of apply")
+    parser.add_argument("--top", type=int, default=15, help="profile entries shown")
     args = parser.parse_args()
-    if args.faults:
-        for n in args.pipelines:
-            for row in faults(n, args.faults, args.seeds, args.parallelism):
-                print(json.dumps({"pipelines": n, "faults": args.faults, **row}), flush=True)
-        return
+    if args.profile:
+        args.profile.mkdir(parents=True, exist_ok=True)
     for n in args.pipelines:
-        print(json.dumps(measure(n, args.latency_ms, args.parallelism)), flush=True)
+        print(json.dumps(measure(n, args)), flush=True)
+    if args.seeds:
+        for row in faults(args.fault_pipelines, args.faults, args.seeds, args.parallelism):
+            row = {"pipelines": args.fault_pipelines, "faults": args.faults, **row}
+            print(json.dumps(row), flush=True)
 
 
 if __name__ == "__main__":

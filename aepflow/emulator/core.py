@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl
 
 import httpx
 
@@ -137,18 +138,34 @@ class Emulator:
 
     def respond(self, request: httpx.Request) -> Answer:
         """The answer to one request; raises LostResponse for the ``lost`` fault."""
+        return self.respond_raw(
+            request.method,
+            request.url.raw_path.decode("ascii", "replace"),
+            request.headers,
+            request.content,
+        )
+
+    def respond_raw(
+        self,
+        method: str,
+        target: str,
+        headers: httpx.Headers | list[tuple[str, str]] | list[tuple[bytes, bytes]],
+        content: bytes,
+    ) -> Answer:
+        """The answer to a request given as its parts (``target``: raw path and query), as
+        the served emulator reads them off the socket, without building an httpx.Request."""
         if self.latency_ms > 0:
             self._sleep(self.latency_ms / 1000)  # before any lock: requests overlap
-        method = request.method.upper()
-        path = request.url.raw_path.split(b"?", 1)[0].decode("ascii", "replace")
+        method = method.upper()
+        path, _, query = target.partition("?")
         if len(path) > 1:
             path = path.rstrip("/") or "/"  # AEP accepts trailing slashes (aepp sends them)
         call = Call(
             method=method,
             path=path,
-            query=list(request.url.params.multi_items()),
-            headers=request.headers,
-            content=request.content,
+            query=parse_qsl(query, keep_blank_values=True),
+            headers=headers if isinstance(headers, httpx.Headers) else httpx.Headers(headers),
+            content=content,
             now=self._clock(),
             identity=self.identity,
             request_id=str(uuid.uuid4()),

@@ -95,7 +95,8 @@ def create(call: Call, tx: Tx, collection: str) -> Reply:
     flowchecks.require_name(body)
     obj: dict[str, Any] = {
         "id": new_uuid(),
-        **{k: copy.deepcopy(v) for k, v in body.items() if k not in _SERVER_FIELDS},
+        # The body was parsed for this request alone: stored as it is, not copied.
+        **{k: v for k, v in body.items() if k not in _SERVER_FIELDS},
     }
     if collection == "connections":
         spec = flowchecks.connection_spec(body)

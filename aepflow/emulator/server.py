@@ -13,8 +13,6 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import httpx
-
 from aepflow.emulator.core import Emulator
 from aepflow.emulator.faults import LostResponse
 from aepflow.emulator.settings import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_ORG_ID
@@ -92,19 +90,15 @@ def _handler(emulator: Emulator) -> type[BaseHTTPRequestHandler]:
                 self.send_error(400, "Content-Length is not a number of bytes")
                 self.close_connection = True
                 return
+            target = self.path if self.path.startswith("/") else "/" + self.path
             try:
                 # http.server reads header values as Latin-1: their bytes go on unchanged, so a
                 # header with non-ASCII text gets the gateway's answer like any other.
-                request = httpx.Request(
-                    self.command,
-                    f"http://emulator{self.path if self.path.startswith('/') else '/' + self.path}",
-                    headers=[
-                        (k.encode("latin-1", "replace"), v.encode("latin-1", "replace"))
-                        for k, v in self.headers.items()
-                    ],
-                    content=body,
-                )
-                answer = emulator.respond(request)
+                headers = [
+                    (k.encode("latin-1", "replace"), v.encode("latin-1", "replace"))
+                    for k, v in self.headers.items()
+                ]
+                answer = emulator.respond_raw(self.command, target, headers, body)
             except LostResponse:
                 self.close_connection = True  # no answer at all, like a dropped response
                 return

@@ -1,27 +1,39 @@
-"""The emulator's state: one JSON document, ``<state_dir>/state.json``, shared by processes.
+"""The emulator's state: a JSON snapshot plus an append-only journal, shared by processes.
 
-The document lives in memory and is re-read only when the file changed (inode, mtime_ns and
-size; writers also compare the revision the last writer recorded in ``.lock``), so reads cost
-no parsing. Changes go through a
-transaction (:meth:`Store.write`): the handler stages them on a :class:`Tx`, they are applied
-only if the handler succeeds, and they are on disk before the caller answers.
+``<state_dir>/state.json`` holds the whole document as of one revision; ``state.journal``
+holds the changes made since, one line per commit. The document lives in memory and a process
+catches up only when the files changed (inode, mtime_ns and size; writers also compare the
+revision the last writer recorded in ``.lock``), by reading the journal lines it has not seen,
+so reads cost no parsing. Changes go through a transaction (:meth:`Store.write`): the handler
+stages them on a :class:`Tx`, they are applied only if the handler succeeds, and they are on
+disk (the journal line written and fsynced) before the caller answers.
 
-Writes are atomic: the new document goes to a temp file in the same folder, is fsynced and
-renamed over ``state.json``, so a process killed at any instant leaves the old or the new
-state, never a torn one. ``flock`` on ``<state_dir>/.lock`` makes each read-modify-write
-exclusive across processes; a re-entrant mutex does the same across threads.
+A commit costs what it changed, not the size of the state: a line of its set/unset operations
+is appended to the journal. When the journal outgrows the snapshot, the next commit writes a
+new snapshot instead (a temp file, fsynced and renamed over ``state.json``) and starts a new
+journal whose first line names the snapshot's revision; a journal that names another revision
+is ignored, so a process killed between the two renames leaves a whole state. A process
+killed while appending leaves at most a line cut short at the end of the journal: readers
+stop before it and the next writer truncates it. Nothing is ever torn.
 
-Group commit: while one thread writes the file, transactions of other threads apply to the
-in-memory document and are written together by the next write, so concurrent requests do not
-pay one full-document write each. The process keeps the ``flock`` until every applied change is
-on disk, so no other process can read or overwrite a state that lacks them.
+``flock`` on ``<state_dir>/.lock`` makes each read-modify-write exclusive across processes; a
+re-entrant mutex does the same across threads. Group commit: while one thread writes the
+journal, transactions of other threads apply to the in-memory document and are written
+together by the next write, so concurrent requests share one fsync. The process keeps the
+``flock`` until every applied change is on disk, so no other process can read or overwrite a
+state that lacks them.
 
-Layout::
+Layout of the document (``state.json``, the journal's operations apply to it)::
 
     {"rev": "<hex>", "format": 1, "createdAt": <ms>, "salt": "<hex>",
      "tokens": {"<sha256 of token>": {"clientId": .., "expiresAt": <s>}},
      "sandboxes": {"prod": {"flows": {"<id>": {..}}, "dataSets": {..}, ..}},
      "stats": {"GET /data/foundation/flowservice/flows/{id}": 12, ..}}
+
+Journal::
+
+    {"base": "<rev of the snapshot>"}
+    {"rev": "<hex>", "ops": [["set", ["sandboxes", "prod", "flows", "<id>"], {..}], ..]}
 """
 
 from __future__ import annotations
@@ -36,12 +48,20 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
+
+from aepflow.emulator.statefiles import dumps as _dumps
+from aepflow.emulator.statefiles import identity as _identity
+from aepflow.emulator.statefiles import replace_file
+from aepflow.emulator.statefiles import write_all as _write_all
 
 FORMAT = 1
 STATE_FILE = "state.json"
+JOURNAL_FILE = "state.journal"
+COMPACT_MIN_BYTES = 1 << 20  # a smaller journal is never folded into the snapshot
 LOCK_FILE = ".lock"
 _EMPTY: Mapping[str, Any] = {}
+Op = tuple[str, tuple[str, ...], Any]
 
 
 class StateError(Exception):
@@ -59,7 +79,7 @@ class Tx:
     def __init__(self, doc: dict[str, Any], *, writable: bool) -> None:
         self.doc = doc
         self.writable = writable
-        self.ops: list[tuple[str, tuple[str, ...], Any]] = []
+        self.ops: list[Op] = []
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -98,37 +118,42 @@ class Tx:
             raise RuntimeError("a read transaction cannot change the state")
         self.ops.append((op, path, value))
 
-    def apply(self) -> list[tuple[str, ...]]:
-        """Apply the staged writes to the document; returns the paths they touched."""
-        for op, path, value in self.ops:
-            node = self.doc
-            for key in path[:-1]:
-                node = node.setdefault(key, {})
-            if op == "set":
-                node[path[-1]] = value
-            else:
-                node.pop(path[-1], None)
-        return [path for _, path, _ in self.ops]
+    def apply(self) -> None:
+        """Apply the staged writes to the document."""
+        _apply(self.doc, self.ops)
+
+
+def _apply(doc: dict[str, Any], ops: list[Op] | list[list[Any]]) -> None:
+    for op, path, value in ops:
+        node = doc
+        for key in path[:-1]:
+            node = node.setdefault(key, {})
+        if op == "set":
+            node[path[-1]] = value
+        else:
+            node.pop(path[-1], None)
 
 
 class Store:
     def __init__(self, directory: Path, *, clock: Callable[[], float] = time.time) -> None:
         self.directory = Path(directory)
         self.path = self.directory / STATE_FILE
+        self.journal = self.directory / JOURNAL_FILE
         self._lock_path = self.directory / LOCK_FILE
         self._clock = clock
         self._mutex = threading.RLock()  # the in-memory document and the fields below
-        self._flusher = threading.Lock()  # one thread writes the file at a time
+        self._flusher = threading.Lock()  # one thread writes the files at a time
         self._doc = self._empty()
-        self._seen: tuple[int, int, int, str] | None = None  # file the document came from
+        self._seen: _Seen | None = None  # the files the document came from
         self._lock_fd: int | None = None  # the open .lock file
         self._locked = False  # this process holds the flock
         self._applied = 0  # transactions applied in memory
         self._durable = 0  # ... of which on disk
         self._lost = 0  # ... whose write failed (they were rolled back)
+        self._queue: list[Op] = []  # operations applied in memory, not yet on disk
         self._pending: Counter[str] = Counter()  # request counts not yet in the document
-        self._fragments = _Fragments()
         self._stats_mutex = threading.Lock()
+        self._tmp = self.directory / f".state.{os.getpid()}.{id(self):x}.tmp"
 
     # -- transactions -----------------------------------------------------------------------
 
@@ -155,7 +180,8 @@ class Store:
             if not tx.ops:
                 self._unlock_if_clean()
                 return
-            self._fragments.forget(tx.apply())
+            tx.apply()
+            self._queue.extend(tx.ops)
             self._applied += 1
             ticket = self._applied
         self._persist(ticket)
@@ -188,18 +214,20 @@ class Store:
         with self._flusher, self._mutex:
             self._lock()
             try:
+                self.journal.unlink(missing_ok=True)
                 self.path.unlink(missing_ok=True)
                 for stale in self.directory.glob(".state.*.tmp"):
                     stale.unlink(missing_ok=True)
                 self._doc = self._empty()
                 self._seen = None
+                self._queue = []
                 self._durable = self._applied
                 with self._stats_mutex:
                     self._pending.clear()
             finally:
                 self._unlock_if_clean()
 
-    # -- the file ---------------------------------------------------------------------------
+    # -- the files --------------------------------------------------------------------------
 
     def _empty(self) -> dict[str, Any]:
         return {
@@ -213,7 +241,7 @@ class Store:
         }
 
     def _lock(self) -> None:
-        """Hold the flock (if this process does not already) and catch up with the file."""
+        """Hold the flock (if this process does not already) and catch up with the files."""
         if self._locked:
             return
         if self._lock_fd is None:
@@ -234,28 +262,26 @@ class Store:
             self._locked = False
 
     def _refresh(self, *, strict: bool) -> None:
-        """Re-read the file if another process changed it (call with the mutex).
+        """Catch up with the files if another process changed them (call with the mutex).
 
-        The file's inode, mtime and size tell a change; ``strict`` (writers, under the flock)
+        The files' inode, mtime and size tell a change; ``strict`` (writers, under the flock)
         also compares the revision recorded in ``.lock``, which no reuse of an inode can fake.
         """
         if self._durable < self._applied:
-            return  # unwritten changes: this process holds the flock, the file cannot move
+            return  # unwritten changes: this process holds the flock, the files cannot move
         try:
             st = os.stat(self.path)
         except FileNotFoundError:
             if self._seen is not None:  # reset by another process
                 self._doc, self._seen = self._empty(), None
             return
-        if self._unchanged(st, strict=strict):
-            return
-        self._load()
-
-    def _unchanged(self, st: os.stat_result, *, strict: bool) -> bool:
         seen = self._seen
-        if seen is None or seen[:3] != (st.st_ino, st.st_mtime_ns, st.st_size):
-            return False
-        return not strict or self._lock_rev() == seen[3]
+        snapshot = (st.st_ino, st.st_mtime_ns, st.st_size)
+        if seen is not None and seen.snapshot == snapshot:
+            journal = _identity(self.journal)
+            if journal == seen.journal and (not strict or self._lock_rev() == seen.rev):
+                return
+        self._load()
 
     def _lock_rev(self) -> str:
         """The revision the last writer recorded in ``.lock`` (read under the flock)."""
@@ -263,6 +289,23 @@ class Store:
         return os.pread(self._lock_fd, 64, 0).decode("ascii", "replace").strip()
 
     def _load(self) -> None:
+        """Catch up with the files: the journal's new lines, or everything when the snapshot
+        or the journal's inode changed (or the journal shrank: a failed write was cut off)."""
+        seen = self._seen
+        if seen is not None and seen.journal is not None:
+            try:
+                st = os.stat(self.path)
+                journal = os.stat(self.journal)
+            except FileNotFoundError:
+                pass
+            else:
+                if (
+                    (st.st_ino, st.st_mtime_ns, st.st_size) == seen.snapshot
+                    and journal.st_ino == seen.journal[0]
+                    and journal.st_size >= seen.offset
+                ):
+                    self._seen = self._replay(seen)
+                    return
         try:
             with open(self.path, "rb") as f:
                 st = os.fstat(f.fileno())
@@ -270,6 +313,11 @@ class Store:
         except FileNotFoundError:
             self._doc, self._seen = self._empty(), None
             return
+        self._doc = self._parse_snapshot(raw)
+        rev = str(self._doc.get("rev", ""))
+        self._seen = self._replay(_Seen((st.st_ino, st.st_mtime_ns, st.st_size), None, 0, rev))
+
+    def _parse_snapshot(self, raw: bytes) -> dict[str, Any]:
         try:
             doc = json.loads(raw)
         except ValueError:
@@ -282,9 +330,46 @@ class Store:
                 f"the emulator state {self.path} has an unknown format; "
                 "`aepflow emulator reset` starts over"
             )
-        self._doc = doc
-        self._fragments.clear()
-        self._seen = (st.st_ino, st.st_mtime_ns, st.st_size, str(doc.get("rev", "")))
+        return doc
+
+    def _replay(self, seen: _Seen) -> _Seen:
+        """Apply the journal's whole lines after ``seen.offset`` (from its start when
+        ``seen.journal`` is None: its first line must name the snapshot's revision).
+
+        The result's ``journal`` is None when there is no usable journal: the next commit
+        then writes a snapshot and a new journal.
+        """
+        try:
+            with open(self.journal, "rb") as f:
+                st = os.fstat(f.fileno())
+                f.seek(seen.offset)
+                raw = f.read()
+        except FileNotFoundError:
+            return _Seen(seen.snapshot, None, 0, seen.rev)
+        rev, end, fresh = seen.rev, seen.offset, seen.journal is None
+        lines = raw.split(b"\n")
+        for number, line in enumerate(lines[:-1]):  # the last piece has no newline: cut short
+            try:
+                record = json.loads(line)
+                if fresh and number == 0:
+                    if record.get("base") != seen.rev:  # a journal of an older snapshot
+                        return _Seen(seen.snapshot, None, 0, seen.rev)
+                    end += len(line) + 1
+                    continue
+                ops, new_rev = record["ops"], str(record["rev"])
+            except (ValueError, KeyError, TypeError, AttributeError):
+                if number == len(lines) - 2:
+                    break  # the last line, cut short by a crash: its commit never finished
+                raise StateError(
+                    f"the emulator journal {self.journal} is corrupt; "
+                    "`aepflow emulator reset` starts over"
+                ) from None
+            _apply(self._doc, ops)
+            rev = self._doc["rev"] = new_rev
+            end += len(line) + 1
+        if fresh and end == 0:  # not even the first line
+            return _Seen(seen.snapshot, None, 0, seen.rev)
+        return _Seen(seen.snapshot, (st.st_ino, st.st_size), end, rev)
 
     def _persist(self, ticket: int) -> None:
         """Make sure transaction ``ticket`` is on disk (group commit)."""
@@ -295,141 +380,85 @@ class Store:
                 if ticket <= self._durable:
                     return
                 upto = self._applied
-                self._merge_counts()
+                ops, self._queue = self._queue, []
+                ops.extend(self._merge_counts())
                 rev = secrets.token_hex(8)
                 self._doc["rev"] = rev
-                payload = self._fragments.document(self._doc)  # pieces of the file
+                seen = self._seen
+                compact = (
+                    seen is None
+                    or seen.journal is None
+                    or seen.offset > max(COMPACT_MIN_BYTES, seen.snapshot[2])
+                )
+                # A snapshot is encoded under the mutex: other threads change the document.
+                payload = _dumps(self._doc).encode() if compact else None
             try:
-                # The revision goes to .lock first: a writer killed before the rename only
-                # makes the others re-read a file that did not change.
+                # The revision goes to .lock first: a writer killed before the files change
+                # only makes the others re-read files that did not change.
                 assert self._lock_fd is not None
-                os.pwrite(self._lock_fd, rev.encode(), 0)
-                identity = self._replace(payload)
+                os.pwrite(self._lock_fd, rev.encode().ljust(16), 0)
+                if payload is not None:
+                    fresh = self._snapshot(payload, rev)
+                else:
+                    assert seen is not None
+                    fresh = self._append(seen, ops, rev)
             except OSError as e:
                 with self._mutex:
-                    # Every change not on disk is dropped: back to what the file holds.
+                    # Every change not on disk is dropped: back to what the files hold.
                     self._lost = self._durable = self._applied
+                    self._queue = []
                     self._seen = None
                     self._load()
                     self._unlock_if_clean()
                 raise StateError(f"cannot write the emulator state {self.path}: {e}") from None
             with self._mutex:
-                self._seen = (*identity, rev)
+                self._seen = fresh
                 self._durable = upto
                 self._unlock_if_clean()
 
-    def _merge_counts(self) -> None:
+    def _merge_counts(self) -> list[Op]:
         with self._stats_mutex:
             pending, self._pending = self._pending, Counter()
+        ops: list[Op] = []
         if pending:
             stats = self._doc.setdefault("stats", {})
             for key, n in pending.items():
                 stats[key] = stats.get(key, 0) + n
+                ops.append(("set", ("stats", key), stats[key]))
+        return ops
 
-    def _replace(self, payload: list[bytes]) -> tuple[int, int, int]:
-        """Write ``payload`` to a temp file, fsync it and rename it over the state file.
-
-        Few system calls on purpose: each one lets other threads take the interpreter, and
-        the state's writer holds up every request that waits for it.
-        """
-        tmp = self.directory / f".state.{os.getpid()}.{id(self):x}.tmp"
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    def _append(self, seen: _Seen, ops: list[Op], rev: str) -> _Seen:
+        """Append one line to the journal and fsync it; a failure cuts the journal back."""
+        line = (_dumps({"rev": rev, "ops": ops}) + "\n").encode()
+        fd = os.open(self.journal, os.O_WRONLY)
         try:
-            _write_all(fd, payload)
-            os.fsync(fd)
-            st = os.fstat(fd)  # the inode and mtime the rename keeps
-        except BaseException:
+            try:
+                _write_all(fd, [line], seen.offset)
+                if os.fstat(fd).st_size > seen.offset + len(line):
+                    os.ftruncate(fd, seen.offset + len(line))  # a line cut short by a crash
+                os.fsync(fd)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    os.ftruncate(fd, seen.offset)
+                raise
+            st = os.fstat(fd)
+        finally:
             os.close(fd)
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
-        os.close(fd)
-        try:
-            os.replace(tmp, self.path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
-        return st.st_ino, st.st_mtime_ns, st.st_size
+        end = seen.offset + len(line)
+        return _Seen(seen.snapshot, (st.st_ino, st.st_size), end, rev)
+
+    def _snapshot(self, payload: bytes, rev: str) -> _Seen:
+        """The whole document to ``state.json``, then a new journal based on it."""
+        snapshot = replace_file(self.path, payload, tmp=self._tmp)
+        header = (_dumps({"base": rev}) + "\n").encode()
+        journal = replace_file(self.journal, header, tmp=self._tmp)
+        return _Seen(snapshot, (journal[0], journal[2]), len(header), rev)
 
 
-class _Fragments:
-    """Serialised pieces of ``sandboxes``, kept between writes.
+class _Seen(NamedTuple):
+    """The files the in-memory document reflects."""
 
-    Writing the state re-encodes only what changed since the last write: objects are never
-    changed in place (a transaction replaces them), so the JSON of an object, and of a
-    collection none of whose objects changed, stays valid until a transaction touches it.
-    This keeps a write of a large state in the milliseconds.
-    """
-
-    def __init__(self) -> None:
-        self._items: dict[tuple[str, str, str], str] = {}  # '"<id>":{...}'
-        self._collections: dict[tuple[str, str], bytes] = {}  # b'{"<id>":{...},...}'
-
-    def clear(self) -> None:
-        self._items.clear()
-        self._collections.clear()
-
-    def forget(self, paths: list[tuple[str, ...]]) -> None:
-        for path in paths:
-            if path[0] != "sandboxes":
-                continue
-            if len(path) >= 4:
-                self._items.pop((path[1], path[2], path[3]), None)
-                self._collections.pop((path[1], path[2]), None)
-            else:
-                self.clear()
-
-    def document(self, doc: Mapping[str, Any]) -> list[bytes]:
-        """``json.dumps(doc)``, compact, with ``rev`` first, as pieces from cached fragments.
-
-        The pieces are written as they are (``os.writev``): a large state is never copied
-        into one string.
-        """
-        parts = [b'{"rev":', _dumps(doc.get("rev", "")).encode()]
-        for key, value in doc.items():
-            if key == "rev":
-                continue
-            parts.append(f",{_dumps(key)}:".encode())
-            if key != "sandboxes":
-                parts.append(_dumps(value).encode())
-                continue
-            parts.append(b"{")
-            for i, (sandbox, collections) in enumerate(value.items()):
-                parts.append(f"{',' if i else ''}{_dumps(sandbox)}:{{".encode())
-                for j, (name, objects) in enumerate(collections.items()):
-                    parts.append(f"{',' if j else ''}{_dumps(name)}:".encode())
-                    parts.append(self._collection(sandbox, name, objects))
-                parts.append(b"}")
-            parts.append(b"}")
-        parts.append(b"}")
-        return parts
-
-    def _collection(self, sandbox: str, name: str, objects: Mapping[str, Any]) -> bytes:
-        cached = self._collections.get((sandbox, name))
-        if cached is None:
-            items = []
-            for key, obj in objects.items():
-                item = self._items.get((sandbox, name, key))
-                if item is None:
-                    item = self._items[(sandbox, name, key)] = f"{_dumps(key)}:{_dumps(obj)}"
-                items.append(item)
-            cached = self._collections[(sandbox, name)] = ("{" + ",".join(items) + "}").encode()
-        return cached
-
-
-def _write_all(fd: int, pieces: list[bytes]) -> None:
-    """Write every piece, in as few system calls as ``writev`` allows."""
-    views = [memoryview(p) for p in pieces if p]
-    while views:
-        written = os.writev(fd, views[:512])
-        while written and views:
-            if written >= len(views[0]):
-                written -= len(views.pop(0))
-            else:
-                views[0] = views[0][written:]
-                written = 0
-
-
-def _dumps(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"))
+    snapshot: tuple[int, int, int]  # state.json: inode, mtime_ns, size
+    journal: tuple[int, int] | None  # state.journal: inode, size
+    offset: int  # end of the last whole journal line applied
+    rev: str  # the revision of the document

@@ -273,7 +273,9 @@ class Executor:
         # The hashes of the secrets this step sent; a step that sent none keeps what the lock
         # knew, so a secret changed since the plan is still a change at the next plan.
         previous = self.lock.lock.resources.get(r.address)
-        sent = any(is_secret(p) for req in change.requests for p in placeholders(req.body))
+        sent = bool(r.secrets) and any(  # only a resource with secrets can have sent one
+            is_secret(p) for req in change.requests for p in placeholders(req.body)
+        )
         hashes = (
             self.lock.lock.secret_hashes(r.secrets)
             if sent or previous is None

@@ -187,6 +187,11 @@ def _replay(lock: Lock, journal: Path) -> bool:
 class LockWriter:
     """Thread-safe holder of the lock during an apply; every change is journalled at once.
 
+    Group commit: each change's line is written to the journal under a mutex, then made
+    durable by one ``fsync`` that covers every line written by then, so steps finishing
+    together on several threads share one flush to disk instead of queueing for one each.
+    A change is in the lock in memory only once its line is on disk.
+
     Call ``close`` when the apply ends: it folds the journal into the sorted lock file.
     """
 
@@ -194,50 +199,74 @@ class LockWriter:
         self.lock = lock
         self.path = path
         self.journal = journal_path(path)
-        self._mutex = threading.Lock()
+        self._mutex = threading.Lock()  # the lock in memory, the journal file, the counters
+        self._syncing = threading.Lock()  # one fsync at a time
         self._file: Any = None
+        self._written = 0  # journal lines written (to the operating system)
+        self._synced = 0  # ... of which known to be on disk
         if self.journal.exists():  # left by a crash: fold it before writing anew
             self.close()
 
     def put(self, address: str, entry: LockEntry) -> None:
-        with self._mutex:
-            self._change(address, entry)
+        self._change(address, entry)
 
     def update(self, address: str, **changes: Any) -> None:
         with self._mutex:
-            self._change(address, replace(self.lock.resources[address], **changes))
+            entry = replace(self.lock.resources[address], **changes)
+        self._change(address, entry)
 
     def remove(self, address: str) -> None:
         with self._mutex:
-            if address in self.lock.resources:
-                self._change(address, None)
+            if address not in self.lock.resources:
+                return
+        self._change(address, None)
 
     def _change(self, address: str, entry: LockEntry | None) -> None:
         """Journal first: the lock in memory (folded into the file at the end) holds only
         what the journal recorded, so a failed write leaves nothing half-recorded."""
         if entry is None:
             self._append({"op": "remove", "address": address})
-            self.lock.resources.pop(address, None)
         else:
             self._append({"op": "put", "address": address, "entry": entry.to_json()})
-            self.lock.resources[address] = entry
+        with self._mutex:
+            if entry is None:
+                self.lock.resources.pop(address, None)
+            else:
+                self.lock.resources[address] = entry
 
     def _append(self, record: dict[str, Any]) -> None:
-        record["serial"] = self.lock.serial + 1
-        try:
-            if self._file is None:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                if not self.path.exists():
-                    # A new lock's lineage and salt must outlive a crash before the fold:
-                    # the journal alone would be replayed onto a fresh random one each read.
-                    save(self.lock, self.path)
-                self._file = open(self.journal, "a", encoding="utf-8")  # noqa: SIM115
-            self._file.write(json.dumps(record, sort_keys=True, ensure_ascii=False) + "\n")
-            self._file.flush()
-            os.fsync(self._file.fileno())
-        except OSError as e:
-            raise LockWriteError(self.journal, e.strerror or str(e)) from None
-        self.lock.serial += 1
+        """Write one journal line and return once it is on disk."""
+        with self._mutex:
+            record["serial"] = self.lock.serial + 1
+            try:
+                if self._file is None:
+                    self.path.parent.mkdir(parents=True, exist_ok=True)
+                    if not self.path.exists():
+                        # A new lock's lineage and salt must outlive a crash before the fold:
+                        # the journal alone would be replayed onto a fresh random one each read.
+                        save(self.lock, self.path)
+                    self._file = open(self.journal, "a", encoding="utf-8")  # noqa: SIM115
+                self._file.write(json.dumps(record, sort_keys=True, ensure_ascii=False) + "\n")
+                self._file.flush()
+            except OSError as e:
+                raise LockWriteError(self.journal, e.strerror or str(e)) from None
+            self.lock.serial += 1
+            self._written += 1
+            ticket = self._written
+        self._sync(ticket)
+
+    def _sync(self, ticket: int) -> None:
+        """fsync the journal unless another thread's fsync already covered line ``ticket``."""
+        with self._syncing:
+            if self._synced >= ticket:
+                return
+            with self._mutex:
+                upto, fd = self._written, self._file.fileno()
+            try:
+                os.fsync(fd)
+            except OSError as e:
+                raise LockWriteError(self.journal, e.strerror or str(e)) from None
+            self._synced = upto
 
     def close(self) -> None:
         """Fold the journal into the sorted lock file and remove it."""

@@ -90,7 +90,14 @@ class Credentials:
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    max_attempts: int = 6
+    """How long one logical request keeps trying after a 429, a 5xx or a lost response.
+
+    The time budget is what bounds a retry; the attempts only stop a storm. With one request
+    in six failing (10% 429, 5% 500, 2% lost), six attempts in a row all fail once in 40,000
+    requests, so one apply of 100 pipelines in 70 failed; ten fail once in 50 million.
+    """
+
+    max_attempts: int = 10
     max_total_seconds: float = 120.0
     base_delay: float = 0.5
     max_delay: float = 30.0

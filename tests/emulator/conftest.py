@@ -312,3 +312,11 @@ def xdm_error(response: httpx.Response) -> tuple[int, str, str, str]:
     assert body["report"]["detailed-message"] == body["detail"]
     assert body["report"]["sub-errors"] == []
     return response.status_code, code, body["title"], body["detail"]
+
+
+def state_text(state_dir: Path) -> str:
+    """Every byte the emulator keeps on disk: the snapshot and the journal of later changes."""
+    return "".join(
+        (state_dir / name).read_text() if (state_dir / name).exists() else ""
+        for name in ("state.json", "state.journal")
+    )

@@ -21,6 +21,7 @@ from tests.emulator.conftest import (
     connection_body,
     flow_error,
     source_body,
+    state_text,
     target_body,
 )
 
@@ -121,7 +122,7 @@ def test_get_is_wrapped_in_items_with_secrets_masked(api: Api, state_dir: Path) 
     )
     assert (conn["sandboxName"], conn["imsOrgId"]) == ("prod", "AEPFLOW0EMULATOR000000000@AdobeOrg")
     assert conn["connectionSpec"] == {"id": SALESFORCE, "version": "1.0"}
-    state = (state_dir / "state.json").read_bytes()
+    state = state_text(state_dir).encode()
     assert b"s3cret-Passw0rd" not in state and b"tok-Secret-42" not in state
 
 
@@ -337,7 +338,7 @@ def test_patch_auth_params_hashes_new_secrets_and_keeps_masked_ones(
     api: Api, state_dir: Path
 ) -> None:
     conn = api.connection()
-    state_before = (state_dir / "state.json").read_text()
+    state_before = state_text(state_dir)
     # Send the GET's params back with one secret changed: the masked one keeps its value.
     (got,) = api.get(f"{FLOW}/connections/{conn}").json()["items"]
     params = {**got["auth"]["params"], "password": "n3w-Passw0rd"}
@@ -347,7 +348,7 @@ def test_patch_auth_params_hashes_new_secrets_and_keeps_masked_ones(
         headers={"If-Match": got["etag"]},
     )
     assert response.status_code == 200
-    state = (state_dir / "state.json").read_text()
+    state = state_text(state_dir)
     assert "n3w-Passw0rd" not in state
     stored = api.emulator.store.read
     with stored() as tx:

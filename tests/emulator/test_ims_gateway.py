@@ -23,6 +23,7 @@ from tests.emulator.conftest import (
     Api,
     Clock,
     flow_error,
+    state_text,
     token,
     xdm_error,
 )
@@ -48,7 +49,7 @@ def test_token_is_issued_for_the_form_fields(http: httpx.Client, state_dir: Path
     assert body["token_type"] == "bearer"
     assert body["expires_in"] == 86399
     assert len(body["access_token"]) >= 40
-    state = (state_dir / "state.json").read_text()
+    state = state_text(state_dir)
     assert body["access_token"] not in state  # stored hashed
 
 

@@ -1,4 +1,5 @@
-"""Persistence: one atomic JSON document, shared by threads and processes, stats and reset."""
+"""Persistence: a JSON snapshot and a journal of later changes, never torn, shared by threads
+and processes; stats and reset."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -21,17 +23,115 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _state(state_dir: Path) -> dict[str, object]:
-    doc: dict[str, object] = json.loads((state_dir / "state.json").read_text())
-    return doc
+    """The document as the files hold it: the snapshot with the journal's lines applied."""
+    snapshot: dict[str, Any] = json.loads((state_dir / "state.json").read_text())
+    lines = (state_dir / "state.journal").read_text().split("\n")
+    assert json.loads(lines[0]) == {"base": snapshot["rev"]}
+    for line in lines[1:-1]:
+        record = json.loads(line)
+        for op, path, value in record["ops"]:
+            node = snapshot
+            for key in path[:-1]:
+                node = node.setdefault(key, {})
+            if op == "set":
+                node[path[-1]] = value
+            else:
+                node.pop(path[-1], None)
+        snapshot["rev"] = record["rev"]
+    assert lines[-1] == ""  # every line whole
+    return snapshot
 
 
-def test_the_state_is_one_json_document(api: Api, state_dir: Path) -> None:
+def test_the_state_is_a_snapshot_and_a_journal(api: Api, state_dir: Path) -> None:
     conn = api.connection()
     doc = _state(state_dir)
     assert list(doc)[:2] == ["rev", "format"]
     assert set(doc) >= {"rev", "format", "createdAt", "salt", "tokens", "sandboxes", "stats"}
     assert list(doc["sandboxes"]["prod"]["connections"]) == [conn]  # type: ignore[index]
-    assert sorted(p.name for p in state_dir.iterdir()) == [".lock", "state.json"]
+    assert sorted(p.name for p in state_dir.iterdir()) == [".lock", "state.journal", "state.json"]
+
+
+def test_a_commit_appends_to_the_journal_and_leaves_the_snapshot(api: Api, state_dir: Path) -> None:
+    api.connection("first")
+    before = os.stat(state_dir / "state.json")
+    journal = (state_dir / "state.journal").read_bytes()
+    second = api.connection("second")
+    after = os.stat(state_dir / "state.json")
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    grown = (state_dir / "state.journal").read_bytes()
+    assert grown.startswith(journal)
+    (line,) = grown[len(journal) :].decode().splitlines()
+    record = json.loads(line)
+    paths = [tuple(path) for op, path, _ in record["ops"] if op == "set"]
+    assert paths[0] == ("sandboxes", "prod", "connections", second)
+    assert {p[0] for p in paths[1:]} <= {"stats"}  # request counts ride along
+    assert record["rev"] == _state(state_dir)["rev"] == (state_dir / ".lock").read_text().strip()
+
+
+def test_a_journal_larger_than_the_snapshot_is_folded_into_it(
+    api: Api, state_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("aepflow.emulator.state.COMPACT_MIN_BYTES", 0)
+    names = [f"c{i}" for i in range(12)]
+    for name in names:
+        api.connection(name)
+    snapshot = json.loads((state_dir / "state.json").read_text())
+    assert len(snapshot["sandboxes"]["prod"]["connections"]) > 1  # folded at least once
+    assert {
+        c["name"] for c in _state(state_dir)["sandboxes"]["prod"]["connections"].values()
+    } == set(names)  # type: ignore[index]
+    assert sorted(p.name for p in state_dir.iterdir()) == [".lock", "state.journal", "state.json"]
+    other = Api(Emulator(state_dir))
+    assert len(other.get(f"{FLOW}/connections", params={"limit": "100"}).json()["items"]) == 12
+
+
+def test_a_line_cut_short_is_ignored_then_overwritten(api: Api, state_dir: Path) -> None:
+    api.connection("whole")
+    with open(state_dir / "state.journal", "ab") as f:
+        f.write(b'{"rev":"cut","ops":[["set",["sandboxes","prod","connections","x"],{"na')
+    other = Api(Emulator(state_dir))
+    assert [c["name"] for c in other.get(f"{FLOW}/connections").json()["items"]] == ["whole"]
+    other.connection("after")
+    assert b'"cut"' not in (state_dir / "state.journal").read_bytes()
+    names = {c["name"] for c in _state(state_dir)["sandboxes"]["prod"]["connections"].values()}  # type: ignore[index]
+    assert names == {"whole", "after"}
+
+
+def test_a_journal_of_an_older_snapshot_is_ignored(
+    api: Api, state_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A process killed between writing a new snapshot and starting its journal."""
+    api.connection("first")
+    old_journal = (state_dir / "state.journal").read_bytes()
+    old_snapshot = (state_dir / "state.json").read_bytes()
+    monkeypatch.setattr("aepflow.emulator.state.COMPACT_MIN_BYTES", 0)
+    api.connection("second")  # the journal outgrew the snapshot: folded
+    monkeypatch.undo()
+    assert (state_dir / "state.json").read_bytes() != old_snapshot
+    (state_dir / "state.journal").write_bytes(
+        old_journal + b'{"rev":"old","ops":[["unset",["sandboxes","prod","connections"],null]]}\n'
+    )
+    other = Api(Emulator(state_dir))
+    names = {c["name"] for c in other.get(f"{FLOW}/connections").json()["items"]}
+    assert names == {"first", "second"}
+    other.connection("third")  # and the next commit starts a journal of its own
+    assert json.loads((state_dir / "state.journal").read_text().splitlines()[0]) == {
+        "base": json.loads((state_dir / "state.json").read_text())["rev"]
+    }
+    names = {c["name"] for c in _state(state_dir)["sandboxes"]["prod"]["connections"].values()}  # type: ignore[index]
+    assert names == {"first", "second", "third"}
+
+
+def test_a_corrupt_journal_line_is_reported(api: Api, state_dir: Path) -> None:
+    api.connection("first")
+    with open(state_dir / "state.journal", "ab") as f:
+        f.write(b"not json\n{}\n")
+    with pytest.raises(StateError) as caught:
+        Api(Emulator(state_dir))
+    assert str(caught.value) == (
+        f"the emulator journal {state_dir / 'state.journal'} is corrupt; "
+        "`aepflow emulator reset` starts over"
+    )
 
 
 def test_separate_instances_see_one_platform(state_dir: Path, clock: Clock) -> None:
