@@ -38,3 +38,40 @@ def test_license_file_matches_pyproject() -> None:
     assert (
         "Apache License\n                           Version 2.0" in (ROOT / "LICENSE").read_text()
     )
+
+
+# Options the README describes once, above the table, rather than in each row.
+_SHARED = {"--env", "--log-http", "--no-color", "--lock-timeout", "--parallelism", "--state"}
+
+
+def test_the_command_table_lists_every_command_and_flag() -> None:
+    import click
+
+    from aepflow.cli import cli
+
+    readme = (ROOT / "README.md").read_text()
+    rows = [line for line in readme.splitlines() if line.startswith("| `aepflow ")]
+    ctx = click.Context(cli)
+    missing: list[str] = []
+
+    def walk(command: click.Command, path: list[str]) -> None:
+        if isinstance(command, click.Group):
+            for name in command.list_commands(ctx):
+                sub = command.get_command(ctx, name)
+                assert sub is not None
+                walk(sub, [*path, name])
+            return
+        mine = [r for r in rows if f"`aepflow {' '.join(path)}" in r] or [
+            r for r in rows if f"`aepflow {path[0]} " in r and path[-1] in r
+        ]
+        if not mine:
+            missing.append(" ".join(path))
+            return
+        for param in command.params:
+            if isinstance(param, click.Option) and not param.hidden:
+                flag = max(param.opts, key=len)
+                if flag not in _SHARED and not any(flag in r for r in mine):
+                    missing.append(f"{' '.join(path)} {flag}")
+
+    walk(cli, [])
+    assert missing == []
