@@ -169,7 +169,7 @@ def plan_with(ws: Workspace, options: dict[str, Any], *, allow_data_loss: bool =
         destroy=bool(options.get("destroy")),
         replace_addresses=frozenset(options.get("replace") or ()),
     )
-    return refresh_plan(plan, ws.lock) if refresh_only else plan
+    return refresh_plan(plan, ws.lock, ws.desired) if refresh_only else plan
 
 
 def reviewed_or_same(
