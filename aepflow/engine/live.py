@@ -23,6 +23,7 @@ from aepflow.api import Door
 from aepflow.engine.plan import LiveObject, LiveState, Lock
 from aepflow.engine.scheduler import run_dag
 from aepflow.errors import PlanError
+from aepflow.hints import command
 from aepflow.kinds import KINDS, Kind
 from aepflow.kinds.base import Resource
 
@@ -74,8 +75,10 @@ def read_live(
     lock: Lock,
     *,
     parallelism: int = 10,
+    environment: str | None = None,
 ) -> LiveState:
-    """Live objects for every address in the manifests or the lock."""
+    """Live objects for every address in the manifests or the lock (``environment``: the
+    ``-e`` given, for the command an error suggests)."""
     listings = _listings(door, desired, lock, parallelism)
 
     def listed(kind: str, identity: Hashable) -> list[dict[str, Any]] | None:
@@ -115,8 +118,9 @@ def read_live(
                 raise PlanError(
                     f"{address}: {len(found)} live objects carry its aepflow marker ({copies}); "
                     "aepflow will not choose one and leave the other running. Delete the copy "
-                    f"that should not exist, or record the right one with `aepflow import "
-                    f"{address} ID`, then plan again"
+                    "that should not exist, or record the right one with "
+                    f"`{command('import', address, 'ID', environment=environment)}`, then plan "
+                    "again"
                 )
             obj = kind.live(found[0], adopted=True) if found else None
         if obj is not None:
