@@ -172,14 +172,33 @@ def plan(
                     f"{_hint('apply', environment)} {out}"
                 )
         elif fmt == "text" and result.has_changes:
+            again = _apply_again(environment, targets, replace_addresses, refresh_only, destroy)
             click.echo(
-                f"\nNote: this plan was not saved (--out); `{_hint('apply', environment)}` will "
-                "plan again before it changes anything."
+                f"\nNote: this plan was not saved (--out); `{again}` will plan again before it "
+                "changes anything."
             )
     finally:
         ws.close()
     if detailed_exitcode and result.has_changes:
         sys.exit(2)
+
+
+def _apply_again(
+    environment: str | None,
+    targets: tuple[str, ...],
+    replace_addresses: tuple[str, ...],
+    refresh_only: bool,
+    destroy: bool,
+) -> str:
+    """The command that makes this plan again and applies it: the same environment and
+    planning flags (a refresh-only plan applied without --refresh-only would change AEP)."""
+    from aepflow.hints import command
+
+    if destroy:
+        return command("destroy", environment=environment)
+    flags = [f"--target {t}" for t in targets] + [f"--replace {a}" for a in replace_addresses]
+    flags += ["--refresh-only"] if refresh_only else []
+    return command("apply", *flags, environment=environment)
 
 
 def _options(

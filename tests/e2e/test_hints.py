@@ -154,3 +154,26 @@ def test_status_import_and_preview_hints_carry_the_environment_given(project: Pr
         f"Error: {flow_id} is already in the lock as flow.contacts; one object cannot be two "
         "resources (`aepflow state rm -e local flow.contacts` first if the lock is wrong)\n",
     )
+
+
+def test_an_unsaved_plan_names_the_apply_that_makes_it_again(project: Project) -> None:
+    """The same environment and planning flags: a refresh-only plan applied by a bare
+    `aepflow apply` would change AEP."""
+    apply_ok(project)
+    project.edit("flow.yaml", "interval: 1,", "interval: 2,")
+    cases = [
+        ((), "aepflow apply"),
+        (("-e", "local"), "aepflow apply -e local"),
+        (
+            ("-e", "local", "--target", "flow.contacts", "--replace", "flow.contacts"),
+            "aepflow apply -e local --target flow.contacts --replace flow.contacts",
+        ),
+        (("--destroy", "--allow-data-loss"), "aepflow destroy"),
+    ]
+    for args, again in cases:
+        result = project.run("plan", *args)
+        assert result.exit_code == 0, result.output
+        assert result.output.endswith(
+            f"\nNote: this plan was not saved (--out); `{again}` will plan again before it "
+            "changes anything.\n"
+        )

@@ -170,8 +170,8 @@ def test_refresh_only_records_the_sandbox_in_the_lock_and_changes_nothing_in_aep
         "\n"
         "Refresh only: 1 to forget, 1 to record in the lock; nothing changes in AEP.\n"
         "\n"
-        "Note: this plan was not saved (--out); `aepflow apply` will plan again before it "
-        "changes anything.\n"
+        "Note: this plan was not saved (--out); `aepflow apply --refresh-only` will plan again "
+        "before it changes anything.\n"
     )
     assert "destroy" not in planned.output
     data = json.loads(project.run("plan", "--refresh-only", "--format", "json").output)
