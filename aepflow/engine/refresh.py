@@ -40,16 +40,22 @@ def used_versions(plan: Plan, desired: Mapping[str, Resource]) -> dict[str, int]
     """address -> the version its dependents use live, read from each dependent's live
     object (a flow's ``mappingVersion``): what a field referring to ``version`` holds."""
     before = {c.address: c.before for c in plan.changes}
+    ids = {c.address: c.id for c in plan.changes}
     used: dict[str, int] = {}
     for r in desired.values():
         live = before.get(r.address)
         if not live:
             continue
-        for key, value in r.spec.items():
-            if is_ref(value) and value.get("field") == "version":
-                found = live.get(key)
-                if isinstance(found, int) and not isinstance(found, bool):
-                    used[str(value["$resource"])] = found
+        refs = {k: v for k, v in r.spec.items() if is_ref(v)}
+        for key, value in refs.items():
+            target = str(value["$resource"])
+            found = live.get(key)
+            if value.get("field") != "version" or type(found) is not int:
+                continue
+            # Only while it still uses that very object (not another one made in the UI).
+            same = [k for k, v in refs.items() if v["$resource"] == target and "field" not in v]
+            if all(live.get(k) == ids.get(target) for k in same):
+                used[target] = found
     return used
 
 
