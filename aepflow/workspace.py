@@ -355,7 +355,12 @@ def apply_plan(ws: Workspace, plan: Plan, reporter: Reporter | None = None) -> A
             reporter or NullReporter(), ws.client, ws.desired, later, base_id, ws.locate
         )
     executor = Executor(
-        ws.client, writer, ws.desired, parallelism=ws.parallelism, reporter=reporter
+        ws.client,
+        writer,
+        ws.desired,
+        parallelism=ws.parallelism,
+        reporter=reporter,
+        environment=ws.hint_env,
     )
     try:
         return executor.apply(plan)
