@@ -25,7 +25,7 @@ from __future__ import annotations
 import errno
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 class AepflowError(Exception):
@@ -58,6 +58,7 @@ class Diagnostic:
 
     location: SourceLocation
     message: str
+    code: str = field(default="", compare=False)  # a warning's kind (docs/warnings.md)
 
     def __str__(self) -> str:
         return f"{self.location}: {self.message}"

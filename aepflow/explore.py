@@ -18,6 +18,7 @@ from typing import Any
 from aepflow.api import Door
 from aepflow.engine.sourcecheck import Column, Table, list_tables, table_columns
 from aepflow.errors import UsageError
+from aepflow.hints import command
 from aepflow.manifest import load_model, xdm
 from aepflow.model import ProjectModel, SchemaDef
 from aepflow.project import Environment, Project
@@ -54,7 +55,11 @@ class Skeleton:
 
 
 def connection_id(
-    desired: Mapping[str, Any], locked: Mapping[str, Any], env: str, name: str
+    desired: Mapping[str, Any],
+    locked: Mapping[str, Any],
+    env: str,
+    name: str,
+    given_env: str | None = None,
 ) -> str:
     """The platform id of the Connection ``name``, from the lock."""
     known = sorted(a.split(".", 1)[1] for a in desired if a.startswith("connection."))
@@ -67,7 +72,8 @@ def connection_id(
     if entry is None:
         raise UsageError(
             f"connection {name} is not applied in environment {env}: it has no id in "
-            f"the lock yet. Apply it first: aepflow apply --target connection.{name}"
+            "the lock yet. Apply it first: "
+            + command("apply", "--target", f"connection.{name}", environment=given_env)
         )
     return str(entry.id)
 

@@ -75,7 +75,8 @@ def _connection_id(ws: Workspace, flow: DataflowDef) -> str:
         raise UsageError(
             f"dataflow {flow.name!r} reads from connection {flow.connection!r}, which does not "
             f"exist yet in environment {ws.env.name} (it has no id in the lock): create it "
-            f"first with `aepflow apply --target connection.{flow.connection}`, then preview again"
+            f"first with `{ws.hint('apply', '--target', f'connection.{flow.connection}')}`, "
+            "then preview again"
         )
     return entry.id
 

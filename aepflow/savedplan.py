@@ -23,13 +23,19 @@ from aepflow.engine.plan import Plan, ResourceChange
 from aepflow.engine.planner import PROTECT_PATH
 from aepflow.engine.refresh import refresh_plan
 from aepflow.errors import StalePlanError, UsageError
+from aepflow.hints import command
 from aepflow.kinds import KINDS
 from aepflow.kinds.base import canonical
 from aepflow.manifest import manifest_files
 from aepflow.workspace import Workspace, make_plan
 
 PLAN_FILE_VERSION = 2
-RERUN = "run `aepflow plan --out FILE` again and review the new plan"
+
+
+def rerun(environment: str | None = None) -> str:
+    """The way out of a stale saved plan, with the ``-e`` given (None: none)."""
+    plan_again = command("plan", "--out", "FILE", environment=environment)
+    return f"run `{plan_again}` again and review the new plan"
 
 
 def _digest(data: bytes) -> str:
@@ -84,14 +90,15 @@ def save_plan(
         raise UsageError(f"cannot write the plan file {path}: {e.strerror}") from None
 
 
-def read_plan_file(path: Path) -> tuple[Plan, dict[str, Any]]:
-    """The plan and the inputs it was made from; a malformed file is a one-line error."""
+def read_plan_file(path: Path, environment: str | None = None) -> tuple[Plan, dict[str, Any]]:
+    """The plan and the inputs it was made from; a malformed file is a one-line error
+    (``environment``: the ``-e`` given, for the command it suggests)."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         if not isinstance(data, dict) or data.get("aepflow_plan") != PLAN_FILE_VERSION:
             raise ValueError(
                 f"not an aepflow plan file of format {PLAN_FILE_VERSION}; make it again with "
-                "`aepflow plan --out FILE`"
+                f"`{command('plan', '--out', 'FILE', environment=environment)}`"
             )
         claimed = data.pop("checksum", None)
         if claimed != _digest(canonical(data).encode()):
@@ -157,7 +164,7 @@ def check_saved_plan(ws: Workspace, plan: Plan, saved: dict[str, Any]) -> None:
     """Refuse a saved plan whose inputs moved, or whose objects changed in the sandbox."""
     why = stale_reason(ws, plan, saved)
     if why is not None:
-        raise StalePlanError(f"saved plan is stale: {why}; {RERUN}")
+        raise StalePlanError(f"saved plan is stale: {why}; {rerun(ws.hint_env)}")
 
 
 def plan_with(ws: Workspace, options: dict[str, Any], *, allow_data_loss: bool = False) -> Plan:
@@ -169,7 +176,7 @@ def plan_with(ws: Workspace, options: dict[str, Any], *, allow_data_loss: bool =
         destroy=bool(options.get("destroy")),
         replace_addresses=frozenset(options.get("replace") or ()),
     )
-    return refresh_plan(plan, ws.lock) if refresh_only else plan
+    return refresh_plan(plan, ws.lock, ws.desired) if refresh_only else plan
 
 
 def reviewed_or_same(
@@ -185,14 +192,14 @@ def reviewed_or_same(
     if why is None:
         return reviewed, None
     if not replan:
-        raise StalePlanError(f"saved plan is stale: {why}; {RERUN}")
+        raise StalePlanError(f"saved plan is stale: {why}; {rerun(ws.hint_env)}")
     new = plan_with(ws, saved.get("options") or {}, allow_data_loss=True)
     found = differences(reviewed, new)
     if found:
         shown = "; ".join(found[:10]) + (f"; and {len(found) - 10} more" if len(found) > 10 else "")
         raise StalePlanError(
             f"saved plan is stale ({why}) and a new plan makes other changes than the "
-            f"reviewed one: {shown}. Nothing was applied; {RERUN}"
+            f"reviewed one: {shown}. Nothing was applied; {rerun(ws.hint_env)}"
         )
     return new, why
 

@@ -29,6 +29,7 @@ from typing import Any
 from aepflow.api import FLOW, Door, Request
 from aepflow.engine.plan import Lock
 from aepflow.errors import UsageError
+from aepflow.hints import command
 from aepflow.kinds import KINDS
 
 clock: Callable[[], float] = time.time
@@ -91,14 +92,18 @@ class Status:
         return [f for f in self.flows if f.failing]
 
 
-def chosen_flows(lock: Lock, addresses: Sequence[str]) -> dict[str, str]:
-    """address -> id of the flows to report: every flow in the lock, or the given ones."""
+def chosen_flows(
+    lock: Lock, addresses: Sequence[str], environment: str | None = None
+) -> dict[str, str]:
+    """address -> id of the flows to report: every flow in the lock, or the given ones
+    (``environment``: the ``-e`` given, for the command an error suggests)."""
     flows = {a: e.id for a, e in sorted(lock.resources.items()) if e.kind == "flow"}
     if not addresses:
         return flows
     unknown = [a for a in addresses if a not in flows]
     if unknown:
-        known = ", ".join(flows) if flows else "none (run `aepflow apply` first)"
+        apply = command("apply", environment=environment)
+        known = ", ".join(flows) if flows else f"none (run `{apply}` first)"
         raise UsageError(
             f"{', '.join(unknown)}: not a flow in the lock; the managed flows are: {known}"
         )

@@ -36,6 +36,7 @@ from aepflow.engine.sourcecheck import (
     pending_sources,
 )
 from aepflow.errors import LockfileError, SourceLocation, UsageError
+from aepflow.hints import command
 from aepflow.import_run import ImportResult, import_pipelines
 from aepflow.kinds import KINDS, desired_resources
 from aepflow.kinds.base import Resource
@@ -86,6 +87,11 @@ class Workspace:
     renames: tuple[tuple[frozenset[str], str, str], ...] = ()
     # Where a path of a resource's manifest is, for the checks that ask the source itself.
     locate: Locator | None = None
+    hint_env: str | None = None  # the -e given: the commands hints suggest carry it
+
+    def hint(self, name: str, *args: str) -> str:
+        """An aepflow command to suggest, with the -e this run was given."""
+        return command(name, *args, environment=self.hint_env)
 
     def close(self) -> None:
         self.client.close()
@@ -124,6 +130,7 @@ def open_workspace(
         raise
     desired = desired_resources(model, tenant)
     ws = Workspace(project, env, list(paths), desired, lock, client, tenant, parallelism)
+    ws.hint_env = environment
     renames: list[tuple[frozenset[str], str, str]] = []
     for manifest_kind, store in (
         ("Connection", model.connections),
@@ -284,7 +291,12 @@ def make_plan(
         desired = {a: r for a, r in desired.items() if a in ws.scope}
         lock = replace(lock, resources={a: e for a, e in lock.resources.items() if a in ws.scope})
     live = read_live(
-        ws.client, desired, lock, parallelism=ws.parallelism, aliases=aliases(ws.renames, desired)
+        ws.client,
+        desired,
+        lock,
+        parallelism=ws.parallelism,
+        aliases=aliases(ws.renames, desired),
+        environment=ws.hint_env,
     )
     plan = build_plan(
         ws.desired,
@@ -296,6 +308,7 @@ def make_plan(
         destroy=destroy,
         scope=ws.scope,
         replace=replace_addresses,
+        environment=ws.hint_env,
     )
     if not destroy:
         check_generic_connections(ws.client, desired, ws.locate)
@@ -351,7 +364,12 @@ def apply_plan(ws: Workspace, plan: Plan, reporter: Reporter | None = None) -> A
             reporter or NullReporter(), ws.client, ws.desired, later, base_id, ws.locate
         )
     executor = Executor(
-        ws.client, writer, ws.desired, parallelism=ws.parallelism, reporter=reporter
+        ws.client,
+        writer,
+        ws.desired,
+        parallelism=ws.parallelism,
+        reporter=reporter,
+        environment=ws.hint_env,
     )
     try:
         return executor.apply(plan)
@@ -458,7 +476,7 @@ def import_resource(ws: Workspace, address: str, id: str) -> LockEntry:
     if owner is not None:
         raise LockfileError(
             f"{id} is already in the lock as {owner}; one object cannot be two resources "
-            f"(`aepflow state rm {owner}` first if the lock is wrong)"
+            f"(`{ws.hint('state rm', owner)}` first if the lock is wrong)"
         )
     obj = KINDS[kind].read(ws.client, id)
     if obj is None:

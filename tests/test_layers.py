@@ -33,6 +33,7 @@ def test_the_planner_imports_no_io_module() -> None:
         "aepflow.engine.plan",
         "aepflow.errors",
         "aepflow.graph",
+        "aepflow.hints",
         "aepflow.kinds",
         "aepflow.kinds.base",
         "aepflow.kinds.connection",

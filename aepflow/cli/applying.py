@@ -72,22 +72,27 @@ def show_confirm_run(
         click.echo(_render(the_plan, "text", _color(no_color)), nl=False)
         if not the_plan.has_changes:
             return
-        confirm(auto_approve, question)
+        confirm(auto_approve, question, ws.hint_env)
     if the_plan.refresh_only:
         run_refresh(ws, the_plan, as_json)
     else:
         run(ws, the_plan, as_json)
 
 
-def confirm(auto_approve: bool, question: str) -> None:
+def confirm(auto_approve: bool, question: str, environment: str | None = None) -> None:
     from aepflow.errors import UsageError
+    from aepflow.hints import command
 
     if auto_approve:
         return
     if not sys.stdin.isatty():
+        saved = (
+            f"{command('plan', '--out', 'FILE', environment=environment)}; "
+            f"{command('apply', 'FILE', environment=environment)}"
+        )
         raise UsageError(
             "apply needs confirmation and there is no terminal to ask: review the plan and pass "
-            "--auto-approve, or apply a saved plan (aepflow plan --out FILE; aepflow apply FILE)"
+            f"--auto-approve, or apply a saved plan ({saved})"
         )
     answer = click.prompt(
         f"{question}\n  Only 'yes' will be accepted", default="", show_default=False
@@ -124,14 +129,14 @@ def report(ws: Workspace, result: ApplyResult) -> None:
         for e in unrecorded:
             click.echo(f"  created but not recorded: {e.address} = {e.id}", err=True)
         click.echo(
-            "Fix the cause (disk space, permissions) and run plan: each object above carries "
-            "its aepflow marker and is adopted, not created twice.",
+            f"Fix the cause (disk space, permissions) and run `{ws.hint('plan')}`: each object "
+            "above carries its aepflow marker and is adopted, not created twice.",
             err=True,
         )
         sys.exit(1)
     click.echo(
         f"Apply stopped after {len(result.done)} step(s); the lock file records everything done. "
-        "Fix the cause and run apply again to carry on.",
+        f"Fix the cause and run `{ws.hint('apply')}` again to carry on.",
         err=True,
     )
     unexpected = [e for e in result.errors.values() if not isinstance(e, AepflowError)]

@@ -72,7 +72,8 @@ def _color(no_color: bool) -> bool:
     return color_wanted(sys.stdout, no_color)
 
 
-def _render(plan: Plan, fmt: str, color: bool = False) -> str:
+def _render(plan: Plan, fmt: str, color: bool = False, environment: str | None = None) -> str:
+    """``environment``: the ``-e`` given, carried by the commands the output suggests."""
     if fmt == "json":
         from aepflow.render.plan_json import render_json
 
@@ -80,7 +81,7 @@ def _render(plan: Plan, fmt: str, color: bool = False) -> str:
     if fmt == "markdown":
         from aepflow.render.plan_markdown import render_markdown
 
-        return render_markdown(plan)
+        return render_markdown(plan, environment=environment)
     from aepflow.render.plan_text import render_text
 
     return render_text(plan, color=color)
@@ -156,12 +157,12 @@ def plan(
     from aepflow.savedplan import plan_with, save_plan
     from aepflow.workspace import open_workspace
 
-    check_plan_preview(preview, fmt)
+    check_plan_preview(preview, fmt, environment)
     options = _options(destroy, replace_addresses, refresh_only)
     ws = open_workspace(environment, paths, targets=targets, parallelism=parallelism)
     try:
         result = plan_with(ws, options, allow_data_loss=allow_data_loss)
-        text = _render(result, fmt, _color(no_color))
+        text = _render(result, fmt, _color(no_color), environment)
         click.echo(text + (plan_preview(ws, result, len(text)) if preview else ""), nl=False)
         if out is not None:
             save_plan(ws, result, out, targets, options)
@@ -171,14 +172,33 @@ def plan(
                     f"{_hint('apply', environment)} {out}"
                 )
         elif fmt == "text" and result.has_changes:
+            again = _apply_again(environment, targets, replace_addresses, refresh_only, destroy)
             click.echo(
-                f"\nNote: this plan was not saved (--out); `{_hint('apply', environment)}` will "
-                "plan again before it changes anything."
+                f"\nNote: this plan was not saved (--out); `{again}` will plan again before it "
+                "changes anything."
             )
     finally:
         ws.close()
     if detailed_exitcode and result.has_changes:
         sys.exit(2)
+
+
+def _apply_again(
+    environment: str | None,
+    targets: tuple[str, ...],
+    replace_addresses: tuple[str, ...],
+    refresh_only: bool,
+    destroy: bool,
+) -> str:
+    """The command that makes this plan again and applies it: the same environment and
+    planning flags (a refresh-only plan applied without --refresh-only would change AEP)."""
+    from aepflow.hints import command
+
+    if destroy:
+        return command("destroy", environment=environment)
+    flags = [f"--target {t}" for t in targets] + [f"--replace {a}" for a in replace_addresses]
+    flags += ["--refresh-only"] if refresh_only else []
+    return command("apply", *flags, environment=environment)
 
 
 def _options(
@@ -245,7 +265,7 @@ def apply(
         from aepflow.project import load_project
         from aepflow.savedplan import read_plan_file, reviewed_or_same
 
-        the_plan, saved = read_plan_file(planfile)
+        the_plan, saved = read_plan_file(planfile, environment)
         if environment is not None and environment != saved["environment"]:
             raise UsageError(
                 f"{planfile} was made for environment {saved['environment']!r}, not {environment!r}"
@@ -255,13 +275,16 @@ def apply(
                 "--target, --replace and --refresh-only make a new plan; a saved plan applies "
                 "as it was made"
             )
-        root = load_project().root
+        project = load_project()
         ws = open_workspace(
             saved["environment"],
-            [root / p for p in saved["paths"]],
+            [project.root / p for p in saved["paths"]],
             targets=tuple(saved["targets"]),
             parallelism=parallelism,
         )
+        # Hints name the plan's environment unless it is the default one (as -e would).
+        if environment is None and saved["environment"] == project.default_environment:
+            ws.hint_env = None
         try:
             with _locked(ws, lock_timeout):
                 the_plan, why = reviewed_or_same(ws, the_plan, saved, replan=replan_if_stale)
@@ -409,4 +432,6 @@ COMMANDS = [plan, apply, destroy, import_]
 
 def _hint(command: str, environment: str | None) -> str:
     """A command to suggest, with the ``-e`` the user gave (hints follow the environment)."""
-    return f"aepflow {command}" + (f" -e {environment}" if environment else "")
+    from aepflow.hints import command as suggest
+
+    return suggest(command, environment=environment)

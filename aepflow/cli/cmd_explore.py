@@ -41,7 +41,9 @@ def explore(
         raise UsageError("--schema goes with --manifest")
     ws = open_workspace(environment, ())
     try:
-        conn_id = ex.connection_id(ws.desired, ws.lock.resources, ws.env.name, connection)
+        conn_id = ex.connection_id(
+            ws.desired, ws.lock.resources, ws.env.name, connection, ws.hint_env
+        )
         spec_id = ex.connection_spec(ws.desired, connection)
         tables = ex.read_source(ws.client, conn_id, spec_id)
         if table is None:

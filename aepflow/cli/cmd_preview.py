@@ -53,13 +53,14 @@ def preview(environment: str | None, flow: str, rows: int, as_json: bool) -> Non
 COMMANDS = [preview]
 
 
-def check_plan_preview(preview: bool, fmt: str) -> None:
+def check_plan_preview(preview: bool, fmt: str, environment: str | None = None) -> None:
     from aepflow.errors import UsageError
+    from aepflow.hints import command
 
     if preview and fmt != "markdown":
         raise UsageError(
             "--preview goes with --format markdown (the pull-request comment); "
-            "for one flow's records run: aepflow preview FLOW"
+            f"for one flow's records run: {command('preview', 'FLOW', environment=environment)}"
         )
 
 
@@ -73,4 +74,4 @@ def plan_preview(ws: Workspace, plan: Plan, used: int) -> str:
     from aepflow.render.preview import render_markdown
 
     previews = preview_plan(ws, plan, datetime.now(timezone.utc))
-    return render_markdown(previews, MAX_CHARS - used)
+    return render_markdown(previews, MAX_CHARS - used, ws.hint_env)

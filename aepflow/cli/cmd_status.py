@@ -39,13 +39,13 @@ def status(environment: str | None, addresses: tuple[str, ...], as_json: bool, r
     from aepflow.workspace import platform_client
 
     _, env, lock = open_lock(environment)
-    chosen_flows(lock, addresses)  # a wrong address is an error before any connection
+    chosen_flows(lock, addresses, environment)  # a wrong address is an error before any connection
     client = platform_client(env, os.environ)
     try:
         result = read_status(client, lock, env.name, addresses, runs=runs)
     finally:
         client.close()
-    env_flag = f" -e {environment}" if environment else ""
+    env_flag = f" -e {environment}" if environment else ""  # as aepflow.hints.command puts it
     click.echo(render_json(result) if as_json else render_text(result, env_flag), nl=False)
     if result.failing:
         sys.exit(EXIT_FAILING)

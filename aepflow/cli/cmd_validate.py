@@ -42,11 +42,7 @@ def validate(paths: tuple[Path, ...], environment: str | None, as_json: bool) ->
                 "line": d.location.line,
                 "column": d.location.col,
                 "severity": severity,
-                "code": "invalid-manifest"
-                if severity == "error"
-                else "workflow-missing-variable"
-                if d in workflow
-                else "deprecated",
+                "code": "invalid-manifest" if severity == "error" else d.code,
                 "message": d.message.removeprefix("warning: "),
             }
 
@@ -92,6 +88,7 @@ def _workflow_warnings(root: Path, project: Project, env: Environment) -> list[D
             f"manifests read (first at {first}), so its plan would fail: add each as "
             "`NAME: ${{ secrets.NAME }}` between its `# aepflow: variables` lines and set the "
             "repository secret",
+            "workflow-missing-variable",
         )
     ]
 

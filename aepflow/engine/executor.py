@@ -33,6 +33,7 @@ from aepflow.errors import (
     PlatformError,
     PreconditionFailed,
 )
+from aepflow.hints import command
 from aepflow.kinds import KINDS
 from aepflow.kinds.base import Resource
 
@@ -109,8 +110,10 @@ class Executor:
         *,
         parallelism: int = 10,
         reporter: Reporter | None = None,
+        environment: str | None = None,  # the -e given, for the command an error suggests
     ) -> None:
         self.door = door
+        self.environment = environment
         self.lock = lock
         self.desired = desired
         self.parallelism = parallelism
@@ -229,7 +232,8 @@ class Executor:
             fresh = kind.read(self.door, change.id)
             if fresh is None:
                 raise ChangedSincePlanError(
-                    f"{r.address}: deleted since the plan was made; run plan again"
+                    f"{r.address}: deleted since the plan was made; run "
+                    f"`{command('plan', environment=self.environment)}` again"
                 ) from None
             before, after = change.before, change.after or {}
             # Spec fields can be compared by reading; a secret cannot (it is never read back)
@@ -247,9 +251,10 @@ class Executor:
             if all(fresh.spec.get(f) == before.get(f) for f in fields):
                 return self.door.send(replace(ready, if_match=fresh.etag))
             moved = ", ".join(sorted(f for f in fields if fresh.spec.get(f) != before.get(f)))
+            plan_again = command("plan", environment=self.environment)
             raise ChangedSincePlanError(
                 f"{r.address}: changed since the plan ({moved} differ from what the plan "
-                "read); nothing was written. Run plan again and review the new plan"
+                f"read); nothing was written. Run `{plan_again}` again and review the new plan"
             ) from None
 
     def _filled(self, r: Resource, request: Request, id: str | None) -> Request:

@@ -24,6 +24,7 @@ from aepflow.api import Door
 from aepflow.engine.plan import LiveObject, LiveState, Lock
 from aepflow.engine.scheduler import run_dag
 from aepflow.errors import PlanError
+from aepflow.hints import command
 from aepflow.kinds import KINDS, Kind
 from aepflow.kinds.base import Resource
 
@@ -76,12 +77,13 @@ def read_live(
     *,
     parallelism: int = 10,
     aliases: Mapping[str, Sequence[str]] | None = None,
+    environment: str | None = None,
 ) -> LiveState:
     """Live objects for every address in the manifests or the lock.
 
     ``aliases`` gives a desired address's former addresses (``movedFrom``): a live copy that
     carries a former address's marker is adopted too, so a rename under a lost lock is never
-    created twice."""
+    created twice. ``environment``: the ``-e`` given, for the command an error suggests."""
     listings = _listings(door, desired, lock, parallelism)
     aliases = aliases or {}
     # The renamed resources under their old addresses, for kinds that find an object through
@@ -142,8 +144,9 @@ def read_live(
             raise PlanError(
                 f"{address}: {len(found)} live objects carry its aepflow marker ({copies}); "
                 "aepflow will not choose one and leave the other running. Delete the copy "
-                f"that should not exist, or record the right one with `aepflow import "
-                f"{address} ID`, then plan again"
+                "that should not exist, or record the right one with "
+                f"`{command('import', address, 'ID', environment=environment)}`, then plan "
+                "again"
             )
         return kind.live(found[0], adopted=True) if found else None
 

@@ -15,7 +15,8 @@ from typing import Any, Literal
 from aepflow.api import Request
 from aepflow.kinds.base import SENSITIVE, UNKNOWN, Change, LiveObject, canonical
 
-Action = Literal["create", "update", "replace", "delete", "adopt", "noop"]
+# "forget" and "record" are a refresh-only plan's: changes to the lock alone, none in AEP.
+Action = Literal["create", "update", "replace", "delete", "adopt", "forget", "record", "noop"]
 FORMAT_VERSION = "2.0"
 PBKDF2_ROUNDS = 20_000
 
@@ -150,6 +151,8 @@ class ResourceChange:
             "replace": ["delete", "create"],
             "delete": ["delete"],
             "adopt": ["adopt"] + (["update"] if self.changes else []),
+            "forget": ["forget"],
+            "record": ["record"],
             "noop": ["no-op"],
         }[self.action]
 
@@ -202,6 +205,8 @@ _INVERSE: dict[tuple[str, ...], Action] = {
     ("delete",): "delete",
     ("adopt",): "adopt",
     ("adopt", "update"): "adopt",
+    ("forget",): "forget",
+    ("record",): "record",
     ("no-op",): "noop",
 }
 
@@ -232,7 +237,11 @@ class Plan:
         )
         destroy = sum(c.action in ("delete", "replace") for c in self.changes)
         adopt = sum(c.action == "adopt" for c in self.changes)
-        return {"adopt": adopt, "add": add, "change": change, "destroy": destroy}
+        counts = {"adopt": adopt, "add": add, "change": change, "destroy": destroy}
+        if self.refresh_only:  # the lock's changes: nothing is added, changed or destroyed
+            counts["forget"] = sum(c.action == "forget" for c in self.changes)
+            counts["record"] = sum(c.action == "record" for c in self.changes)
+        return counts
 
     @property
     def has_changes(self) -> bool:
@@ -241,12 +250,12 @@ class Plan:
     def summary(self) -> str:
         if not self.has_changes:
             return "No changes."
+        c = self.counts
         if self.refresh_only:
             return (
-                f"Refresh only: the lock will record {len(self.actionable)} change(s) of the "
-                "sandbox; nothing changes in AEP."
+                f"Refresh only: {c['forget']} to forget, {c['record']} to record in the lock; "
+                "nothing changes in AEP."
             )
-        c = self.counts
         adopt = f"{c['adopt']} to adopt, " if c["adopt"] else ""
         return (
             f"Plan: {adopt}{c['add']} to add, {c['change']} to change, {c['destroy']} to destroy."

@@ -24,6 +24,7 @@ from aepflow.engine.plan import (
 )
 from aepflow.errors import PlanError
 from aepflow.graph import CycleError, topological_order
+from aepflow.hints import command
 from aepflow.kinds import KINDS
 from aepflow.kinds.base import PlanContext, Resource
 from aepflow.kinds.connection import SECRET_PREFIX
@@ -85,6 +86,7 @@ def build_plan(
     destroy: bool = False,
     scope: frozenset[str] | None = None,
     replace: frozenset[str] = frozenset(),
+    environment: str | None = None,
 ) -> Plan:
     """Compare what the manifests want with what the lock and the platform say.
 
@@ -92,14 +94,15 @@ def build_plan(
     is the sandbox's tenant namespace. With ``destroy``, every resource in the lock is
     planned for deletion. With ``scope`` (a partial plan), only those addresses are planned
     and nothing outside them is ever destroyed. ``replace`` names resources to replace
-    although nothing forces it (``--replace``, Terraform's ``-replace``).
+    although nothing forces it (``--replace``, Terraform's ``-replace``). ``environment`` is
+    the ``-e`` the command was given (None: none), carried by the commands errors suggest.
     """
     full = desired
     if scope is not None:
         desired = {a: r for a, r in desired.items() if a in scope}
     if destroy:
         desired = {}
-    _check_replace(replace, full, desired, lock, destroy)
+    _check_replace(replace, full, desired, lock, destroy, environment)
     try:
         order = topological_order(_dependency_edges(desired, lock))
     except CycleError as e:
@@ -111,14 +114,14 @@ def build_plan(
             raise PlanError(
                 f"{address} would be created with the title {title!r}, which {owner} ({id}) "
                 "already has. If this is a rename, re-address it instead of creating a copy: "
-                f"add metadata.movedFrom with the old name, or run `aepflow state mv {owner} "
-                f"{address}`"
+                "add metadata.movedFrom with the old name, or run "
+                f"`{command('state mv', owner, address, environment=environment)}`"
             )
+        manage = command("import", address, id, environment=environment)
         raise PlanError(
             f"{address} would be created with the title {title!r}, which the object {id} "
             "(not managed by aepflow) already has; AEP keeps titles unique, so the apply would "
-            f"fail. Manage that object with `aepflow import {address} {id}`, or change the "
-            "title in the manifest"
+            f"fail. Manage that object with `{manage}`, or change the title in the manifest"
         )
     known: dict[str, dict[str, Any] | None] = {}
     changes: dict[str, ResourceChange] = {}
@@ -169,6 +172,7 @@ def _check_replace(
     desired: Mapping[str, Resource],
     lock: Lock,
     destroy: bool,
+    environment: str | None,
 ) -> None:
     """Only a resource this plan keeps can be replaced: an unknown address is an error."""
     for address in sorted(replace):
@@ -190,7 +194,7 @@ def _check_replace(
         raise PlanError(
             f"--replace {address}: no such resource in the manifests"
             + (f" (of that kind: {', '.join(near[:10])})" if near else "")
-            + "; `aepflow state list` shows the addresses"
+            + f"; `{command('state list', environment=environment)}` shows the addresses"
         )
 
 

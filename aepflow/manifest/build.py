@@ -78,8 +78,8 @@ class Builder:
     def problem(self, at: SourceLocation, message: str) -> None:
         self.problems.append(Diagnostic(at, message))
 
-    def warn(self, at: SourceLocation, message: str) -> None:
-        self.warnings.append(Diagnostic(at, message))
+    def warn(self, at: SourceLocation, message: str, code: str) -> None:
+        self.warnings.append(Diagnostic(at, message, code))
 
     # -- variables ------------------------------------------------------------------------
 
@@ -171,9 +171,7 @@ class Builder:
             )
             return
         if auth_type.deprecated:
-            self.warnings.append(
-                Diagnostic(auth.value_at["type"], f"warning: {auth_type.deprecated}")
-            )
+            self.warn(auth.value_at["type"], f"warning: {auth_type.deprecated}", "deprecated-auth")
         params = auth["params"]
         for p in auth_type.required:
             if p not in params:

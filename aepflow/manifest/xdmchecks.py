@@ -25,6 +25,7 @@ from aepflow.manifest import xdm
 from aepflow.model import DataflowDef, SchemaDef
 
 Problem = Callable[[SourceLocation, str], None]
+Warn = Callable[[SourceLocation, str, str], None]  # (where, message, code: docs/warnings.md)
 _WORDS = {CLASS: "XDM class", FIELD_GROUP: "standard field group"}
 _INTEGERS = {"byte": 2**7, "short": 2**15, "int": 2**31, "long": 2**53}
 _GLOBAL = ("https://ns.adobe.com/xdm/", "https://ns.adobe.com/experience/")
@@ -36,7 +37,7 @@ def _short(ref: str) -> str:
     return ref.rstrip("/").rsplit("/", 1)[-1]
 
 
-def _check_ref(ref: str, kind: str, where: SourceLocation, problem: Problem, warn: Problem) -> bool:
+def _check_ref(ref: str, kind: str, where: SourceLocation, problem: Problem, warn: Warn) -> bool:
     """Whether ``ref`` is known (shipped or read from the platform this run)."""
     found = xdm.lookup(ref)
     word = _WORDS[kind]
@@ -47,7 +48,8 @@ def _check_ref(ref: str, kind: str, where: SourceLocation, problem: Problem, war
                 if found.status == DEPRECATED
                 else "AEP may not offer it in every sandbox"
             )
-            warn(where, f"warning: {word} {_short(ref)!r} is {found.status}: {advice}")
+            message = f"warning: {word} {_short(ref)!r} is {found.status}: {advice}"
+            warn(where, message, found.status)  # "deprecated" or "experimental"
         return True
     similar = xdm.catalog().similar(ref, [kind])
     hint = f" (did you mean {' or '.join(repr(s) for s in similar)}?)" if similar else ""
@@ -59,6 +61,7 @@ def _check_ref(ref: str, kind: str, where: SourceLocation, problem: Problem, war
             f"warning: {word} {ref!r} is not in aepflow's XDM catalog (adobe/xdm "
             f"{xdm.catalog().commit[:12]}): its fields cannot be checked offline"
             f"{_LATER if ref.startswith(_GLOBAL) else ''}{hint}",
+            "unchecked-class" if kind == CLASS else "unchecked-field-group",
         )
     else:
         problem(
@@ -70,8 +73,8 @@ def _check_ref(ref: str, kind: str, where: SourceLocation, problem: Problem, war
     return False
 
 
-def check_schema_refs(s: SchemaDef, problem: Problem, warn: Problem | None = None) -> None:
-    warn = warn or (lambda at, message: None)
+def check_schema_refs(s: SchemaDef, problem: Problem, warn: Warn | None = None) -> None:
+    warn = warn or (lambda at, message, code: None)
     class_known = _check_ref(s.class_id, CLASS, s.at("class"), problem, warn)
     for i, group in enumerate(s.field_group_ids):
         where = s.at(f"fieldGroups.{i}")
@@ -105,7 +108,7 @@ def check_mapping_types(
     f: DataflowDef,
     leaves: Mapping[str, Field] | None,
     problem: Problem,
-    warn: Problem | None = None,
+    warn: Warn | None = None,
 ) -> None:
     """Static values and typed source columns against their destination's XDM type; a
     destination Adobe marks deprecated is a warning."""
@@ -121,6 +124,7 @@ def check_mapping_types(
                 f.at(f"mappings.{i}.destination"),
                 f"warning: field {m.destination!r} is deprecated in XDM: Adobe no longer "
                 "recommends it; map a stable field if there is one",
+                "deprecated-field",
             )
         wanted = target.xdm_type
         if m.kind == "static":

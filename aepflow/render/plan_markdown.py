@@ -4,17 +4,26 @@ folded, never too long."""
 from __future__ import annotations
 
 from aepflow.engine.plan import Plan
+from aepflow.hints import command
 from aepflow.render.graph import render_graph
 from aepflow.render.plan_text import render_text
 
 MAX_CHARS = 65_000  # GitHub rejects comments over 65,536 characters
 SECTION_CHARS = 8_000  # each warning list above the plan
-TRUNCATED = (
-    "\n... (plan truncated to fit a pull-request comment; run `aepflow plan` for all of it)\n"
-)
 
 
-def render_markdown(plan: Plan, max_chars: int = MAX_CHARS) -> str:
+def truncated(environment: str | None = None) -> str:
+    """The line ending a plan cut to fit, with the ``-e`` the plan was made with."""
+    plan_again = command("plan", environment=environment)
+    return (
+        f"\n... (plan truncated to fit a pull-request comment; run `{plan_again}` for all of it)\n"
+    )
+
+
+def render_markdown(
+    plan: Plan, max_chars: int = MAX_CHARS, *, environment: str | None = None
+) -> str:
+    """``environment``: the ``-e`` given, carried by the command the comment suggests."""
     head = [f"**{plan.summary()}**", ""]
     head.append(f"Environment `{plan.environment}` (sandbox `{plan.sandbox}`)")
     head.append("")
@@ -52,12 +61,11 @@ def render_markdown(plan: Plan, max_chars: int = MAX_CHARS) -> str:
     text = "\n".join(head) + "\n" + open_block + body + close_block
     if len(text) <= max_chars:
         return text
-    budget = (
-        max_chars - len("\n".join(head)) - len(open_block) - len(close_block) - len(TRUNCATED) - 2
-    )
+    note = truncated(environment)
+    budget = max_chars - len("\n".join(head)) - len(open_block) - len(close_block) - len(note) - 2
     cut = body[: max(budget, 0)]
     cut = cut[: cut.rfind("\n") + 1] if "\n" in cut else ""
-    return "\n".join(head) + "\n" + open_block + cut + TRUNCATED + close_block
+    return "\n".join(head) + "\n" + open_block + cut + note + close_block
 
 
 def _listed(items: list[str], budget: int = SECTION_CHARS) -> str:

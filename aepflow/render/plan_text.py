@@ -13,6 +13,8 @@ SYMBOLS = {
     "replace": "-/+",
     "delete": "-",
     "adopt": "=",
+    "forget": "-",
+    "record": "~",
 }
 HEADLINES = {
     "create": "will be created",
@@ -20,6 +22,9 @@ HEADLINES = {
     "replace": "must be replaced",
     "delete": "will be destroyed",
     "adopt": "will be adopted",
+    # A refresh-only plan's: what the lock will record, never a change in AEP.
+    "forget": "will be forgotten",
+    "record": "will record the live values",
 }
 
 
@@ -52,6 +57,8 @@ def _paint(line: str) -> str:
 def render_change(c: ResourceChange) -> list[str]:
     symbol = SYMBOLS[c.action]
     headline = HEADLINES[c.action]
+    if c.action == "record" and not c.changes:
+        symbol, headline = "=", "will be recorded"
     if c.action == "adopt" and c.changes:
         headline += " and updated in-place"
     reason = f" ({c.reason})" if c.reason else ""
@@ -65,7 +72,7 @@ def render_change(c: ResourceChange) -> list[str]:
         lines += [f"      + {k.ljust(width)} = {value(v)}" for k, v in rows]
         if c.kind == "connection":
             lines.append(f"      + {'secrets'.ljust(width)} = {SENSITIVE}")
-    elif c.action == "delete":
+    elif c.action in ("delete", "forget"):
         pass
     else:
         for ch in c.changes:
@@ -86,10 +93,16 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
     actionable = plan.actionable
     out: list[str] = []
     if actionable:
-        verb = "destroy everything aepflow manages in" if plan.destroy else "change"
-        out.append(
-            f'aepflow will {verb} environment "{plan.environment}" (sandbox {plan.sandbox}):'
-        )
+        if plan.refresh_only:
+            out.append(
+                f'This is a refresh-only plan: the lock of environment "{plan.environment}" '
+                f"will record the state of sandbox {plan.sandbox}; nothing changes in AEP:"
+            )
+        else:
+            verb = "destroy everything aepflow manages in" if plan.destroy else "change"
+            out.append(
+                f'aepflow will {verb} environment "{plan.environment}" (sandbox {plan.sandbox}):'
+            )
         out.append("")
         drifted = [
             c.address for c in actionable if c.drift or (c.reason or "").endswith("outside aepflow")

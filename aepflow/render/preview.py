@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from aepflow.dataprep import Rule
+from aepflow.hints import command
 from aepflow.preview import FlowPreview, PlanPreview, Sample
 
 MAX_VALUE = 60  # characters of a value in a table cell
@@ -110,14 +111,18 @@ def _md(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def render_markdown(previews: Sequence[PlanPreview], budget: int) -> str:
+def render_markdown(
+    previews: Sequence[PlanPreview], budget: int, environment: str | None = None
+) -> str:
     """The pull-request section: a table per record, folded per flow, at most ``budget``
-    characters (a flow that does not fit is named, not cut)."""
+    characters (a flow that does not fit is named, not cut). ``environment``: the ``-e``
+    given, carried by the command it suggests."""
     if not previews:
         return ""
     out = ["", "### Mapping preview", ""]
+    preview = command("preview", "FLOW", environment=environment)
     # Room for the note naming what is left out, so the section never exceeds the budget.
-    note = "Left out to fit the comment:  (run `aepflow preview FLOW` for them).\n"
+    note = f"Left out to fit the comment:  (run `{preview}` for them).\n"
     used = sum(len(line) + 1 for line in out) + len(note) + sum(len(p.flow) + 2 for p in previews)
     if used > budget:
         return ""
@@ -131,8 +136,7 @@ def render_markdown(previews: Sequence[PlanPreview], budget: int) -> str:
         used += len(block) + 1
     if left_out:
         out.append(
-            f"Left out to fit the comment: {', '.join(left_out)} "
-            "(run `aepflow preview FLOW` for them)."
+            f"Left out to fit the comment: {', '.join(left_out)} (run `{preview}` for them)."
         )
         out.append("")
     return "\n".join(out)

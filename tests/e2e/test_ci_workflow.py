@@ -4,6 +4,7 @@ shell steps are run here as GitHub would run them, against the embedded emulator
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -167,6 +168,12 @@ def test_validate_warns_when_the_workflow_misses_a_variable_and_sync_fixes_it(
         "`NAME: ${{ secrets.NAME }}` between its `# aepflow: variables` lines and set the "
         "repository secret"
     )
+    as_json = runner.invoke(cli, ["validate", "--json"])
+    assert as_json.exit_code == 0
+    assert [(d["file"], d["code"]) for d in json.loads(as_json.output)["diagnostics"]] == [
+        ("manifests/crm.yaml", "deprecated-auth"),
+        (".github/workflows/aepflow.yml", "workflow-missing-variable"),
+    ]
     names = runner.invoke(cli, ["doctor", "--env-list"]).output.split()
     assert sync_variables(root, names) is True
     clean = runner.invoke(cli, ["validate"])

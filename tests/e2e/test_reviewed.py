@@ -159,19 +159,47 @@ def test_refresh_only_records_the_sandbox_in_the_lock_and_changes_nothing_in_aep
     client.client.send(patch)
     planned = project.run("plan", "--refresh-only", "--detailed-exitcode")
     assert planned.exit_code == 2, planned.output
-    lines = planned.output.splitlines()
-    assert (
-        "  # flow.contacts will be destroyed (deleted outside aepflow; the lock only forgets it)"
-        in lines
+    assert planned.output == (
+        'This is a refresh-only plan: the lock of environment "local" will record the state of '
+        "sandbox prod; nothing changes in AEP:\n"
+        "\n"
+        "Note: objects have changed outside aepflow: dataset.contacts\n"
+        "\n"
+        "  # dataset.contacts will record the live values (changed outside aepflow; the "
+        "sandbox's values become the baseline)\n"
+        f"  ~ dataset.contacts (id {dataset_id})\n"
+        '      ~ baseline (lock): "last applied manifest" -> "sandbox\'s values"\n'
+        "\n"
+        "  # flow.contacts will be forgotten (deleted outside aepflow; nothing is deleted in AEP)\n"
+        f"  - flow.contacts (id {flow_id})\n"
+        "\n"
+        "Refresh only: 1 to forget, 1 to record in the lock; nothing changes in AEP.\n"
+        "\n"
+        "Note: this plan was not saved (--out); `aepflow apply --refresh-only` will plan again "
+        "before it changes anything.\n"
     )
-    assert (
-        "  # dataset.contacts will be updated in-place (changed outside aepflow; the lock "
-        "accepts the sandbox's state as its baseline)" in lines
+    assert "destroy" not in planned.output
+    data = json.loads(project.run("plan", "--refresh-only", "--format", "json").output)
+    assert data["summary"] == {
+        "add": 0,
+        "adopt": 0,
+        "change": 0,
+        "destroy": 0,
+        "forget": 1,
+        "record": 1,
+        "text": "Refresh only: 1 to forget, 1 to record in the lock; nothing changes in AEP.",
+    }
+    actions = {c["address"]: c["actions"] for c in data["resource_changes"]}
+    assert (actions["flow.contacts"], actions["dataset.contacts"]) == (["forget"], ["record"])
+    assert {a for a, acts in actions.items() if acts != ["no-op"]} == {
+        "flow.contacts",
+        "dataset.contacts",
+    }
+    md = project.run("plan", "--refresh-only", "--format", "markdown").output
+    assert md.startswith(
+        "**Refresh only: 1 to forget, 1 to record in the lock; nothing changes in AEP.**\n"
     )
-    assert (
-        "Refresh only: the lock will record 2 change(s) of the sandbox; nothing changes in AEP."
-        in lines
-    )
+    assert "- flow.contacts (id" in md and "destroy" not in md and "mermaid" not in md
     flows_before = client.flow_list("flows")
     result = project.run("apply", "--refresh-only", "--auto-approve")
     assert result.exit_code == 0, result.output
@@ -199,13 +227,14 @@ def test_refresh_only_records_objects_found_by_their_marker_after_a_lost_lock(
     ids = {a: e["id"] for a, e in project.lock()["resources"].items()}
     (project.root / ".aepflow" / "locks" / "local.lock.json").unlink()
     planned = project.run("plan", "--refresh-only")
-    assert f"Refresh only: the lock will record {len(ids)} change(s)" in planned.output
+    assert f"Refresh only: 0 to forget, {len(ids)} to record in the lock" in planned.output
     assert (
-        "  # flow.contacts will be adopted (found on the platform by its aepflow marker; "
-        "the lock records it, nothing is sent)" in planned.output.splitlines()
+        "  # flow.contacts will be recorded (found on the platform by its aepflow marker; "
+        "nothing is sent)" in planned.output.splitlines()
     )
+    assert f"  = flow.contacts (id {ids['flow.contacts']})" in planned.output.splitlines()
     md = project.run("plan", "--refresh-only", "--format", "markdown", "--out", "r.json").output
-    assert md.startswith(f"**Refresh only: the lock will record {len(ids)} change(s)")
+    assert md.startswith(f"**Refresh only: 0 to forget, {len(ids)} to record in the lock")
     assert "mermaid" not in md and "destroys or replaces" not in md
     result = project.run("apply", "r.json", "--json")  # a saved refresh plan writes the lock only
     assert result.exit_code == 0, result.output
@@ -216,3 +245,63 @@ def test_refresh_only_records_objects_found_by_their_marker_after_a_lost_lock(
     after = project.run("plan").output
     assert "Plan: 0 to add, 1 to change, 0 to destroy." in after
     assert "connection.crm will be updated in-place" in after
+
+
+def test_refresh_only_records_the_mapping_version_a_flow_uses_since_a_ui_edit(
+    project: Project,
+) -> None:
+    """A mapping edited in the UI is a new version of the mapping set, and the flow moves to
+    it: the lock must record that version, or the next plan moves the flow back."""
+    apply_ok(project)
+    client = project.client()
+    flow_id, mapping_id = project.id("flow.contacts"), project.id("mappingSet.contacts")
+    live = client.mapping_set_get(mapping_id) or {}
+    kinds = {"text/x.schema-path": "ATTRIBUTE", "text/x.aep-xl": "EXPRESSION"}
+    mappings = [
+        {
+            "sourceType": kinds.get(m["sourceType"], m["sourceType"]),
+            "source": m["source"],
+            "destination": m["destination"],
+        }
+        for m in live["mappings"]
+    ]
+    for m in mappings:
+        if m["destination"] == "person.name.firstName":
+            m["destination"] = "person.name.lastName"
+    body = {"outputSchema": live["outputSchema"], "mappings": mappings}
+    made = client.client.send(Request("PUT", f"{api.CONVERSION}/mappingSets/{mapping_id}", body))
+    version = int(made["version"])
+    assert version == 1
+    flow = client.flow_get("flows", flow_id) or {}
+    at = [t["name"] for t in flow["transformations"]].index("Mapping")
+    client.flow_patch(
+        "flows",
+        flow_id,
+        [
+            {
+                "op": "replace",
+                "path": f"/transformations/{at}",
+                "value": {
+                    "name": "Mapping",
+                    "params": {"mappingId": mapping_id, "mappingVersion": version},
+                },
+            }
+        ],
+    )
+    # The manifest takes the UI's change too: only the lock is behind.
+    project.edit(
+        "flow.yaml",
+        "{source: FirstName, destination: person.name.firstName}",
+        "{source: FirstName, destination: person.name.lastName}",
+    )
+    planned = project.run("plan", "--refresh-only")
+    assert (
+        "  # mappingSet.contacts will record the live values (changed outside aepflow: what "
+        "uses it now uses version 1)\n"
+        f"  ~ mappingSet.contacts (id {mapping_id})\n"
+        "      ~ version (lock): 0 -> 1\n"
+    ) in planned.output
+    result = project.run("apply", "--refresh-only", "--auto-approve")
+    assert result.exit_code == 0, result.output
+    assert project.lock()["resources"]["mappingSet.contacts"]["version"] == 1
+    assert project.run("plan", "--detailed-exitcode").output == "No changes.\n"

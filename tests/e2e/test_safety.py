@@ -287,8 +287,8 @@ def test_a_failed_lock_write_stops_the_apply_and_lists_what_is_not_recorded(
     unrecorded = lines[stop + 1 : -1]
     assert len(unrecorded) == 1 and unrecorded[0].startswith("  created but not recorded: ")
     assert lines[-1] == (
-        "Fix the cause (disk space, permissions) and run plan: each object above carries its "
-        "aepflow marker and is adopted, not created twice."
+        "Fix the cause (disk space, permissions) and run `aepflow plan`: each object above "
+        "carries its aepflow marker and is adopted, not created twice."
     )
     assert "the lock file records everything done" not in result.output
     monkeypatch.setattr(lockfile.LockWriter, "_append", real)

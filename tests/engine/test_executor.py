@@ -37,9 +37,15 @@ class FakeDoor:
         return self.lists.get(query.path, [])
 
 
-def run(door: FakeDoor, writer: LockWriter, desired: dict[str, Any], plan: Any) -> Any:
+def run(
+    door: FakeDoor,
+    writer: LockWriter,
+    desired: dict[str, Any],
+    plan: Any,
+    environment: str | None = None,
+) -> Any:
     try:
-        return Executor(door, writer, desired).apply(plan)
+        return Executor(door, writer, desired, environment=environment).apply(plan)
     finally:
         writer.close()
 
@@ -109,12 +115,12 @@ def test_a_412_after_someone_else_changed_the_field_stops_with_changed_since_the
     door = FakeDoor(
         [PreconditionFailed("PATCH", "p", 412, None, "x"), _get("crm", "edited in the UI", '"e5"')]
     )
-    result = run(door, writer, {new.address: new}, plan)
+    result = run(door, writer, {new.address: new}, plan, environment="prod")
     (error,) = result.errors.values()
     assert isinstance(error, ChangedSincePlanError)
     assert str(error) == (
         "connection.crm: changed since the plan (description differ from what the plan read); "
-        "nothing was written. Run plan again and review the new plan"
+        "nothing was written. Run `aepflow plan -e prod` again and review the new plan"
     )
     assert [m for m, *_ in door.sent] == ["PATCH", "GET"]
     assert writer.lock.resources["connection.crm"].hash != new.hash  # not recorded as applied

@@ -138,9 +138,17 @@ def test_markdown_plan_never_exceeds_the_comment_limit() -> None:
     )
     md = render_markdown(big)
     assert len(md) <= 65_000
-    assert "plan truncated to fit a pull-request comment" in md
+    assert md.endswith(
+        "\n... (plan truncated to fit a pull-request comment; run `aepflow plan` for all of "
+        "it)\n```\n\n</details>\n"
+    )
     assert md.startswith("**Plan: 600 to add, 0 to change, 0 to destroy.**")
-    assert md.endswith("</details>\n")
+    given = render_markdown(big, environment="prod")  # the -e the plan was made with
+    assert len(given) <= 65_000
+    assert given.endswith(
+        "\n... (plan truncated to fit a pull-request comment; run `aepflow plan -e prod` for "
+        "all of it)\n```\n\n</details>\n"
+    )
 
 
 def test_no_changes() -> None:

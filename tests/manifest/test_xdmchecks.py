@@ -24,7 +24,7 @@ def both_of(s: SchemaDef) -> tuple[list[str], list[str]]:
     check_schema_refs(
         s,
         lambda at, m: problems.append(f"{at}: {m}"),
-        lambda at, m: warnings.append(f"{at}: {m}"),
+        lambda at, m, code: warnings.append(f"{at}: {m}"),
     )
     return problems, warnings
 
