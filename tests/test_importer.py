@@ -9,8 +9,8 @@ import pytest
 
 from aepflow.engine.plan import Lock
 from aepflow.importer import Importer, slug
-from aepflow.kinds.source_connection import pql
-from aepflow.manifest_form import CannotImport, row_filter
+from aepflow.kinds.source_connection import pql, row_filter
+from aepflow.manifest_form import CannotImport
 
 NAME = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
 
@@ -117,7 +117,12 @@ def test_import_all_skips_a_flow_of_another_flow_spec_naming_why(tmp_path: Any) 
     )
     assert result.files == [] and result.flows == []
     assert result.skipped == [
-        Skipped("f-1", "Export to S3", "not a CRMToAEP flow (the only kind aepflow manages)")
+        Skipped(
+            "f-1",
+            "Export to S3",
+            "its flow spec 71ad2f4e-... is not one aepflow's sources use (CRMToAEP for tables, "
+            "6499120c-0b15-42dc-936e-847ea3c24d72 for REST sources)",
+        )
     ]
 
 
