@@ -226,6 +226,11 @@ class Importer:
         if isinstance(back["connector"], dict):
             # No entry (or an auth type its entry lacks): the generic form, its secrets from
             # the connection spec's authSpec (help/sources/tutorials/api/create/crm/adwords.md).
+            if connector is not None and connector.shape == REST:
+                raise CannotImport(
+                    f"its connection {id} authenticates with {auth['specName']!r}, which the "
+                    f"{connector.title} entry lacks, and the generic form reads tables only"
+                )
             name = self._name("Connection", str(raw.get("name") or "connection"))
             spec_id = back["connector"]["spec"]
             required, secrets = self._auth_spec(spec_id, str(auth["specName"]))

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from aepflow.connectors import CONNECTORS
 from aepflow.engine.plan import Lock
 from aepflow.importer import Importer, slug
 from aepflow.kinds.source_connection import pql, row_filter
@@ -255,4 +256,22 @@ def test_a_rest_source_flow_of_the_table_flow_spec_is_a_reason_to_skip() -> None
     assert str(e.value) == (
         "its flow spec 14518937-270c-4525-bdec-c2ba7cce3860 is not the one Zendesk dataflows "
         "use (6499120c-0b15-42dc-936e-847ea3c24d72)"
+    )
+
+
+def test_a_rest_connection_of_an_auth_type_its_entry_lacks_is_a_reason_to_skip() -> None:
+    """The generic form reads tables only: a REST source's connection cannot fall back to it."""
+    zendesk = "0a27232b-2c6e-4396-b8c6-c9fc24e37ba4"
+    connection = {
+        "id": "c",
+        "name": "Zendesk",
+        "connectionSpec": {"id": zendesk},
+        "auth": {"specName": "Basic Authentication", "params": {}},
+    }
+    imp = Importer(Reads({"connections/c": connection}), Lock("dev", "dev"), "acme", {})  # type: ignore[arg-type]
+    with pytest.raises(CannotImport) as e:
+        imp.connection("c", CONNECTORS["zendesk"])
+    assert str(e.value) == (
+        "its connection c authenticates with 'Basic Authentication', which the Zendesk entry "
+        "lacks, and the generic form reads tables only"
     )
