@@ -158,7 +158,7 @@ def skeleton(
     )
     if fields is None:  # a class or group outside the catalog: only the custom fields are known
         fields = frozenset(xdm.custom_leaves(schema_def.custom_fields))
-    mappings, unmatched = propose_mappings(columns, fields, table.name)
+    mappings, unmatched = propose_mappings(columns, fields, table.name, table.type == "rest")
     delta, delta_rule = delta_column(columns)
     event: tuple[Proposal, ...] = ()
     if schema_def.class_id == xdm.EXPERIENCE_EVENT:
@@ -334,22 +334,38 @@ def _leaf(path: str) -> str:
     return path.rsplit(".", 1)[-1]
 
 
+_INDEX = re.compile(r"\[\d*\]")
+
+
+def json_path_parts(path: str) -> list[str]:
+    """The names along a REST source's JSON path, array marks dropped
+    (``customers[].personalInfo.firstName`` -> customers, personalInfo, firstName)."""
+    return [p for p in _INDEX.sub("", path).split(".") if p]
+
+
 def _candidates(
-    column: str, table: str, fields: Sequence[str]
+    column: str, table: str, fields: Sequence[str], json: bool = False
 ) -> tuple[list[tuple[int, str, str]], list[str]]:
     """(rank, destination, rule) for one column (lower rank is better), and the fields its name
-    fits when they are too many to choose from."""
-    key = _key(column)
+    fits when they are too many to choose from. A REST source's column is a JSON path
+    (``results.email``): it is matched by its leaf's name, and by its parent and leaf for
+    address fields (``billing.city`` -> billingAddress.city)."""
+    parts = json_path_parts(column) if json else [column]
+    key = _key(parts[-1]) if parts else _key(column)
+    compound = _key(parts[-2]) + key if len(parts) > 1 else key
     out: list[tuple[int, str, str]] = []
     leaf_hits = [f for f in fields if _key(_leaf(f)) == key and key not in _GENERIC_LEAVES]
     if len(leaf_hits) == 1:
         out.append((0, leaf_hits[0], "field name"))
     ambiguous = leaf_hits if len(leaf_hits) > 1 else []
     for f in fields:  # mailingAddress.city <- MailingCity, mobilePhone.number <- MobilePhoneNumber
-        parts = f.split(".")
-        if len(parts) == 2 and parts[0] != xdm.TENANT:
-            parent = _key(parts[0])
-            if key in (parent + _key(parts[1]), parent.removesuffix("address") + _key(parts[1])):
+        segments = f.split(".")
+        if len(segments) == 2 and segments[0] != xdm.TENANT:
+            parent = _key(segments[0])
+            if {key, compound} & {
+                parent + _key(segments[1]),
+                parent.removesuffix("address") + _key(segments[1]),
+            }:
                 out.append((1, f, "address field"))
     for f in fields:  # _${tenant}.accountName <- Name of the Account table
         if f.startswith(xdm.TENANT + ".") and _key(_leaf(f)) == _key(table) + key:
@@ -365,16 +381,17 @@ def _candidates(
 
 
 def propose_mappings(
-    columns: Sequence[Column], fields: Iterable[str], table: str
+    columns: Sequence[Column], fields: Iterable[str], table: str, json: bool = False
 ) -> tuple[list[Proposal], list[str]]:
     """(proposals in column order, unmatched columns). Each destination takes one column:
     the best-ranked candidate wins (field name, then address field or table and column name,
-    then id column, then aliases in their order); ties go to the earlier column."""
+    then id column, then aliases in their order); ties go to the earlier column. With
+    ``json`` the columns are a REST source's JSON paths, matched by their leaf names."""
     usable = sorted(f for f in fields if _mappable(f))
     found: list[tuple[int, int, str, str]] = []
     ambiguous: dict[str, list[str]] = {}
     for index, c in enumerate(columns):
-        ranked, several = _candidates(c.name, table, usable)
+        ranked, several = _candidates(c.name, table, usable, json)
         found.extend((rank, index, dest, rule) for rank, dest, rule in ranked)
         if several:
             ambiguous[c.name] = several

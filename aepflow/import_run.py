@@ -11,11 +11,10 @@ from typing import Any
 import yaml
 
 from aepflow.api import FLOW, ListRequest
-from aepflow.connectors import FLOW_SPEC_ID
 from aepflow.engine.lockfile import LockWriter
 from aepflow.engine.plan import Lock
 from aepflow.errors import UsageError
-from aepflow.importer import Importer, Skipped
+from aepflow.importer import FLOW_SPECS, Importer, Skipped, unknown_flow_spec
 from aepflow.kinds.base import Resource
 from aepflow.manifest_form import CannotImport
 from aepflow.platform import PlatformClient
@@ -29,7 +28,7 @@ def write(path: Path, docs: list[dict[str, Any]]) -> None:
 
 
 def all_flows(client: PlatformClient) -> list[dict[str, Any]]:
-    """Every flow of the sandbox (not only CRMToAEP ones: the others are listed as skipped)."""
+    """Every flow of the sandbox (also of flow specs no connector uses: listed as skipped)."""
     query = ListRequest(f"{FLOW}/flows", "flowservice")
     found = [f for f in client.list(query) if f.get("state") != "delete-finalizing"]
     return sorted(found, key=lambda f: str(f.get("id")))
@@ -72,10 +71,11 @@ def import_pipelines(
         names = {str(f["id"]): str(f.get("name") or "") for f in live}
         ids = []
         for f in live:  # other flow specs are told apart from the listing, with no read
-            if (f.get("flowSpec") or {}).get("id") == FLOW_SPEC_ID:
+            spec_id = str((f.get("flowSpec") or {}).get("id", ""))
+            if spec_id in FLOW_SPECS:
                 ids.append(str(f["id"]))
             else:
-                reason = "not a CRMToAEP flow (the only kind aepflow manages)"
+                reason = unknown_flow_spec(spec_id)
                 skipped.append(Skipped(str(f["id"]), names[str(f["id"])], reason))
     else:
         if not flow_ids:

@@ -21,18 +21,37 @@ from typing import Any
 from urllib.parse import quote
 
 from aepflow.api import FLOW, Request
-from aepflow.catalog.xdm import CLASS, FIELD_GROUP
-from aepflow.connectors import CONNECTORS_BY_SPEC_ID, FLOW_SPEC_ID
+from aepflow.connectors import (
+    CONNECTORS,
+    FLOW_SPEC_ID,
+    FLOW_SPEC_NAME,
+    REST,
+    REST_FLOW_SPEC_ID,
+    Connector,
+)
 from aepflow.engine.lockfile import LockWriter
 from aepflow.engine.plan import Lock, LockEntry
 from aepflow.errors import UsageError
 from aepflow.kinds import KINDS
-from aepflow.kinds.base import Resource, split_marker, tenantize
-from aepflow.manifest import xdm
-from aepflow.manifest_form import CannotImport, manifest_fields, row_filter
+from aepflow.kinds.base import Resource, tenantize
+from aepflow.kinds.schema import tenant_owned
+from aepflow.manifest_form import CannotImport
 from aepflow.platform import PlatformClient
 
 API = "aepflow.io/v1"
+
+
+# The flow specs aepflow's connectors use (connectors.py: CRMToAEP for table sources and the
+# generic form, the REST flow spec for self-serve REST sources), by id: import reads each.
+FLOW_SPECS = frozenset({FLOW_SPEC_ID, *(c.flow_spec_id for c in CONNECTORS.values())})
+
+
+def unknown_flow_spec(spec_id: str) -> str:
+    """Why a flow of another flow spec is skipped (told apart from the listing)."""
+    return (
+        f"its flow spec {spec_id or '(none)'} is not one aepflow's sources use "
+        f"({FLOW_SPEC_NAME} for tables, {REST_FLOW_SPEC_ID} for REST sources)"
+    )
 
 
 NAME_MAX = 63  # a manifest name: lower-case letters, digits and '-', at most 63 characters
@@ -65,6 +84,8 @@ class Importer:
     by_id: dict[str, str] = field(default_factory=dict)  # live id -> manifest name
     _recorded: dict[tuple[str, str], str] = field(default_factory=dict)  # (kind, id) -> address
     _taken_log: list[tuple[str, str]] = field(default_factory=list)  # names taken, in order
+    _keys: dict[str, str] = field(default_factory=dict)  # connection id -> connector key
+    _connections: dict[str, dict[str, Any]] = field(default_factory=dict)  # raw, read once
 
     # -- reads ---------------------------------------------------------------------------
 
@@ -134,64 +155,100 @@ class Importer:
             len(self.notes),
             len(self.by_id),
             len(self._taken_log),
+            len(self._keys),
         )
 
     def restore(self, state: tuple[int, ...]) -> None:
-        docs, records, env_vars, notes, by_id, taken = state
+        docs, records, env_vars, notes, by_id, taken, keys = state
         del self.docs[docs:], self.env_vars[env_vars:], self.notes[notes:]
         for address in list(self.records)[records:]:
             kind, id, _ = self.records.pop(address)
             self._recorded.pop((kind, id), None)
         for id in list(self.by_id)[by_id:]:
             del self.by_id[id]
+        for id in list(self._keys)[keys:]:
+            del self._keys[id]
         for kind, name in self._taken_log[taken:]:
             self.taken[kind].discard(name)
         del self._taken_log[taken:]
 
     # -- pieces --------------------------------------------------------------------------
 
-    def connection(self, id: str) -> str:
+    def _connection_raw(self, id: str) -> dict[str, Any]:
+        """A base connection, read once however many flows use it."""
+        if id not in self._connections:
+            self._connections[id] = self._read("connection", id)
+        return self._connections[id]
+
+    def source_connector(self, base: str, src: Mapping[str, Any]) -> Connector | None:
+        """The connector entry a flow's source belongs to, from its base connection's spec
+        and the source connection's shape (several entries share a spec: SugarCRM's two
+        sources; SugarCRM and SAP Subscription Billing read through one REST source spec);
+        None for a source with no entry, which the generic form reads as tables."""
+        spec_id = str((self._connection_raw(base).get("connectionSpec") or {}).get("id", ""))
+        fits = [c for c in CONNECTORS.values() if c.spec_id == spec_id]
+        rest = src["format"] == "json"
+        if not fits:
+            if rest:
+                raise CannotImport(
+                    f"it reads JSON through connection spec {spec_id}, which aepflow has no "
+                    "entry for (the generic connector form reads tables)"
+                )
+            return None
+        for c in fits:
+            if not rest and c.shape != REST:
+                return c
+            if rest and c.rest is not None and src["connectionSpec"] == c.rest.source_spec_id:
+                wanted = src.get("object")
+                if (wanted in c.rest.objects) if c.rest.objects else wanted is None:
+                    return c
+        shape = f"object {src.get('object')!r}" if rest else f"table {src.get('table')!r}"
+        raise CannotImport(
+            f"its source connection ({shape}, connection spec {src['connectionSpec']}) "
+            f"fits no source of {' or '.join(c.title for c in fits)}"
+        )
+
+    def connection(self, id: str, connector: Connector | None) -> str:
         owner = self._owner(id) or (f"connection.{self.by_id[id]}" if id in self.by_id else None)
         if owner is not None:
+            key = self._keys.get(id)
+            if key is not None and connector is not None and key != connector.key:
+                raise CannotImport(
+                    f"its connection {id} is imported as {key} already, and this flow reads "
+                    f"it as {connector.key}"
+                )
             return owner.split(".", 1)[1]
-        raw = self._read("connection", id)
-        spec_id = str((raw.get("connectionSpec") or {}).get("id", ""))
-        connector = CONNECTORS_BY_SPEC_ID.get(spec_id)
-        auth = raw.get("auth") or {}
-        auth_type = (
-            next(
-                (a for a in connector.auth_types.values() if a.spec_name == auth.get("specName")),
-                None,
-            )
-            if connector is not None
-            else None
-        )
-        live = auth.get("params") or {}
+        kind = KINDS["connection"]
+        raw = self._connection_raw(id)
+        back = kind.manifest(kind.normalize(raw), self.tenant)
+        auth, live = back["auth"], back["auth"]["params"]
         spec: dict[str, Any]
-        if connector is None or auth_type is None:
+        if isinstance(back["connector"], dict):
             # No entry (or an auth type its entry lacks): the generic form, its secrets from
             # the connection spec's authSpec (help/sources/tutorials/api/create/crm/adwords.md).
+            if connector is not None and connector.shape == REST:
+                raise CannotImport(
+                    f"its connection {id} authenticates with {auth['specName']!r}, which the "
+                    f"{connector.title} entry lacks, and the generic form reads tables only"
+                )
             name = self._name("Connection", str(raw.get("name") or "connection"))
-            required, secrets = self._auth_spec(spec_id, str(auth.get("specName", "")))
+            spec_id = back["connector"]["spec"]
+            required, secrets = self._auth_spec(spec_id, str(auth["specName"]))
             params = self._params(name, live, required, secrets, tuple(live))
-            spec = {
-                "connector": {"spec": spec_id},
-                "auth": {"specName": auth.get("specName", ""), "params": params},
-            }
+            spec = {"connector": back["connector"], "auth": {**auth, "params": params}}
         else:
-            name = self._name("Connection", str(raw.get("name") or connector.key))
+            entry = connector if connector is not None else CONNECTORS[back["connector"]]
+            auth_type = entry.auth_types[auth["type"]]
+            name = self._name("Connection", str(raw.get("name") or entry.key))
             params = self._params(
                 name, live, auth_type.required, auth_type.secrets, auth_type.params
             )
-            spec = {
-                "connector": connector.key,
-                "auth": {"type": auth_type.key, "params": params},
-            }
-        if raw.get("name") != name:
-            spec["name"] = raw.get("name")
-        description = split_marker(raw.get("description"))[0]
-        if description:
-            spec["description"] = description
+            spec = {"connector": entry.key, "auth": {**auth, "params": params}}
+            self._keys[id] = entry.key
+        if back["name"] != name:
+            spec["name"] = back["name"]
+        if "description" in back:
+            spec["description"] = back["description"]
         self._doc("Connection", name, spec)
         self.by_id[id] = name
         self._record(f"connection.{name}", "connection", id)
@@ -244,29 +301,26 @@ class Importer:
         if owner is not None:
             return owner.split(".", 1)[1]
         raw = self._read("schema", id)
-        title = str(raw.get("title", ""))
-        name = self._name("Schema", title, KINDS["schema"].marked(raw))
-        klass = str(raw.get("meta:class", ""))
+        kind, field_group = KINDS["schema"], KINDS["fieldGroup"]
+        back = kind.manifest(kind.normalize(raw), self.tenant)
+        name = self._name("Schema", back["title"], kind.marked(raw))
         groups: list[str] = []
         custom: dict[str, Any] = {}
-        for item in raw.get("allOf") or []:
-            ref = item.get("$ref")
-            if not ref or ref == klass:
+        for ref in back.get("fieldGroups", []):
+            if not tenant_owned(ref, self.tenant):
+                groups.append(ref)  # a standard field group, by its short name
                 continue
-            if ref.startswith("https://ns.adobe.com/xdm/") or xdm.lookup(ref):
-                groups.append(xdm.short_name(ref, FIELD_GROUP))
-                continue
-            group = self._read("fieldGroup", ref)
-            fields = KINDS["fieldGroup"].normalize(group)["fields"]
+            fields = field_group.manifest(
+                field_group.normalize(self._read("fieldGroup", ref)), self.tenant
+            )
             if custom or not fields:
                 groups.append(ref)  # another tenant field group: referenced as it is
                 continue
-            custom = manifest_fields(fields)
+            custom = fields["customFields"]
             self._record(f"fieldGroup.{name}", "fieldGroup", ref)
-        spec: dict[str, Any] = {"title": title, "class": xdm.short_name(klass, CLASS)}
-        description = split_marker(raw.get("description"))[0]
-        if description:
-            spec["description"] = description
+        spec: dict[str, Any] = {"title": back["title"], "class": back["class"]}
+        if "description" in back:
+            spec["description"] = back["description"]
         if groups:
             spec["fieldGroups"] = groups
         if custom:
@@ -318,17 +372,24 @@ class Importer:
         if owner is not None:
             raise UsageError(f"flow {id} is already managed as {owner}")
         raw = self._read("flow", id)
-        if (raw.get("flowSpec") or {}).get("id") != FLOW_SPEC_ID:
-            raise CannotImport(f"flow {id} is not a CRMToAEP flow (the only kind aepflow manages)")
+        spec_id = str((raw.get("flowSpec") or {}).get("id", ""))
+        if spec_id not in FLOW_SPECS:
+            raise CannotImport(unknown_flow_spec(spec_id))
         live = KINDS["flow"].normalize(raw)
         name = self._name("Dataflow", str(live["name"]), KINDS["flow"].marked(raw))
-        src = KINDS["sourceConnection"].normalize(
-            self._read("sourceConnection", str(live["sourceConnection"]))
-        )
+        source_kind = KINDS["sourceConnection"]
+        src = source_kind.normalize(self._read("sourceConnection", str(live["sourceConnection"])))
         tgt = KINDS["targetConnection"].normalize(
             self._read("targetConnection", str(live["targetConnection"]))
         )
-        connection = self.connection(str(src["baseConnection"]))
+        connector = self.source_connector(str(src["baseConnection"]), src)
+        expected = connector.flow_spec_id if connector is not None else FLOW_SPEC_ID
+        if spec_id != expected:
+            title = connector.title if connector is not None else "a generic connection"
+            raise CannotImport(
+                f"its flow spec {spec_id} is not the one {title} dataflows use ({expected})"
+            )
+        connection = self.connection(str(src["baseConnection"]), connector)
         schema = self.schema(str(tgt["schema"]))
         dataset = self.dataset(str(tgt["dataset"]), schema)
         mapping_id, version = str(live["mappingId"]), live["mappingVersion"]
@@ -338,19 +399,7 @@ class Importer:
         )
         mapping_set = KINDS["mappingSet"]
         mappings = mapping_set.manifest(mapping_set.normalize(mapping_raw), self.tenant)
-        columns = [
-            c["name"] if c["type"] == "string" else {"name": c["name"], "type": c["type"]}
-            for c in src["columns"]
-        ]
-        source: dict[str, Any] = {"table": src["table"]}
-        if columns:
-            source["columns"] = columns
-        if "entityType" in src:  # a view: help/sources/tutorials/api/create/crm/ms-dynamics.md
-            source["entityType"] = src["entityType"]
-        if "primaryKey" in src:
-            source["primaryKey"] = src["primaryKey"]
-        if src.get("filter") is not None:  # help/sources/tutorials/api/filter.md
-            source["filter"] = row_filter(src["filter"])
+        source = source_kind.manifest(src, self.tenant)["source"]
         flow = KINDS["flow"].manifest(live, self.tenant)
         spec: dict[str, Any] = {
             "name": flow.pop("name"),

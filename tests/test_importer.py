@@ -7,10 +7,11 @@ from typing import Any
 
 import pytest
 
+from aepflow.connectors import CONNECTORS
 from aepflow.engine.plan import Lock
 from aepflow.importer import Importer, slug
-from aepflow.kinds.source_connection import pql
-from aepflow.manifest_form import CannotImport, row_filter
+from aepflow.kinds.source_connection import pql, row_filter
+from aepflow.manifest_form import CannotImport
 
 NAME = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
 
@@ -117,7 +118,12 @@ def test_import_all_skips_a_flow_of_another_flow_spec_naming_why(tmp_path: Any) 
     )
     assert result.files == [] and result.flows == []
     assert result.skipped == [
-        Skipped("f-1", "Export to S3", "not a CRMToAEP flow (the only kind aepflow manages)")
+        Skipped(
+            "f-1",
+            "Export to S3",
+            "its flow spec 71ad2f4e-... is not one aepflow's sources use (CRMToAEP for tables, "
+            "6499120c-0b15-42dc-936e-847ea3c24d72 for REST sources)",
+        )
     ]
 
 
@@ -143,3 +149,129 @@ def test_a_flow_that_cannot_be_imported_leaves_no_trace_in_the_import() -> None:
     with pytest.raises(CannotImport) as e:
         imp._record("connection.again", "connection", "c1")
     assert str(e.value) == "its connection c1 is also used by connection.crm"
+
+
+class Reads:
+    """A sandbox of Flow Service objects by path: GET answers ``{"items": [obj]}``."""
+
+    def __init__(self, objects: dict[str, dict[str, Any]]) -> None:
+        self.objects = objects
+
+    def send(self, request: Any, allow_404: bool = False) -> Any:
+        found = self.objects.get(
+            request.path.rsplit("/", 2)[-2] + "/" + request.path.rsplit("/", 1)[-1]
+        )
+        return {"items": [found]} if found else {"items": []}
+
+
+def _reader(base_spec: str) -> Importer:
+    connection = {"id": "c", "name": "C", "connectionSpec": {"id": base_spec}, "auth": {}}
+    return Importer(Reads({"connections/c": connection}), Lock("dev", "dev"), "acme", {})  # type: ignore[arg-type]
+
+
+def _source(format: str, spec: str, **more: Any) -> dict[str, Any]:
+    return {"baseConnection": "c", "format": format, "connectionSpec": spec, **more}
+
+
+SUGAR, SAP = "59a4b493-a615-40f9-bd38-f823d0909a2b", "d8ee38de-7ae9-4058-9610-c79ce75f8e92"
+GENERIC_REST = "63d2b27b-69a5-45c9-a7fe-78148a25de3c"
+
+
+@pytest.mark.parametrize(
+    ("base", "source", "key"),
+    [
+        pytest.param(SUGAR, _source("json", GENERIC_REST, object="contacts"), "sugarcrm", id="sugarcrm"),
+        pytest.param(SUGAR, _source("json", GENERIC_REST), "sugarcrm-events", id="sugarcrm-events"),
+        pytest.param(SAP, _source("json", GENERIC_REST, object="contacts"), "sap-subscription-billing", id="sap"),
+        pytest.param("0a27232b-2c6e-4396-b8c6-c9fc24e37ba4", _source("json", "0a27232b-2c6e-4396-b8c6-c9fc24e37ba4"), "zendesk", id="zendesk"),
+        pytest.param("38ad80fe-8b06-4938-94f4-d4ee80266b07", _source("tabular", "x", table="t"), "dynamics", id="table"),
+    ],
+)  # fmt: skip
+def test_a_source_is_read_as_the_entry_its_connection_and_shape_name(
+    base: str, source: dict[str, Any], key: str
+) -> None:
+    """Entries share specs (SugarCRM's two sources one base spec; SugarCRM and SAP one REST
+    source spec and a ``contacts`` object): the base spec and the shape tell them apart."""
+    found = _reader(base).source_connector("c", source)
+    assert found is not None and found.key == key
+
+
+@pytest.mark.parametrize(
+    ("base", "source", "reason"),
+    [
+        pytest.param(
+            "d771e9c1-4f26-40dc-8617-ce58c4b53702",
+            _source("json", "d771e9c1-4f26-40dc-8617-ce58c4b53702"),
+            "it reads JSON through connection spec d771e9c1-4f26-40dc-8617-ce58c4b53702, which "
+            "aepflow has no entry for (the generic connector form reads tables)",
+            id="json-with-no-entry",
+        ),
+        pytest.param(
+            SUGAR,
+            _source("json", GENERIC_REST, object="leads"),
+            "its source connection (object 'leads', connection spec "
+            f"{GENERIC_REST}) fits no source of SugarCRM Accounts & Contacts or SugarCRM Events",
+            id="unknown-object",
+        ),
+    ],
+)
+def test_a_source_no_entry_can_express_is_a_reason_to_skip(
+    base: str, source: dict[str, Any], reason: str
+) -> None:
+    with pytest.raises(CannotImport) as e:
+        _reader(base).source_connector("c", source)
+    assert str(e.value) == reason
+
+
+def test_a_generic_connection_reads_tables_as_table_sources() -> None:
+    adwords = "d771e9c1-4f26-40dc-8617-ce58c4b53702"
+    assert _reader(adwords).source_connector("c", _source("tabular", adwords, table="T")) is None
+
+
+def test_a_rest_source_flow_of_the_table_flow_spec_is_a_reason_to_skip() -> None:
+    zendesk = "0a27232b-2c6e-4396-b8c6-c9fc24e37ba4"
+    flow = {
+        "id": "f",
+        "name": "Zendesk",
+        "flowSpec": {"id": "14518937-270c-4525-bdec-c2ba7cce3860"},
+        "sourceConnectionIds": ["s"],
+        "targetConnectionIds": ["t"],
+    }
+    source = {
+        "id": "s",
+        "baseConnectionId": "c",
+        "data": {"format": "json"},
+        "connectionSpec": {"id": zendesk},
+    }
+    target = {"id": "t", "params": {"dataSetId": "d"}, "data": {"schema": {"id": "x"}}}
+    connection = {"id": "c", "name": "C", "connectionSpec": {"id": zendesk}, "auth": {}}
+    imp = Importer(
+        Reads({"flows/f": flow, "sourceConnections/s": source, "targetConnections/t": target, "connections/c": connection}),  # type: ignore[arg-type]
+        Lock("dev", "dev"),
+        "acme",
+        {},
+    )  # fmt: skip
+    with pytest.raises(CannotImport) as e:
+        imp.flow("f")
+    assert str(e.value) == (
+        "its flow spec 14518937-270c-4525-bdec-c2ba7cce3860 is not the one Zendesk dataflows "
+        "use (6499120c-0b15-42dc-936e-847ea3c24d72)"
+    )
+
+
+def test_a_rest_connection_of_an_auth_type_its_entry_lacks_is_a_reason_to_skip() -> None:
+    """The generic form reads tables only: a REST source's connection cannot fall back to it."""
+    zendesk = "0a27232b-2c6e-4396-b8c6-c9fc24e37ba4"
+    connection = {
+        "id": "c",
+        "name": "Zendesk",
+        "connectionSpec": {"id": zendesk},
+        "auth": {"specName": "Basic Authentication", "params": {}},
+    }
+    imp = Importer(Reads({"connections/c": connection}), Lock("dev", "dev"), "acme", {})  # type: ignore[arg-type]
+    with pytest.raises(CannotImport) as e:
+        imp.connection("c", CONNECTORS["zendesk"])
+    assert str(e.value) == (
+        "its connection c authenticates with 'Basic Authentication', which the Zendesk entry "
+        "lacks, and the generic form reads tables only"
+    )

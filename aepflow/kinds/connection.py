@@ -79,6 +79,35 @@ class Connection(FlowServiceKind):
             "params": params,
         }
 
+    def manifest(self, live: Mapping[str, Any], tenant: str) -> dict[str, Any]:
+        """The Connection manifest's fields: its AEP name, description, connector (a named
+        entry, or ``{spec: ID}`` when none has this spec and auth type) and auth with the
+        params AEP shows. Secrets are not among them (AEP never returns them): the importer
+        adds them as ``${env:NAME}``."""
+        connector = CONNECTORS_BY_SPEC_ID.get(live["connectionSpec"])
+        auth_type = next(
+            (
+                a
+                for a in (connector.auth_types.values() if connector else ())
+                if a.spec_name == live["authSpec"]
+            ),
+            None,
+        )
+        out: dict[str, Any] = {"name": live["name"]}
+        if live["description"]:
+            out["description"] = live["description"]
+        params = dict(live["params"])
+        if connector is None or auth_type is None:
+            # help/sources/tutorials/api/create/crm/adwords.md: any source, by its spec.
+            out["connector"] = {"spec": live["connectionSpec"]}
+            out["auth"] = {"specName": live["authSpec"], "params": params}
+        else:
+            # Only the params the entry knows, in its order (validate refuses others).
+            known = {p: params[p] for p in auth_type.params if p in params}
+            out["connector"] = connector.key
+            out["auth"] = {"type": auth_type.key, "params": known}
+        return out
+
     def mask(self, spec: dict[str, Any], r: Resource) -> dict[str, Any]:
         """Values read from the environment are sensitive even where AEP shows them (a user
         name): they are compared by hash, never shown."""

@@ -43,6 +43,26 @@ def xdm_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+def manifest_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """Custom fields in the manifest's words: the inverse of :func:`xdm_fields` (a string of
+    format date or date-time is that type; titles, descriptions and nested objects kept)."""
+    out: dict[str, Any] = {}
+    for name, spec in fields.items():
+        if not isinstance(spec, Mapping):
+            continue
+        kind = spec.get("type", "string")
+        if kind == "string" and spec.get("format") in _FORMAT_TYPES:
+            kind = spec["format"]
+        entry: dict[str, Any] = {"type": kind}
+        for key in ("title", "description"):
+            if key in spec:
+                entry[key] = spec[key]
+        if kind == "object":
+            entry["properties"] = manifest_fields(spec.get("properties") or {})
+        out[name] = entry
+    return out
+
+
 def _body(r: Resource, spec: Mapping[str, Any], tenant: str) -> dict[str, Any]:
     return {
         "title": spec["title"],
@@ -88,6 +108,12 @@ class FieldGroup(SchemaRegistryKind):
             "class": extends[0],
             "fields": fields,
         }
+
+    def manifest(self, live: Mapping[str, Any], tenant: str) -> dict[str, Any]:
+        """The Schema manifest's ``customFields`` (title, description and class follow the
+        schema's: aepflow derives them)."""
+        fields = manifest_fields(live["fields"])
+        return {"customFields": fields} if fields else {}
 
     def check(
         self,

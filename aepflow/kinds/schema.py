@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from aepflow.api import Request
+from aepflow.catalog.xdm import CLASS, FIELD_GROUP, catalog
 from aepflow.errors import PlanError
 from aepflow.kinds.base import (
     UNKNOWN,
@@ -28,6 +29,19 @@ from aepflow.kinds.schemaregistry import SchemaRegistryKind
 from aepflow.model import ProjectModel
 
 STANDARD_PREFIX = "https://ns.adobe.com/xdm/"
+
+
+def short_name(ref: str, kind: str) -> str:
+    """What a manifest writes for a standard class or field group: its short name when that
+    names it alone in the catalog, else its ``$id``."""
+    name = ref.rstrip("/").rsplit("/", 1)[-1]
+    return name if catalog().short_names(kind).get(name) == ref else ref
+
+
+def tenant_owned(ref: str, tenant: str) -> bool:
+    """A field group of the sandbox's own (help/xdm/api/field-groups.md: tenant ids live under
+    ``https://ns.adobe.com/{TENANT_ID}/``), not a standard one."""
+    return ref.startswith(f"https://ns.adobe.com/{tenant}/")
 
 
 class Schema(SchemaRegistryKind):
@@ -57,6 +71,23 @@ class Schema(SchemaRegistryKind):
             "class": klass,
             "fieldGroups": [r for r in refs if r != klass],
         }
+
+    def manifest(self, live: Mapping[str, Any], tenant: str) -> dict[str, Any]:
+        """The Schema manifest's title, description, class and field groups: standard ones
+        by short name, the sandbox's own by ``$id`` (the importer turns the custom one into
+        ``customFields``, read back by the fieldGroup kind). Identities are the descriptor
+        kind's."""
+        out: dict[str, Any] = {"title": live["title"]}
+        if live["description"]:
+            out["description"] = live["description"]
+        out["class"] = short_name(live["class"], CLASS)
+        groups = [
+            g if tenant_owned(g, tenant) else short_name(g, FIELD_GROUP)
+            for g in live["fieldGroups"]
+        ]
+        if groups:
+            out["fieldGroups"] = groups
+        return out
 
     def check(
         self,

@@ -18,6 +18,7 @@ from aepflow.api import FLOW, ListRequest, Request
 from aepflow.connectors import REST, connector_of
 from aepflow.kinds.base import Resource, ref, with_marker
 from aepflow.kinds.flowservice import FlowServiceKind, description_of, property_filter, spec_ref
+from aepflow.manifest_form import CannotImport
 from aepflow.model import ProjectModel
 
 
@@ -36,6 +37,37 @@ def pql(node: Mapping[str, Any]) -> dict[str, Any]:
     if node["op"] != "isNull":
         params.append({"nodeType": "literal", "value": node.get("value")})
     return {"nodeType": "fnApply", "fnName": node["op"], "params": params}
+
+
+_OPS = frozenset({"=", "!=", "<", "<=", ">", ">=", "like", "in", "isNull"})
+
+
+def row_filter(node: Any) -> dict[str, Any]:
+    """A source connection's PQL JSON filter (help/sources/tutorials/api/filter.md) in the
+    manifest's form: the inverse of :func:`pql`. A shape the manifest cannot express raises
+    :class:`CannotImport`."""
+    if not isinstance(node, dict) or node.get("nodeType") != "fnApply":
+        raise CannotImport(f"its row filter {node!r} has a shape aepflow cannot express")
+    name, params = str(node.get("fnName", "")), list(node.get("params") or [])
+    if name in ("and", "or"):
+        return {name: [row_filter(p) for p in params]}
+    if name == "NOT" and len(params) == 1:
+        return {"not": row_filter(params[0])}
+    lookup = params[0] if params else {}
+    if (
+        name not in _OPS
+        or not isinstance(lookup, dict)
+        or lookup.get("nodeType") != "fieldLookup"
+        or len(params) != (1 if name == "isNull" else 2)
+    ):
+        raise CannotImport(f"its row filter {name!r} has a shape aepflow cannot express")
+    out: dict[str, Any] = {"column": lookup.get("fieldName"), "op": name}
+    if name != "isNull":
+        literal = params[1]
+        if not isinstance(literal, dict) or literal.get("nodeType") != "literal":
+            raise CannotImport("its row filter compares two columns, which aepflow cannot express")
+        out["value"] = literal.get("value")
+    return out
 
 
 class SourceConnection(FlowServiceKind):
@@ -116,6 +148,27 @@ class SourceConnection(FlowServiceKind):
         if isinstance(params.get("filters"), Mapping):
             out["filter"] = params["filters"].get("value")
         return out
+
+    def manifest(self, live: Mapping[str, Any], tenant: str) -> dict[str, Any]:
+        """The Dataflow manifest's ``source``: a REST source's ``object`` (``{}`` for a source
+        that serves one), or a table with its columns (string columns by name alone), view,
+        primary key and row filter. The inverse of ``desired``."""
+        if live["format"] == "json":
+            return {"source": {"object": live["object"]} if "object" in live else {}}
+        source: dict[str, Any] = {"table": live["table"]}
+        columns = [
+            c["name"] if c["type"] == "string" else {"name": c["name"], "type": c["type"]}
+            for c in live["columns"]
+        ]
+        if columns:
+            source["columns"] = columns
+        if "entityType" in live:  # a view: help/sources/tutorials/api/create/crm/ms-dynamics.md
+            source["entityType"] = live["entityType"]
+        if "primaryKey" in live:
+            source["primaryKey"] = live["primaryKey"]
+        if live.get("filter") is not None:  # help/sources/tutorials/api/filter.md
+            source["filter"] = row_filter(live["filter"])
+        return {"source": source}
 
     def lookup(
         self, r: Resource, ids: Mapping[str, str], desired: Mapping[str, Resource]

@@ -17,7 +17,9 @@ from aepflow.emulator import (
     EMBEDDED_BASE_URL,
     Emulator,
 )
+from tests.e2e import handmade_rest
 from tests.e2e.conftest import Project, apply_ok
+from tests.e2e.handmade import Http, _target
 from tests.emulator import seed_tutorial
 
 TOKEN_FORM = {
@@ -326,3 +328,75 @@ def test_objects_aepflow_made_are_imported_under_the_names_their_markers_carry(
         "~ auth.params.password: (sensitive value changed)",
         "~ auth.params.securityToken: (sensitive value changed)",
     ], plan
+
+
+@pytest.mark.parametrize(
+    ("connection", "source", "key", "written"),
+    [
+        pytest.param(
+            ("SugarCRM events", "OAuth2 Refresh Code", handmade_rest.SUGARCRM),
+            (handmade_rest.GENERIC_REST_SOURCE, {}),
+            "sugarcrm-events",
+            {},
+            id="sugarcrm-events",
+        ),
+        pytest.param(
+            ("SAP billing", "OAuth2 Client Credential", {"id": "d8ee38de-7ae9-4058-9610-c79ce75f8e92", "version": "1.0"}),
+            (handmade_rest.GENERIC_REST_SOURCE, {"object_type": "contacts", "path": "contacts"}),
+            "sap-subscription-billing",
+            {"object": "contacts"},
+            id="sap-subscription-billing",
+        ),
+    ],
+)  # fmt: skip
+def test_a_rest_flow_given_by_id_is_imported_as_the_entry_its_source_belongs_to(
+    project: Project,
+    connection: tuple[str, str, dict[str, str]],
+    source: tuple[dict[str, str], dict[str, str]],
+    key: str,
+    written: dict[str, Any],
+) -> None:
+    """SugarCRM Events shares its base connection spec with SugarCRM Accounts & Contacts, and
+    SAP Subscription Billing its REST source spec and a ``contacts`` object: the flow is read
+    as the entry its base connection and source connection name, and plans only secrets."""
+    for name in ("flow.yaml", "schema.yaml", "crm.yaml"):
+        (project.root / "manifests" / name).unlink()
+    ids = build_by_hand(project)
+    params = {
+        "SugarCRM events": {"host": "developer.salesfusion.com", "username": "u", "password": "p"},
+        "SAP billing": {
+            "region": "eu10",
+            "clientId": "app",
+            "clientSecret": "secret",
+            "tokenEndpoint": "https://acme.authentication.eu10.hana.ondemand.com/oauth/token",
+        },
+    }[connection[0]]
+    emulator = Emulator(project.root / ".aepflow" / "emulator")
+    with httpx.Client(base_url=EMBEDDED_BASE_URL, transport=emulator.transport()) as client:
+        http = Http(client)
+        base = handmade_rest._connection(http, connection[0], connection[1], params, connection[2])
+        made = handmade_rest._rest_source(http, f"{connection[0]} source", base, *source)
+        mapping = handmade_rest._mapping(
+            http, ids["schema"], {"results.name": "person.name.fullName"}
+        )
+        target = _target(http, "REST target", ids["schema"], ids["dataset"])
+        flow = handmade_rest._rest_flow(http, f"{connection[0]} flow", made, target, mapping)
+    result = project.run("import", "--flow", flow)
+    assert result.exit_code == 0, result.output
+    slug = connection[0].lower().replace(" ", "-")
+    docs = list(
+        yaml.safe_load_all(
+            (project.root / "manifests" / "imported" / f"{slug}-flow.yaml").read_text()
+        )
+    )
+    by_kind = {d["kind"]: d["spec"] for d in docs}
+    assert by_kind["Connection"]["connector"] == key
+    assert by_kind["Dataflow"]["source"] == written
+    assert by_kind["Dataflow"]["mappings"] == [
+        {"source": "results.name", "destination": "person.name.fullName"}
+    ]
+    assert "deltaColumn" not in by_kind["Dataflow"]
+    secret = "password" if key == "sugarcrm-events" else "clientSecret"
+    plan = project.run("plan").output
+    changed = [line.strip() for line in plan.splitlines() if line.startswith("      ")]
+    assert changed == [f"~ auth.params.{secret}: (sensitive value changed)"], plan

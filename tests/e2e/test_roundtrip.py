@@ -27,6 +27,7 @@ from aepflow.emulator import (
 from aepflow.kinds import KINDS
 from tests.e2e.conftest import Project
 from tests.e2e.handmade import FLOW, Http, build_by_hand
+from tests.e2e.handmade_rest import build_rest_and_generic
 
 
 @dataclass
@@ -139,6 +140,137 @@ spec:
 """
 
 
+# The REST and generic pipelines' connections and dataflows, as import writes them (the
+# Contacts dataset and the schema they share are written once, in the first flow's file).
+REST_AND_GENERIC = {
+    "zendesk-users": [
+        """\
+apiVersion: aepflow.io/v1
+kind: Connection
+metadata:
+  name: zendesk-support
+spec:
+  connector: zendesk
+  auth:
+    type: oauth2-refresh-code
+    params:
+      subdomain: https://acme.zendesk.com
+      accessToken: ${env:ZENDESK_SUPPORT_ACCESS_TOKEN}
+  name: Zendesk support
+""",
+        """\
+apiVersion: aepflow.io/v1
+kind: Dataflow
+metadata:
+  name: zendesk-users
+spec:
+  name: Zendesk users
+  connection: zendesk-support
+  source: {}
+  schema: loyalty-members
+  dataset: contacts
+  mappings:
+  - source: result.email
+    destination: personalEmail.address
+  - source: result.name
+    destination: person.name.fullName
+  schedule:
+    start: '2030-03-17T17:46:40Z'
+    frequency: minute
+    interval: 15
+""",
+    ],
+    "sugarcrm-contacts": [
+        """\
+apiVersion: aepflow.io/v1
+kind: Connection
+metadata:
+  name: sugarcrm-prod
+spec:
+  connector: sugarcrm
+  auth:
+    type: oauth2-refresh-code
+    params:
+      host: developer.salesfusion.com
+      username: sugar-user
+      password: ${env:SUGARCRM_PROD_PASSWORD}
+  name: SugarCRM prod
+""",
+        """\
+apiVersion: aepflow.io/v1
+kind: Dataflow
+metadata:
+  name: sugarcrm-contacts
+spec:
+  name: SugarCRM contacts
+  connection: sugarcrm-prod
+  source:
+    object: contacts
+  schema: loyalty-members
+  dataset: contacts
+  mappings:
+  - source: results.first_name
+    destination: person.name.firstName
+  - source: results.email
+    destination: personalEmail.address
+  schedule:
+    start: '2030-03-17T17:46:40Z'
+    frequency: minute
+    interval: 15
+""",
+    ],
+    "adwords-campaigns": [
+        """\
+apiVersion: aepflow.io/v1
+kind: Connection
+metadata:
+  name: adwords-account
+spec:
+  connector:
+    spec: d771e9c1-4f26-40dc-8617-ce58c4b53702
+  auth:
+    specName: Basic Authentication for google-adwords
+    params:
+      clientCustomerID: 123-456-7890
+      developerToken: ${env:ADWORDS_ACCOUNT_DEVELOPER_TOKEN}
+      refreshToken: ${env:ADWORDS_ACCOUNT_REFRESH_TOKEN}
+      clientId: adwords-app
+      clientSecret: ${env:ADWORDS_ACCOUNT_CLIENT_SECRET}
+  name: AdWords account
+""",
+        """\
+apiVersion: aepflow.io/v1
+kind: Dataflow
+metadata:
+  name: adwords-campaigns
+spec:
+  name: AdWords campaigns
+  connection: adwords-account
+  source:
+    table: Campaign
+    columns:
+    - CampaignId
+    - CampaignName
+    - name: Date
+      type: date-time
+  schema: loyalty-members
+  dataset: contacts
+  mappings:
+  - source: CampaignName
+    destination: person.name.fullName
+  deltaColumn:
+    name: Date
+    dateFormat: ''
+    timezone: ''
+  schedule:
+    start: '2030-03-17T17:46:40Z'
+    frequency: day
+    interval: 1
+""",
+    ],
+}
+
+
 def _files(root: Path) -> dict[str, str]:
     return {str(p.relative_to(root)): p.read_text() for p in sorted(root.rglob("*.yaml"))}
 
@@ -146,13 +278,16 @@ def _files(root: Path) -> dict[str, str]:
 def test_a_hand_made_sandbox_round_trips(
     sandbox: Sandbox, project: Project, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    ids = build_by_hand(sandbox.http)
+    ids = build_rest_and_generic(sandbox.http, build_by_hand(sandbox.http))
     env = sandbox.env
     imported = project.run("import", "--all", "-e", env)
     assert imported.exit_code == 0, imported.output
     names = {
         ids["flow_sf"]: "loyalty-members-from-salesforce",
         ids["flow_dyn"]: "dynamics-contacts",
+        ids["flow_zendesk"]: "zendesk-users",
+        ids["flow_sugar"]: "sugarcrm-contacts",
+        ids["flow_adwords"]: "adwords-campaigns",
     }
     skipped = [
         "Skipped 1 flow(s) aepflow cannot import:",
@@ -160,9 +295,14 @@ def test_a_hand_made_sandbox_round_trips(
         "cannot express",
     ]
     secrets = [
+        "ADWORDS_ACCOUNT_CLIENT_SECRET",
+        "ADWORDS_ACCOUNT_DEVELOPER_TOKEN",
+        "ADWORDS_ACCOUNT_REFRESH_TOKEN",
         "DYNAMICS_PROD_PASSWORD",
         "SALESFORCE_PROD_CLIENT_SECRET",
         "SALESFORCE_PROD_JWT_TOKEN",
+        "SUGARCRM_PROD_PASSWORD",
+        "ZENDESK_SUPPORT_ACCESS_TOKEN",
     ]
     assert imported.output.splitlines() == [
         *(
@@ -178,8 +318,14 @@ def test_a_hand_made_sandbox_round_trips(
     for variable in secrets:
         monkeypatch.setenv(variable, "from-the-environment")
     assert project.run("validate", "-e", env).exit_code == 0
-    flow_doc = _files(project.root / "manifests")["imported/loyalty-members-from-salesforce.yaml"]
+    files = _files(project.root / "manifests")
+    flow_doc = files["imported/loyalty-members-from-salesforce.yaml"]
     assert flow_doc.split("kind: Dataflow\n", 1)[1] == SALESFORCE_FLOW
+    for name, expected in REST_AND_GENERIC.items():
+        # Flows are imported in id order: the shared dataset and schema are in the first.
+        written = files[f"imported/{name}.yaml"].split("\n", 1)[1].split("---\n")
+        kinds = ("kind: Connection\n", "kind: Dataflow\n")
+        assert [d for d in written if any(k in d for k in kinds)] == expected, name
     lock = project.lock_of(env)
     assert {e["kind"] for e in lock.values()} == set(KINDS)  # every kind round-trips
     assert lock["profile.loyalty-members"]["id"] == ids["schema"]
@@ -187,11 +333,16 @@ def test_a_hand_made_sandbox_round_trips(
     plan = project.run("plan", "-e", env, "--detailed-exitcode")
     changed = sorted(line.strip() for line in plan.output.splitlines() if line.startswith("      "))
     assert changed == [
+        "~ auth.params.accessToken: (sensitive value changed)",
         "~ auth.params.clientSecret: (sensitive value changed)",
+        "~ auth.params.clientSecret: (sensitive value changed)",
+        "~ auth.params.developerToken: (sensitive value changed)",
         "~ auth.params.jwtToken: (sensitive value changed)",
         "~ auth.params.password: (sensitive value changed)",
+        "~ auth.params.password: (sensitive value changed)",
+        "~ auth.params.refreshToken: (sensitive value changed)",
     ], plan.output
-    assert "Plan: 0 to add, 2 to change, 0 to destroy." in plan.output
+    assert "Plan: 0 to add, 5 to change, 0 to destroy." in plan.output
     applied = project.run("apply", "-e", env, "--auto-approve")
     assert applied.exit_code == 0, applied.output
     live = sandbox.http.call("GET", f"{FLOW}/connections/{ids['sf']}")["items"][0]
