@@ -102,6 +102,12 @@ class Catalog:
         """Short name -> ``$id`` for the names only one resource of ``kind`` has."""
         return _short_names(self, kind)
 
+    def short_name(self, ref: str, kind: str) -> str:
+        """What a manifest writes for a standard class or field group: its short name when
+        that names it alone in the catalog, else its ``$id``."""
+        name = ref.rstrip("/").rsplit("/", 1)[-1]
+        return name if self.short_names(kind).get(name) == ref else ref
+
     def find(self, name: str, kinds: Iterable[str]) -> str | None:
         """The ``$id`` of a resource by ``$id`` or unambiguous short name."""
         for kind in kinds:

@@ -31,13 +31,6 @@ from aepflow.model import ProjectModel
 STANDARD_PREFIX = "https://ns.adobe.com/xdm/"
 
 
-def short_name(ref: str, kind: str) -> str:
-    """What a manifest writes for a standard class or field group: its short name when that
-    names it alone in the catalog, else its ``$id``."""
-    name = ref.rstrip("/").rsplit("/", 1)[-1]
-    return name if catalog().short_names(kind).get(name) == ref else ref
-
-
 def tenant_owned(ref: str, tenant: str) -> bool:
     """A field group of the sandbox's own (help/xdm/api/field-groups.md: tenant ids live under
     ``https://ns.adobe.com/{TENANT_ID}/``), not a standard one."""
@@ -80,9 +73,9 @@ class Schema(SchemaRegistryKind):
         out: dict[str, Any] = {"title": live["title"]}
         if live["description"]:
             out["description"] = live["description"]
-        out["class"] = short_name(live["class"], CLASS)
+        out["class"] = catalog().short_name(live["class"], CLASS)
         groups = [
-            g if tenant_owned(g, tenant) else short_name(g, FIELD_GROUP)
+            g if tenant_owned(g, tenant) else catalog().short_name(g, FIELD_GROUP)
             for g in live["fieldGroups"]
         ]
         if groups:

@@ -58,12 +58,6 @@ def field_group_id(value: str) -> str:
     return catalog().find(value, [FIELD_GROUP]) or value
 
 
-def short_name(ref: str, kind: str) -> str:
-    """What a manifest writes for ``ref``: its short name when that names it alone."""
-    name = ref.rstrip("/").rsplit("/", 1)[-1]
-    return name if catalog().short_names(kind).get(name) == ref else ref
-
-
 def custom_leaves(fields: Mapping[str, Any], prefix: str = TENANT + ".") -> list[str]:
     return list(custom_fields(fields, prefix))
 

@@ -351,42 +351,23 @@ def test_a_failed_step_under_json_carries_its_error_code(
 def test_doctor_names_the_org_id_when_the_gateway_answers_403(
     project: Project, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    import threading
+    from tests.served import aim_at, serving
 
-    from aepflow.emulator import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, serve
-
-    urls: list[str] = []
-    ready, stop = threading.Event(), threading.Event()
-
-    def on_ready(url: str) -> None:
-        urls.append(url)
-        ready.set()
-
-    kwargs = {"host": "127.0.0.1", "port": 0, "state_dir": tmp_path / "s", "ready": on_ready}
-    thread = threading.Thread(target=serve, kwargs={**kwargs, "stop": stop}, daemon=True)
-    thread.start()
-    assert ready.wait(10)
-    try:
+    with serving(tmp_path / "s") as url:
         (project.root / "aepflow.yaml").write_text(
             "version: 1\nmanifests: manifests\ndefaultEnvironment: staging\n"
             "environments:\n  staging: {type: aep, sandbox: dev}\n"
         )
-        for name, value in {
-            "SF_USERNAME": "u",
-            "SF_PASSWORD": "p",
-            "SF_TOKEN": "t",
-            "AEP_CLIENT_ID": DEFAULT_CLIENT_ID,
-            "AEP_CLIENT_SECRET": DEFAULT_CLIENT_SECRET,
-            "AEP_ORG_ID": "0000000000000000000000AA@AdobeOrg",  # not the project's org
-            "AEP_SCOPES": "openid",
-            "AEPFLOW_PLATFORM_URL": urls[0],
-            "AEPFLOW_IMS_URL": urls[0],
-        }.items():
-            monkeypatch.setenv(name, value)
+        aim_at(
+            monkeypatch,
+            url,
+            org_id="0000000000000000000000AA@AdobeOrg",  # not the project's org
+            scopes="openid",
+            SF_USERNAME="u",
+            SF_PASSWORD="p",
+            SF_TOKEN="t",
+        )
         doctor = project.run("doctor")
-    finally:
-        stop.set()
-        thread.join(10)
     assert doctor.exit_code == 1
     assert (
         "        fix: check the org id (AEP_ORG_ID, or orgId of environment 'staging' in "

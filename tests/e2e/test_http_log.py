@@ -14,7 +14,7 @@ from aepflow.platform import Credentials, PlatformClient, RetryPolicy
 from aepflow.platform.client import log_http
 from aepflow.platform.httplog import HttpLog
 from tests.e2e.conftest import Project
-from tests.e2e.test_network import served  # noqa: F401 (the served emulator fixture)
+from tests.served import aim_at
 
 SECRETS = {"SF_USERNAME": "user-Zq81x", "SF_PASSWORD": "pw-Vb73kQ", "SF_TOKEN": "tok-Mm42pL"}
 
@@ -100,21 +100,14 @@ def test_query_secrets_tokens_and_registered_values_are_redacted(tmp_path: Path)
 
 def test_the_log_over_the_network_path_names_adobes_request_ids_and_hides_secrets(
     project: Project,
-    served: str,  # noqa: F811 (the fixture imported above)
+    served: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     (project.root / "aepflow.yaml").write_text(
         "version: 1\nmanifests: manifests\ndefaultEnvironment: staging\n"
         "environments:\n  staging: {type: aep, sandbox: dev}\n"
     )
-    for name, value in SECRETS.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setenv("AEP_CLIENT_ID", emulator.DEFAULT_CLIENT_ID)
-    monkeypatch.setenv("AEP_CLIENT_SECRET", emulator.DEFAULT_CLIENT_SECRET)
-    monkeypatch.setenv("AEP_ORG_ID", emulator.DEFAULT_ORG_ID)
-    monkeypatch.setenv("AEP_SCOPES", "openid,AdobeID")
-    monkeypatch.setenv("AEPFLOW_PLATFORM_URL", served)
-    monkeypatch.setenv("AEPFLOW_IMS_URL", served)
+    aim_at(monkeypatch, served, **SECRETS)
     for command in (["apply", "--auto-approve"], ["doctor"], ["status"], ["explore", "crm"]):
         result = project.run(*command, "--log-http", "net.jsonl")
         assert result.exit_code == 0, (command, result.output)

@@ -3,41 +3,12 @@
 from __future__ import annotations
 
 import json
-import threading
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from aepflow.emulator import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_ORG_ID, serve
+from aepflow.emulator import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_ORG_ID
 from tests.e2e.conftest import Project
-
-
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[str]:
-    urls: list[str] = []
-    ready, stop = threading.Event(), threading.Event()
-
-    def on_ready(url: str) -> None:
-        urls.append(url)
-        ready.set()
-
-    thread = threading.Thread(
-        target=serve,
-        kwargs={
-            "host": "127.0.0.1",
-            "port": 0,
-            "state_dir": tmp_path / "served",
-            "ready": on_ready,
-            "stop": stop,
-        },
-        daemon=True,
-    )
-    thread.start()
-    assert ready.wait(5)
-    yield urls[0]
-    stop.set()
-    thread.join(5)
+from tests.served import aim_at
 
 
 def test_plan_and_apply_over_loopback_like_a_real_sandbox(
@@ -125,18 +96,7 @@ def test_a_first_apply_on_a_real_sandbox_checks_the_source_before_creating_it(
         "version: 1\nmanifests: manifests\ndefaultEnvironment: staging\n"
         "environments:\n  staging: {type: aep, sandbox: dev}\n"
     )
-    for name, value in {
-        "SF_USERNAME": "u",
-        "SF_PASSWORD": "p",
-        "SF_TOKEN": "t",
-        "AEP_CLIENT_ID": DEFAULT_CLIENT_ID,
-        "AEP_CLIENT_SECRET": DEFAULT_CLIENT_SECRET,
-        "AEP_ORG_ID": DEFAULT_ORG_ID,
-        "AEP_SCOPES": "openid,AdobeID",
-        "AEPFLOW_PLATFORM_URL": served,
-        "AEPFLOW_IMS_URL": served,
-    }.items():
-        monkeypatch.setenv(name, value)
+    aim_at(monkeypatch, served, SF_USERNAME="u", SF_PASSWORD="p", SF_TOKEN="t")
     project.edit("flow.yaml", "table: Contact", "table: Contacts")
     planned = project.run("plan")  # nothing to explore yet
     assert planned.exit_code == 0 and "to add" in planned.output, planned.output

@@ -4,14 +4,11 @@ network path (the emulator served on loopback)."""
 from __future__ import annotations
 
 import json
-import threading
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from aepflow.emulator import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_ORG_ID, serve
 from tests.e2e.conftest import FLOW, Project, apply_ok
+from tests.served import aim_at
 
 MAPPINGS = """\
     - {source: Id, destination: "_${tenant}.crmId"}
@@ -211,33 +208,6 @@ def test_plan_preview_needs_the_markdown_format(project: Project) -> None:
     )
 
 
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[str]:
-    urls: list[str] = []
-    ready, stop = threading.Event(), threading.Event()
-
-    def on_ready(url: str) -> None:
-        urls.append(url)
-        ready.set()
-
-    thread = threading.Thread(
-        target=serve,
-        kwargs={
-            "host": "127.0.0.1",
-            "port": 0,
-            "state_dir": tmp_path / "served",
-            "ready": on_ready,
-            "stop": stop,
-        },
-        daemon=True,
-    )
-    thread.start()
-    assert ready.wait(5)
-    yield urls[0]
-    stop.set()
-    thread.join(5)
-
-
 def test_preview_over_loopback_like_a_real_sandbox(
     project: Project, served: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -245,18 +215,7 @@ def test_preview_over_loopback_like_a_real_sandbox(
         "version: 1\nmanifests: manifests\ndefaultEnvironment: staging\n"
         "environments:\n  staging: {type: aep, sandbox: dev}\n"
     )
-    for name, value in {
-        "SF_USERNAME": "u",
-        "SF_PASSWORD": "p",
-        "SF_TOKEN": "t",
-        "AEP_CLIENT_ID": DEFAULT_CLIENT_ID,
-        "AEP_CLIENT_SECRET": DEFAULT_CLIENT_SECRET,
-        "AEP_ORG_ID": DEFAULT_ORG_ID,
-        "AEP_SCOPES": "openid,AdobeID",
-        "AEPFLOW_PLATFORM_URL": served,
-        "AEPFLOW_IMS_URL": served,
-    }.items():
-        monkeypatch.setenv(name, value)
+    aim_at(monkeypatch, served, SF_USERNAME="u", SF_PASSWORD="p", SF_TOKEN="t")
     with_mappings(project)
     apply_ok(project, "--target", "connection.crm")
     result = project.run("preview", "contacts", "--rows", "2")

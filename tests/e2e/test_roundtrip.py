@@ -8,7 +8,6 @@ and over ``aepflow emulator serve``, as a real sandbox is reached.
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,17 +16,14 @@ import httpx
 import pytest
 
 from aepflow.emulator import (
-    DEFAULT_CLIENT_ID,
-    DEFAULT_CLIENT_SECRET,
-    DEFAULT_ORG_ID,
     EMBEDDED_BASE_URL,
     Emulator,
-    serve,
 )
 from aepflow.kinds import KINDS
 from tests.e2e.conftest import Project
 from tests.e2e.handmade import FLOW, Http, build_by_hand
 from tests.e2e.handmade_rest import build_rest_and_generic
+from tests.served import aim_at, serving
 
 
 @dataclass
@@ -52,45 +48,13 @@ def sandbox(
         with httpx.Client(base_url=EMBEDDED_BASE_URL, transport=emulator.transport()) as c:
             yield Sandbox(Http(c), "local")
         return
-    urls: list[str] = []
-    ready, stop = threading.Event(), threading.Event()
-
-    def on_ready(url: str) -> None:
-        urls.append(url)
-        ready.set()
-
-    thread = threading.Thread(
-        target=serve,
-        kwargs={
-            "host": "127.0.0.1",
-            "port": 0,
-            "state_dir": tmp_path / "served",
-            "ready": on_ready,
-            "stop": stop,
-        },
-        daemon=True,
-    )
-    thread.start()
-    assert ready.wait(5)
     (project.root / "aepflow.yaml").write_text(
         "version: 1\nmanifests: manifests\ndefaultEnvironment: local\nenvironments:\n"
         "  local: {type: embedded, sandbox: prod}\n  staging: {type: aep, sandbox: prod}\n"
     )
-    for name, value in (
-        ("AEP_CLIENT_ID", DEFAULT_CLIENT_ID),
-        ("AEP_CLIENT_SECRET", DEFAULT_CLIENT_SECRET),
-        ("AEP_ORG_ID", DEFAULT_ORG_ID),
-        ("AEP_SCOPES", "openid,AdobeID"),
-        ("AEPFLOW_PLATFORM_URL", urls[0]),
-        ("AEPFLOW_IMS_URL", urls[0]),
-    ):
-        monkeypatch.setenv(name, value)
-    try:
-        with httpx.Client(base_url=urls[0]) as c:
-            yield Sandbox(Http(c), "staging")
-    finally:
-        stop.set()
-        thread.join(5)
+    with serving(tmp_path / "served") as url, httpx.Client(base_url=url) as c:
+        aim_at(monkeypatch, url)
+        yield Sandbox(Http(c), "staging")
 
 
 SALESFORCE_FLOW = """\

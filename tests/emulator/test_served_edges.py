@@ -13,9 +13,6 @@ import pytest
 
 from aepflow.emulator import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
 from tests.emulator.conftest import CATALOG, FLOW, PREP, SCHEMA, Api, flow_body
-from tests.emulator.test_server import served
-
-__all__ = ["served"]  # the fixture, used below
 
 
 def _raw(url: str, request: bytes) -> tuple[int, dict[str, object]]:

@@ -7,7 +7,6 @@ import shutil
 import socket
 import subprocess
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,34 +15,6 @@ import pytest
 
 from aepflow.emulator import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_ORG_ID, serve
 from tests.emulator import seed_tutorial
-
-
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[str]:
-    urls: list[str] = []
-    ready, stop = threading.Event(), threading.Event()
-
-    def on_ready(url: str) -> None:
-        urls.append(url)
-        ready.set()
-
-    thread = threading.Thread(
-        target=serve,
-        kwargs={
-            "host": "127.0.0.1",
-            "port": 0,
-            "state_dir": tmp_path / "served",
-            "ready": on_ready,
-            "stop": stop,
-        },
-        daemon=True,
-    )
-    thread.start()
-    assert ready.wait(10)
-    yield urls[0]
-    stop.set()
-    thread.join(10)
-    assert not thread.is_alive()
 
 
 def test_ready_reports_the_real_port(served: str) -> None:
