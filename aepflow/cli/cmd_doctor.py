@@ -27,7 +27,7 @@ def doctor(environment: str | None, env_list: bool) -> None:
     from aepflow.engine import lockfile
     from aepflow.errors import AepflowError, ManifestError
     from aepflow.kinds import KINDS
-    from aepflow.manifest import required_env
+    from aepflow.manifest import no_manifests_yet, required_env
     from aepflow.platform.client import ENV_VARS
     from aepflow.project import load_project
     from aepflow.workspace import platform_client
@@ -61,6 +61,8 @@ def doctor(environment: str | None, env_list: bool) -> None:
         click.echo("  FAIL  manifests: the variables they need are unknown until they validate")
         for diagnostic in unreadable.diagnostics:
             click.echo(f"        {diagnostic}")
+    if unreadable is None and not needed and no_manifests_yet(project):
+        report(True, "manifests: none yet (write one, or `aepflow import --all`), no variables")
     for name, at in needed:
         if env.type == "embedded":
             report(True, f"{name} (used at {at}): a placeholder on the embedded emulator")

@@ -67,7 +67,10 @@ def required_env(
     """Every environment variable the manifests read (``${env:NAME}``), first use each.
 
     Raises ManifestError when a manifest cannot be read or checked: its variables would be
-    missing from the list, which would then look complete and be wrong."""
+    missing from the list, which would then look complete and be wrong. A project with no
+    manifest yet (just made by ``init --no-example``, before ``import``) needs none."""
+    if no_manifests_yet(project):
+        return []
     builder, _ = _build(project, environment, None, {})
     if builder.problems:
         raise ManifestError(builder.problems)
@@ -75,6 +78,12 @@ def required_env(
     for name, at, _owner in sorted(builder.missing_env, key=lambda t: (t[1], t[0])):
         first.setdefault(name, at)
     return sorted(first.items())
+
+
+def no_manifests_yet(project: Project) -> bool:
+    """The manifests folder exists and holds no manifest (*.yaml, *.yml) at all."""
+    folder = project.manifests_dir
+    return folder.is_dir() and not any(p.suffix in (".yaml", ".yml") for p in folder.rglob("*"))
 
 
 def load_model(

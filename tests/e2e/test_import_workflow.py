@@ -56,3 +56,22 @@ def test_import_all_brings_the_workflow_variables_along(
     assert again.exit_code == 0, again.output
     assert "Nothing new to import" in again.output
     assert workflow.read_bytes() == before
+
+
+def test_doctor_is_green_on_a_project_with_no_manifest_yet(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The README's adopt path runs doctor right after `init --no-example`, before import."""
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    assert runner.invoke(cli, ["init", "p", "--no-example", "--install", "x"]).exit_code == 0
+    monkeypatch.chdir(tmp_path / "p")
+
+    doctor = runner.invoke(cli, ["doctor", "-e", "local"])
+    listed = runner.invoke(cli, ["doctor", "-e", "local", "--env-list"])
+
+    assert doctor.exit_code == 0, doctor.output
+    assert doctor.output.splitlines()[1] == (
+        "  ok    manifests: none yet (write one, or `aepflow import --all`), no variables"
+    )
+    assert (listed.exit_code, listed.output) == (0, "")
