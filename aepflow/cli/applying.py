@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from aepflow.cli.cmd_engine import _color, _emit, _rel, _render
+from aepflow.cli.output import emit, render_plan, shown_path, want_color
 
 if TYPE_CHECKING:
     from aepflow.engine.executor import ApplyResult
@@ -25,14 +25,14 @@ def run(ws: Workspace, the_plan: Plan, as_json: bool) -> None:
         report(ws, apply_plan(ws, the_plan, reporter()))  # type: ignore[arg-type]
         return
     result = apply_plan(ws, the_plan, JsonReporter())
-    _emit(
+    emit(
         {
             "event": "end",
             "ok": result.ok,
             "done": [s.split(":", 1)[1] for s in result.done],
             "errors": {s.split(":", 1)[1]: str(e) for s, e in result.errors.items()},
             "not_started": [s.split(":", 1)[1] for s in result.not_started],
-            "lock_file": _rel(ws.env.lock_path),
+            "lock_file": shown_path(ws.env.lock_path),
         }
     )
     if not result.ok:
@@ -45,20 +45,20 @@ def run_refresh(ws: Workspace, the_plan: Plan, as_json: bool) -> None:
 
     done = apply_refresh(ws.lock, ws.env.lock_path, the_plan)
     if as_json:
-        _emit(
+        emit(
             {
                 "event": "end",
                 "ok": True,
                 "done": done,
                 "errors": {},
                 "not_started": [],
-                "lock_file": _rel(ws.env.lock_path),
+                "lock_file": shown_path(ws.env.lock_path),
             }
         )
         return
     click.echo(
         f"Refresh complete: the lock records {len(done)} change(s); nothing was changed in AEP. "
-        f"Lock file: {_rel(ws.env.lock_path)}"
+        f"Lock file: {shown_path(ws.env.lock_path)}"
     )
 
 
@@ -67,9 +67,9 @@ def show_confirm_run(
 ) -> None:
     """Show the plan (or emit it), ask, and apply it: what apply and destroy share."""
     if as_json:
-        _emit({"event": "plan", "plan": the_plan.to_data()})
+        emit({"event": "plan", "plan": the_plan.to_data()})
     else:
-        click.echo(_render(the_plan, "text", _color(no_color)), nl=False)
+        click.echo(render_plan(the_plan, "text", want_color(no_color)), nl=False)
         if not the_plan.has_changes:
             return
         confirm(auto_approve, question, ws.hint_env)
@@ -107,7 +107,7 @@ def report(ws: Workspace, result: ApplyResult) -> None:
 
     if result.ok:
         click.echo(
-            f"Apply complete: {len(result.done)} step(s). Lock file: {_rel(ws.env.lock_path)}"
+            f"Apply complete: {len(result.done)} step(s). Lock file: {shown_path(ws.env.lock_path)}"
         )
         return
     for step, error in sorted(result.errors.items()):
@@ -123,7 +123,7 @@ def report(ws: Workspace, result: ApplyResult) -> None:
     if lock_failed:
         click.echo(
             f"Apply stopped: the lock file could not be written ({lock_failed[0].reason}), so "
-            f"{_rel(ws.env.lock_path)} does not record everything done.",
+            f"{shown_path(ws.env.lock_path)} does not record everything done.",
             err=True,
         )
         for e in unrecorded:

@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING
 import click
 
 from aepflow.cli import env_option, handle_errors
+from aepflow.cli.output import emit, render_plan, shown_path, want_color
 
 if TYPE_CHECKING:
-    from aepflow.engine.plan import Plan
     from aepflow.workspace import Workspace
 
 parallelism_option = click.option(
@@ -66,44 +66,10 @@ data_loss_option = click.option(
 )
 
 
-def _color(no_color: bool) -> bool:
-    from aepflow.render.terminal import color_wanted
-
-    return color_wanted(sys.stdout, no_color)
-
-
-def _render(plan: Plan, fmt: str, color: bool = False, environment: str | None = None) -> str:
-    """``environment``: the ``-e`` given, carried by the commands the output suggests."""
-    if fmt == "json":
-        from aepflow.render.plan_json import render_json
-
-        return render_json(plan)
-    if fmt == "markdown":
-        from aepflow.render.plan_markdown import render_markdown
-
-        return render_markdown(plan, environment=environment)
-    from aepflow.render.plan_text import render_text
-
-    return render_text(plan, color=color)
-
-
-def _emit(event: dict[str, object]) -> None:
-    import json
-
-    click.echo(json.dumps(event, sort_keys=True))
-
-
 def _locked(ws: Workspace, timeout: float) -> contextlib.AbstractContextManager[None]:
     from aepflow.workspace import locked
 
     return locked(ws, timeout, lambda m: click.echo(f"Note: {m}", err=True))
-
-
-def _rel(path: Path) -> str:
-    try:
-        return str(path.relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
 
 
 @click.command()
@@ -162,7 +128,7 @@ def plan(
     ws = open_workspace(environment, paths, targets=targets, parallelism=parallelism)
     try:
         result = plan_with(ws, options, allow_data_loss=allow_data_loss)
-        text = _render(result, fmt, _color(no_color), environment)
+        text = render_plan(result, fmt, want_color(no_color), environment)
         click.echo(text + (plan_preview(ws, result, len(text)) if preview else ""), nl=False)
         if out is not None:
             save_plan(ws, result, out, targets, options)
@@ -295,7 +261,7 @@ def apply(
                         err=True,
                     )
                 if as_json:
-                    _emit({"event": "plan", "plan": the_plan.to_data()})
+                    emit({"event": "plan", "plan": the_plan.to_data()})
                 elif not the_plan.has_changes:
                     click.echo("No changes. Nothing to apply.")
                     return
@@ -393,10 +359,10 @@ def import_(
             lambda m: click.echo(f"Note: {m}", err=True),
         )
         if as_json:
-            _emit(
+            emit(
                 {
                     "imported": [
-                        {"flow": flow, "file": _rel(path)}
+                        {"flow": flow, "file": shown_path(path)}
                         for path, flow in zip(result.files, result.flows, strict=True)
                     ],
                     "skipped": [

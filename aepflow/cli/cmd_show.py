@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from aepflow.cli import handle_errors
+from aepflow.cli.output import render_plan, want_color
 
 
 @click.command()
@@ -24,11 +25,10 @@ from aepflow.cli import handle_errors
 @handle_errors
 def show(planfile: Path, fmt: str, no_color: bool) -> None:
     """Print a saved plan (`aepflow plan --out FILE`); reads nothing else."""
-    from aepflow.cli.cmd_engine import _color, _render
     from aepflow.savedplan import read_plan_file
 
     the_plan, _ = read_plan_file(planfile)
-    click.echo(_render(the_plan, fmt, _color(no_color)), nl=False)
+    click.echo(render_plan(the_plan, fmt, want_color(no_color)), nl=False)
 
 
 COMMANDS = [show]

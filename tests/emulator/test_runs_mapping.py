@@ -56,7 +56,9 @@ def test_a_mapping_that_fails_some_rows_fails_that_share_of_records(
 ) -> None:
     # 1 of the 5 sample rows (Noah) gives "x", which an integer field refuses.
     flow = _flow(api, world, "iif(FirstName == 'Noah', 'x', '1990')")
-    clock.advance(3 * HOUR + 10)
+    # About one run in eight fails on its own (a seeded draw per flow id): ten hourly runs
+    # make a run that succeeds certain, whatever id the flow gets.
+    clock.advance(10 * HOUR + 10)
     succeeded = [
         r for r in _runs(api, flow) if r["metrics"]["statusSummary"]["status"] == "success"
     ]
@@ -93,5 +95,9 @@ def test_the_mapping_is_run_again_when_the_flow_moves_to_another_version(
     )
     assert patched.status_code == 200, patched.text
     clock.advance(3 * HOUR + 10)
-    codes = {e["code"] for r in _runs(api, flow) for e in r["metrics"]["statusSummary"]["errors"]}
-    assert "MAPPER-3001-400" not in codes
+    # Not the mapping's own failure (a run may still fail on its own, even with a MAPPER code
+    # for a partial-ingestion threshold: that draw is the emulator's, not this mapping's).
+    messages = [
+        e["message"] for r in _runs(api, flow) for e in r["metrics"]["statusSummary"]["errors"]
+    ]
+    assert not [m for m in messages if m.startswith("Every record failed the mapping")]

@@ -1,0 +1,40 @@
+"""What the engine commands print: a plan in the chosen format, a JSON event line, a path as
+the user would write it, and whether colour is wanted. Shared by plan, apply, destroy and show."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from aepflow.engine.plan import Plan
+from aepflow.render.plan_json import render_json
+from aepflow.render.plan_markdown import render_markdown
+from aepflow.render.plan_text import render_text
+from aepflow.render.terminal import color_wanted
+
+
+def want_color(no_color: bool) -> bool:
+    return color_wanted(sys.stdout, no_color)
+
+
+def render_plan(plan: Plan, fmt: str, color: bool = False, environment: str | None = None) -> str:
+    """``environment``: the ``-e`` given, carried by the commands the output suggests."""
+    if fmt == "json":
+        return render_json(plan)
+    if fmt == "markdown":
+        return render_markdown(plan, environment=environment)
+    return render_text(plan, color=color)
+
+
+def emit(event: dict[str, object]) -> None:
+    click.echo(json.dumps(event, sort_keys=True))
+
+
+def shown_path(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
