@@ -3,6 +3,7 @@
 - A class or field group is one of the XDM catalog (by short name or ``$id``). A short name
   that is not is an error with a did-you-mean; a well-formed ``$id`` the catalog lacks (a
   newer standard group, or a tenant's) is a warning: its fields cannot be checked offline.
+  One the sandbox's Schema Registry answered 404 for (``aepflow.xdmfetch``) is an error.
 - A field group extends only the classes it names in ``meta:intendedToExtend``
   (help/xdm/schema/composition.md, "Field groups"); none named means any class.
 - A deprecated or experimental class or field group is a warning.
@@ -53,8 +54,15 @@ def _check_ref(ref: str, kind: str, where: SourceLocation, problem: Problem, war
         return True
     similar = xdm.catalog().similar(ref, [kind])
     hint = f" (did you mean {' or '.join(repr(s) for s in similar)}?)" if similar else ""
+    sandbox = xdm.absent_from(ref)
     if found is not None:
         problem(where, f"{ref!r} is a {found.kind}, not a {word}")
+    elif sandbox is not None:  # the Schema Registry answered 404: apply would be refused
+        problem(
+            where,
+            f"no such {word} in sandbox {sandbox!r}: its Schema Registry has no {ref!r}{hint}: "
+            "correct the $id",
+        )
     elif xdm.WELL_FORMED.match(ref):
         warn(
             where,
