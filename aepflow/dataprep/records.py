@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date as date_type
 from datetime import datetime
+from itertools import pairwise
 from typing import Any
 
 from aepflow.dataprep import dates
@@ -57,19 +58,49 @@ class Record:
     errors: tuple[FieldError, ...]
 
     def nested(self) -> dict[str, Any]:
-        """The record as XDM nests it: ``person.name.firstName`` -> person/name/firstName."""
+        """The record as XDM nests it: ``person.name.firstName`` -> person/name/firstName, and an
+        index writes an array item: ``loyalty.loyaltyID[0]`` -> ``{"loyalty": {"loyaltyID":
+        [...]}}``, ``identityMap.Email[0].id`` -> ``{"identityMap": {"Email": [{"id": ...}]}}``
+        (the index form of a destination that validate accepts for an array or a map)."""
         out: dict[str, Any] = {}
         for path, value in self.values:
-            node = out
-            parts = path.split(".")
-            for part in parts[:-1]:
-                child = node.setdefault(part, {})
-                if not isinstance(child, dict):
-                    break
+            steps = destination_steps(path)
+            node: dict[Any, Any] = out
+            for step, after in pairwise(steps):
+                child = node.setdefault(step, _Items() if isinstance(after, int) else {})
+                if not isinstance(child, dict) or isinstance(child, _Items) != isinstance(
+                    after, int
+                ):
+                    break  # the path runs through a value written by another mapping
                 node = child
             else:
-                node[parts[-1]] = value
-        return out
+                node[steps[-1]] = value
+        return {k: _arrays(v) for k, v in out.items()}
+
+
+class _Items(dict[int, Any]):
+    """An array under construction: index -> item, made a list (in index order) at the end."""
+
+
+_STEP = re.compile(r"\[(\d*)\]")
+
+
+def destination_steps(path: str) -> list[str | int]:
+    """``identityMap.Email[0].id`` -> ``["identityMap", "Email", 0, "id"]`` (``[]`` is 0)."""
+    steps: list[str | int] = []
+    for part in path.split("."):
+        name = _STEP.split(part, maxsplit=1)[0]
+        steps.append(name)
+        steps.extend(int(i or 0) for i in _STEP.findall(part))
+    return steps
+
+
+def _arrays(node: Any) -> Any:
+    if isinstance(node, _Items):
+        return [_arrays(node[i]) for i in sorted(node)]
+    if isinstance(node, dict):
+        return {k: _arrays(v) for k, v in node.items()}
+    return node
 
 
 TargetOf = Callable[[str], Target | None]
