@@ -15,12 +15,11 @@ import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date as date_type
 from datetime import datetime
 from itertools import pairwise
 from typing import Any
 
-from aepflow.dataprep import dates
+from aepflow.dataprep import convert, dates
 from aepflow.dataprep.evaluate import evaluate, lookup
 from aepflow.dataprep.parser import ExpressionError
 from aepflow.dataprep.registry import EvaluationError, text
@@ -166,32 +165,25 @@ def conform(value: Any, target: Target) -> Any:
             raise EvaluationError(f"{_shown(out)} is not an email address")
         return out
     if kind in INTEGER_TYPES:
-        if isinstance(value, bool):
+        whole = convert.to_integer(value)
+        if whole is None:
             raise EvaluationError(f"{_shown(value)} is not an integer")
-        if isinstance(value, float) and value.is_integer():
-            return int(value)
-        if isinstance(value, int):
-            return value
-        if isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d+\s*", value):
-            return int(value)
-        raise EvaluationError(f"{_shown(value)} is not an integer")
+        bounds = convert.integer_range(kind)
+        if bounds is not None and not bounds[0] <= whole <= bounds[1]:
+            raise EvaluationError(
+                f"{whole} is out of range for {_a(kind)} ({bounds[0]} to {bounds[1]})"
+            )
+        return whole
     if kind == "number":
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return value
-        if isinstance(value, str):
-            try:
-                number = float(value)
-            except ValueError:
-                pass
-            else:
-                return int(number) if number.is_integer() and "." not in value else number
-        raise EvaluationError(f"{_shown(value)} is not a number")
+        number = convert.to_number(value)
+        if number is None:
+            raise EvaluationError(f"{_shown(value)} is not a number")
+        return number
     if kind == "boolean":
-        if isinstance(value, bool):
-            return value
-        if isinstance(value, str) and value.strip().lower() in ("true", "false"):
-            return value.strip().lower() == "true"
-        raise EvaluationError(f"{_shown(value)} is not true or false")
+        truth = convert.to_boolean(value)
+        if truth is None:
+            raise EvaluationError(f"{_shown(value)} is not a boolean ({_BOOLEAN_WORDS})")
+        return truth
     if kind == "array":
         if isinstance(value, list):
             return plain(value)
@@ -203,23 +195,24 @@ def conform(value: Any, target: Target) -> Any:
     return plain(value)
 
 
+def _a(word: str) -> str:
+    return f"{'an' if word[:1] in 'aeiou' else 'a'} {word}"
+
+
+_BOOLEAN_WORDS = (
+    "Data Prep reads y, yes, on, true and n, no, off, false, all lower or all upper case"
+)
+
+
 def _datetime(value: Any) -> datetime:
-    if isinstance(value, datetime):
-        return value
-    if isinstance(value, str):
-        try:
-            return dates.parse_iso(value)
-        except dates.DateError:
-            pass
-    raise EvaluationError(f"{_shown(value)} is not a date-time (ISO 8601)")
+    found = convert.to_datetime(value)
+    if found is None:
+        raise EvaluationError(f"{_shown(value)} is not a date-time (ISO 8601 or a Data Prep date)")
+    return found
 
 
 def _date(value: Any) -> str:
-    if isinstance(value, datetime):
-        return value.date().isoformat()
-    if isinstance(value, str):
-        try:
-            return date_type.fromisoformat(value.strip()).isoformat()
-        except ValueError:
-            pass
-    raise EvaluationError(f"{_shown(value)} is not a date (yyyy-MM-dd)")
+    found = convert.to_datetime(value)
+    if found is None:
+        raise EvaluationError(f"{_shown(value)} is not a date (yyyy-MM-dd or a Data Prep date)")
+    return found.date().isoformat()
