@@ -74,6 +74,12 @@ def to_integer(value: Any) -> int | None:
     return None
 
 
+def field_kind(json_type: str, xdm_type: str | None) -> str:
+    """The type a value is converted to for a field: its JSON type, except that an integer
+    keeps its XDM type (``short``, ``int``...), whose range Data Prep enforces."""
+    return xdm_type if xdm_type in INTEGER_BOUNDS else json_type
+
+
 def integer_range(kind: str) -> tuple[int, int] | None:
     """The lowest and highest value of an XDM integer type (None: not bounded here)."""
     bound = INTEGER_BOUNDS.get(kind)

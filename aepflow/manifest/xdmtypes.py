@@ -33,9 +33,7 @@ def field_types(schema: SchemaDef) -> dict[str, Target]:
         found = xdm.lookup(ref)
         for f in found.fields if found is not None else ():
             fmt = f.format or (f.xdm_type if f.xdm_type in ("date", "date-time") else None)
-            # An integer keeps its XDM type (short, int...): preview checks its range.
-            kind = f.xdm_type if f.xdm_type in convert.INTEGER_BOUNDS else f.type
-            out.setdefault(f.path, Target(kind, fmt))
+            out.setdefault(f.path, Target(convert.field_kind(f.type, f.xdm_type), fmt))
     out.update(_custom(schema.custom_fields, xdm.TENANT + "."))
     return out
 
