@@ -72,6 +72,8 @@ class Builder:
         self.model = ProjectModel()
         self.first_at: dict[tuple[str, str], SourceLocation] = {}
         self.missing_env: list[tuple[str, SourceLocation, str]] = []
+        # Every ${env:NAME} read, whatever ``environ`` holds: what ``required_env`` lists.
+        self.env_used: list[tuple[str, SourceLocation, str]] = []
         self.warnings: list[Diagnostic] = []
         self.raw_params: dict[str, Any] = {}
 

@@ -22,6 +22,7 @@ class Context(Protocol):
     variables: Mapping[str, str]
     environ: Mapping[str, str] | None  # None: leave ${env:X} as written
     missing_env: list[tuple[str, SourceLocation, str]]
+    env_used: list[tuple[str, SourceLocation, str]]  # every ${env:NAME}, set or not
 
     def problem(self, at: SourceLocation, message: str) -> None: ...
 
@@ -70,6 +71,7 @@ def resolve(value: Any, at: SourceLocation, owner: str, ctx: Context) -> Any:
             if not NAME.fullmatch(name):
                 ctx.problem(at, _bad_name("${env:", name, "environment variable"))
                 return m.group(0)
+            ctx.env_used.append((name, at, owner))
             if ctx.environ is None:
                 return m.group(0)
             if name not in ctx.environ:

@@ -25,6 +25,9 @@ TENANT = "_${tenant}"
 WELL_FORMED = re.compile(r"^https://ns\.adobe\.com(/[A-Za-z0-9_.~-]+){2,}$")
 
 _fetched: dict[str, Resource] = {}
+# Bumped whenever ``learn`` or ``forget`` changes what the checks know (a reused build must
+# have been checked against the same knowledge).
+generation = 0
 
 
 def catalog() -> Catalog:
@@ -34,14 +37,18 @@ def catalog() -> Catalog:
 
 def learn(resource: Resource) -> None:
     """Use a class or field group read from the Schema Registry like a shipped one."""
+    global generation
     _fetched[resource.id] = resource
     _schema_leaves.cache_clear()
+    generation += 1
 
 
 def forget() -> None:
     """Drop what ``learn`` added (a new run, or a test)."""
+    global generation
     _fetched.clear()
     _schema_leaves.cache_clear()
+    generation += 1
 
 
 def lookup(ref: str) -> Resource | None:
