@@ -21,7 +21,7 @@ from aepflow import emulator, xdmfetch
 from aepflow.emulator import specs
 from aepflow.engine import lockfile
 from aepflow.engine.executor import ApplyResult, Executor, NullReporter, Reporter
-from aepflow.engine.live import read_live
+from aepflow.engine.live import Early, Prefetch, read_live
 from aepflow.engine.lockfile import LockWriter
 from aepflow.engine.moves import KINDS_OF, aliases, moved_lock, moves
 from aepflow.engine.plan import Lock, LockEntry, Plan
@@ -86,6 +86,8 @@ class Workspace:
     renames: tuple[tuple[frozenset[str], str, str], ...] = ()
     # Where a path of a resource's manifest is, for the checks that ask the source itself.
     locate: Locator | None = None
+    # List reads started while the manifests were read, for the next plan to take.
+    prefetch: Prefetch | None = None
 
     def close(self) -> None:
         self.client.close()
@@ -99,21 +101,37 @@ def open_workspace(
     project_dir: Path | None = None,
     parallelism: int = 10,
     environ: Mapping[str, str] | None = None,
+    prefetch: bool = False,
 ) -> Workspace:
     """Load and validate the manifests (with secrets), then connect to the environment.
 
     Every manifest of the project is always read, so that nothing outside a partial plan
     looks removed; ``paths`` and ``targets`` only narrow what is planned (``scope``).
+    ``prefetch`` (a whole plan follows, against AEP): the lists the plan is sure to read are
+    read while the manifests load (``Early``); every error is raised where it was.
     """
     base_environ = os.environ if environ is None else environ
     project = load_project(project_dir)
     env = project.environment(environment)
     model_environ = EmbeddedEnviron(base_environ) if env.type == "embedded" else base_environ
     chosen = [project.manifests_dir] + [p for p in paths if not _under(p, project.manifests_dir)]
-    # Invalid manifests stop here, before any request reaches the platform.
-    model = load_model(project, env, paths=chosen, secrets=True, environ=model_environ)
-    lock = lockfile.load(env.lock_path, env.name, env.sandbox)
-    client = platform_client(env, base_environ)
+    early = (
+        Early(
+            lambda: platform_client(env, base_environ),
+            lambda: lockfile.load(env.lock_path, env.name, env.sandbox),
+        )
+        if prefetch and env.type != "embedded" and not paths and not targets
+        else None
+    )
+    try:
+        # Invalid manifests stop here, before any write reaches the platform.
+        model = load_model(project, env, paths=chosen, secrets=True, environ=model_environ)
+        lock = lockfile.load(env.lock_path, env.name, env.sandbox)
+        client = early.client() if early is not None else platform_client(env, base_environ)
+    except BaseException:
+        if early is not None:
+            early.abandon()
+        raise
     try:
         tenant = client.tenant_id()
         # Standard XDM groups the shipped catalog lacks: read once, then checked like the rest.
@@ -124,6 +142,7 @@ def open_workspace(
         raise
     desired = desired_resources(model, tenant)
     ws = Workspace(project, env, list(paths), desired, lock, client, tenant, parallelism)
+    ws.prefetch = early.prefetch if early is not None else None
     renames: list[tuple[frozenset[str], str, str]] = []
     for manifest_kind, store in (
         ("Connection", model.connections),
@@ -283,9 +302,9 @@ def make_plan(
     if ws.scope is not None:
         desired = {a: r for a, r in desired.items() if a in ws.scope}
         lock = replace(lock, resources={a: e for a, e in lock.resources.items() if a in ws.scope})
-    live = read_live(
-        ws.client, desired, lock, parallelism=ws.parallelism, aliases=aliases(ws.renames, desired)
-    )
+    early, ws.prefetch = ws.prefetch, None  # read once: a later plan reads afresh
+    renamed, p = aliases(ws.renames, desired), ws.parallelism
+    live = read_live(ws.client, desired, lock, parallelism=p, aliases=renamed, prefetch=early)
     plan = build_plan(
         ws.desired,
         whole,

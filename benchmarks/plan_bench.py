@@ -6,7 +6,8 @@
 Generates a project (benchmarks/generate.py), applies it once against ``aepflow emulator
 serve`` in its own process with no latency (kept in --keep, so later runs skip this), then
 serves the same state with --latency-ms added to every request and times ``--runs`` no-op
-plans in this process (open_workspace + make_plan, as ``aepflow plan`` does). CPU is
+plans in this process (open_workspace + make_plan, as ``aepflow plan`` does), each without
+and with the list reads overlapping the loading of the manifests (``prefetch``). CPU is
 user + system seconds of this process (getrusage), so a shared machine shows in the wall time
 but barely in the CPU. --profile writes one more, profiled, plan's statistics (all threads,
 CPU time) and prints its top entries.
@@ -19,15 +20,47 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from pathlib import Path
+from typing import Any
 from unittest import mock
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import generate as generator
-from apply_bench import Served, _bound, _list_pages, run_apply, run_noop_plan
+from apply_bench import Cpu, Served, _bound, _environ, _list_pages, run_apply
 from profiling import profiled
 from profiling import summary as profile_summary
+
+
+def run_noop_plan(root: Path, served: Served, parallelism: int, prefetch: bool) -> dict[str, Any]:
+    """``open_workspace`` + ``make_plan`` as ``aepflow plan`` does (``prefetch``: its list
+    reads overlap the loading of the manifests); the plan must have no change."""
+    from aepflow.workspace import make_plan, open_workspace
+
+    environ = _environ(served.url)
+    emulator_cpu = served.cpu()
+    cpu, wall = Cpu(), time.perf_counter()
+    ws = open_workspace(
+        "bench", (), project_dir=root, parallelism=parallelism, environ=environ, prefetch=prefetch
+    )
+    try:
+        plan = make_plan(ws)
+    finally:
+        ws.close()
+    wall = time.perf_counter() - wall
+    user, system = cpu.self_s()
+    if plan.has_changes:
+        raise SystemExit(f"no-op plan has changes: {plan.summary()}")
+    return {
+        "prefetch": prefetch,
+        "managed": len(plan.changes),
+        "s": wall,
+        "user_s": user,
+        "sys_s": system,
+        "emulator_cpu_s": served.cpu() - emulator_cpu,
+        "requests": ws.client.request_count,
+    }
 
 
 def main() -> None:
@@ -58,12 +91,13 @@ def main() -> None:
     try:
         bound = _bound(2, _list_pages(args.pipelines), args.latency_ms / 1000, args.parallelism)
         for run in range(args.runs):
-            row = run_noop_plan(root, served, args.parallelism)
-            row = {k: round(v, 2) if isinstance(v, float) else v for k, v in row.items()}
-            print(json.dumps({"run": run, "bound_s": round(bound, 2), **row}), flush=True)
+            for prefetch in (False, True):
+                row = run_noop_plan(root, served, args.parallelism, prefetch)
+                row = {k: round(v, 2) if isinstance(v, float) else v for k, v in row.items()}
+                print(json.dumps({"run": run, "bound_s": round(bound, 2), **row}), flush=True)
         if args.profile:
             with profiled(args.profile):
-                run_noop_plan(root, served, args.parallelism)
+                run_noop_plan(root, served, args.parallelism, True)
             print(profile_summary(args.profile, args.top))
     finally:
         served.stop()

@@ -158,7 +158,7 @@ def plan(
 
     check_plan_preview(preview, fmt)
     options = _options(destroy, replace_addresses, refresh_only)
-    ws = open_workspace(environment, paths, targets=targets, parallelism=parallelism)
+    ws = open_workspace(environment, paths, targets=targets, parallelism=parallelism, prefetch=True)
     try:
         result = plan_with(ws, options, allow_data_loss=allow_data_loss)
         text = _render(result, fmt, _color(no_color))
