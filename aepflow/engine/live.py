@@ -253,9 +253,21 @@ def read_live(
             )
         return kind.live(found[0], adopted=True) if found else None
 
-    results, errors = run_dag(deps, read, parallelism, stop_on_error=True)
+    # What the lock records and a list shows needs no request and changes no id another read
+    # uses: normalised here, in order, rather than through the pool (a no-op plan is all
+    # of it). The rest, whose reads and adoptions may wait on each other, goes through it.
+    listed_now: dict[str, LiveObject | None] = {}
+    for a in addresses:
+        entry = lock.resources.get(a)
+        listing = listings.get(entry.kind) if entry is not None else None
+        raw = listing.by_id.get(entry.id) if entry is not None and listing is not None else None
+        if entry is not None and raw is not None:
+            listed_now[a] = KINDS[entry.kind].live(raw)
+    rest = {a: d for a, d in deps.items() if a not in listed_now}
+    results, errors = run_dag(rest, read, parallelism, stop_on_error=True)
     if errors:
         raise next(iter(errors.values()))
+    results.update(listed_now)
     state = LiveState({a: results.get(a) for a in addresses})
     for address, r in desired.items():
         kind, listing = KINDS[r.kind], listings.get(r.kind)
