@@ -9,14 +9,14 @@ from collections.abc import Callable, Iterator, Mapping
 from functools import lru_cache
 from importlib import import_module, resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urldefrag, urljoin
-
-from jsonschema import Draft202012Validator, ValidationError
-from referencing import Registry, Resource
 
 from aepflow.errors import Diagnostic, SourceLocation
 from aepflow.manifest.walk import did_you_mean
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator, ValidationError
 
 BASE = "https://aepflow.io/schemas/v1/"
 
@@ -39,6 +39,11 @@ def _schemas() -> dict[str, dict[str, Any]]:
 
 @lru_cache(maxsize=8)
 def validator(name: str) -> Draft202012Validator:
+    # Imported here: a valid manifest never needs jsonschema when the fast path is on, and
+    # importing it is a fifth of a second of every validate.
+    from jsonschema import Draft202012Validator
+    from referencing import Registry, Resource
+
     docs = _schemas()
     registry: Registry[Any] = Registry().with_resources(
         (doc["$id"], Resource.from_contents(doc)) for doc in docs.values()
