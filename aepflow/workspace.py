@@ -21,10 +21,10 @@ from aepflow import emulator, xdmfetch
 from aepflow.emulator import specs
 from aepflow.engine import lockfile
 from aepflow.engine.executor import ApplyResult, Executor, NullReporter, Reporter
-from aepflow.engine.live import read_live
+from aepflow.engine.live import Early, Prefetch, read_live
 from aepflow.engine.lockfile import LockWriter
 from aepflow.engine.moves import KINDS_OF, aliases, moved_lock, moves
-from aepflow.engine.plan import Lock, LockEntry, Plan
+from aepflow.engine.plan import Lock, Plan
 from aepflow.engine.planner import build_plan
 from aepflow.engine.sourcecheck import (
     CheckingReporter,
@@ -35,18 +35,16 @@ from aepflow.engine.sourcecheck import (
     check_sources,
     pending_sources,
 )
-from aepflow.errors import LockfileError, SourceLocation, UsageError
+from aepflow.errors import SourceLocation, UsageError
 from aepflow.hints import command
-from aepflow.import_run import ImportResult, import_pipelines
-from aepflow.kinds import KINDS, desired_resources
+from aepflow.kinds import desired_resources
 from aepflow.kinds.base import Resource
-from aepflow.manifest import load_model, manifest_files, required_env
+from aepflow.manifest import load_model
 from aepflow.model import Definition, ProjectModel
 from aepflow.platform import Credentials, PlatformClient
-from aepflow.platform.client import DEFAULT_IMS_URL, DEFAULT_PLATFORM_URL, ENV_VARS
+from aepflow.platform.client import DEFAULT_IMS_URL, DEFAULT_PLATFORM_URL
 from aepflow.project import Environment, Project, load_project
 from aepflow.state import holding
-from aepflow.workflow import WORKFLOW, sync_variables
 
 
 class EmbeddedEnviron(Mapping[str, str]):
@@ -93,6 +91,9 @@ class Workspace:
         """An aepflow command to suggest, with the -e this run was given."""
         return command(name, *args, environment=self.hint_env)
 
+    # List reads started while the manifests were read, for the next plan to take.
+    prefetch: Prefetch | None = None
+
     def close(self) -> None:
         self.client.close()
 
@@ -105,21 +106,37 @@ def open_workspace(
     project_dir: Path | None = None,
     parallelism: int = 10,
     environ: Mapping[str, str] | None = None,
+    prefetch: bool = False,
 ) -> Workspace:
     """Load and validate the manifests (with secrets), then connect to the environment.
 
     Every manifest of the project is always read, so that nothing outside a partial plan
     looks removed; ``paths`` and ``targets`` only narrow what is planned (``scope``).
+    ``prefetch`` (a whole plan follows, against AEP): the lists the plan is sure to read are
+    read while the manifests load (``Early``); every error is raised where it was.
     """
     base_environ = os.environ if environ is None else environ
     project = load_project(project_dir)
     env = project.environment(environment)
     model_environ = EmbeddedEnviron(base_environ) if env.type == "embedded" else base_environ
     chosen = [project.manifests_dir] + [p for p in paths if not _under(p, project.manifests_dir)]
-    # Invalid manifests stop here, before any request reaches the platform.
-    model = load_model(project, env, paths=chosen, secrets=True, environ=model_environ)
-    lock = lockfile.load(env.lock_path, env.name, env.sandbox)
-    client = platform_client(env, base_environ)
+    early = (
+        Early(
+            lambda: platform_client(env, base_environ),
+            lambda: lockfile.load(env.lock_path, env.name, env.sandbox),
+        )
+        if prefetch and env.type != "embedded" and not paths and not targets
+        else None
+    )
+    try:
+        # Invalid manifests stop here, before any write reaches the platform.
+        model = load_model(project, env, paths=chosen, secrets=True, environ=model_environ)
+        lock = lockfile.load(env.lock_path, env.name, env.sandbox)
+        client = early.client() if early is not None else platform_client(env, base_environ)
+    except BaseException:
+        if early is not None:
+            early.abandon()
+        raise
     try:
         tenant = client.tenant_id()
         # Standard XDM groups the shipped catalog lacks: read once, then checked like the rest.
@@ -131,6 +148,7 @@ def open_workspace(
     desired = desired_resources(model, tenant)
     ws = Workspace(project, env, list(paths), desired, lock, client, tenant, parallelism)
     ws.hint_env = environment
+    ws.prefetch = early.prefetch if early is not None else None
     renames: list[tuple[frozenset[str], str, str]] = []
     for manifest_kind, store in (
         ("Connection", model.connections),
@@ -290,6 +308,7 @@ def make_plan(
     if ws.scope is not None:
         desired = {a: r for a, r in desired.items() if a in ws.scope}
         lock = replace(lock, resources={a: e for a, e in lock.resources.items() if a in ws.scope})
+    early, ws.prefetch = ws.prefetch, None  # read once: a later plan reads afresh
     live = read_live(
         ws.client,
         desired,
@@ -297,6 +316,7 @@ def make_plan(
         parallelism=ws.parallelism,
         aliases=aliases(ws.renames, desired),
         environment=ws.hint_env,
+        prefetch=early,
     )
     plan = build_plan(
         ws.desired,
@@ -375,121 +395,3 @@ def apply_plan(ws: Workspace, plan: Plan, reporter: Reporter | None = None) -> A
         return executor.apply(plan)
     finally:
         writer.close()
-
-
-# -- import ----------------------------------------------------------------------------
-
-
-def import_flows(
-    environment: str | None,
-    flow_ids: Sequence[str],
-    everything: bool,
-    timeout: float,
-    on_takeover: Callable[[str], None],
-) -> ImportResult:
-    """``aepflow import --flow ID`` / ``--all``, under the apply lock."""
-    project = load_project()
-    env = project.environment(environment)
-    # The names already taken (secrets not needed); a project may have no manifests yet.
-    files, _ = manifest_files([project.manifests_dir])
-    model = load_model(project, env) if files else ProjectModel()
-    taken = {
-        "Connection": set(model.connections),
-        "Schema": set(model.schemas),
-        "Dataset": set(model.datasets),
-        "Dataflow": set(model.dataflows),
-    }
-    client = platform_client(env, os.environ)
-    manifest_kind = {k: m for m, kinds in KINDS_OF.items() for k in kinds}
-    try:
-        with holding(env, timeout, on_takeover) as lock:
-            for address in lock.resources:  # a name the lock records is taken too
-                kind, _, rest = address.partition(".")
-                taken.setdefault(manifest_kind.get(kind, kind), set()).add(rest.split(".")[0])
-            writer = LockWriter(lock, env.lock_path)
-
-            def baseline() -> Mapping[str, Resource]:
-                """What the manifests now describe: the imported objects' last-applied hashes."""
-                return desired_resources(load_model(project, env), client.tenant_id())
-
-            try:
-                result = import_pipelines(
-                    client,
-                    lock,
-                    writer,
-                    project.manifests_dir,
-                    taken,
-                    list(flow_ids),
-                    everything,
-                    baseline,
-                )
-            finally:
-                writer.close()
-    finally:
-        client.close()
-    if result.files:  # the CI workflow passes every variable the manifests now read
-        names = [n for n, _ in required_env(project, env)]
-        if sync_variables(project.root, names):
-            result.notes.append(f"{WORKFLOW} now passes the variables the manifests read")
-    return result
-
-
-def env_names(environment: str | None) -> list[str]:
-    """The environment variables a CI job needs for this environment, in order: the AEP
-    credentials (not for the embedded emulator), then every ``${env:...}`` the manifests
-    read, sorted. The list `doctor --env-list` prints; call it after an import to sync a
-    workflow."""
-    project = load_project()
-    env = project.environment(environment)
-    names = [] if env.type == "embedded" else list(ENV_VARS)
-    return list(dict.fromkeys([*names, *(n for n, _ in required_env(project, env))]))
-
-
-def import_resource(ws: Workspace, address: str, id: str) -> LockEntry:
-    """Record an existing platform object as the resource at ``address``."""
-    kind = address.split(".", 1)[0]
-    if kind not in KINDS:
-        raise UsageError(
-            f"{address!r} is not a resource address: use KIND.NAME with KIND one of "
-            + ", ".join(KINDS)
-        )
-    r = ws.desired.get(address)
-    if r is None:
-        known = ", ".join(sorted(a for a in ws.desired if a.startswith(kind + "."))) or "none"
-        raise UsageError(
-            f"{address} is not in the manifests: write its manifest first, then import "
-            f"(addresses of kind {kind}: {known})"
-        )
-    if address in ws.lock.resources:
-        raise LockfileError(
-            f"{address} is already in the lock as {ws.lock.resources[address].id}; "
-            "remove it from the lock file first to import another object"
-        )
-    owner = next(
-        (
-            a
-            for a, e in ws.lock.resources.items()
-            if e.id == id and KINDS[kind].facet_of != e.kind and KINDS[e.kind].facet_of != kind
-        ),
-        None,
-    )  # a schema and its place in the Profile union share one id: not two owners
-    if owner is not None:
-        raise LockfileError(
-            f"{id} is already in the lock as {owner}; one object cannot be two resources "
-            f"(`{ws.hint('state rm', owner)}` first if the lock is wrong)"
-        )
-    obj = KINDS[kind].read(ws.client, id)
-    if obj is None:
-        raise UsageError(f"no {kind} with id {id} exists in sandbox {ws.env.sandbox}")
-    entry = LockEntry(
-        id=obj.id,
-        kind=kind,
-        hash=None,
-        depends_on=r.depends_on,
-        version=obj.version,
-        protect=r.protect,
-    )
-    writer = LockWriter(ws.lock, ws.env.lock_path)
-    writer.put(address, entry)
-    writer.close()
-    return entry

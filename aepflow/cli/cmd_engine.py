@@ -125,7 +125,7 @@ def plan(
 
     check_plan_preview(preview, fmt, environment)
     options = _options(destroy, replace_addresses, refresh_only)
-    ws = open_workspace(environment, paths, targets=targets, parallelism=parallelism)
+    ws = open_workspace(environment, paths, targets=targets, parallelism=parallelism, prefetch=True)
     try:
         result = plan_with(ws, options, allow_data_loss=allow_data_loss)
         text = render_plan(result, fmt, want_color(no_color), environment)
@@ -349,7 +349,7 @@ def import_(
     if flows or everything:
         if address or id:
             raise UsageError("give either ADDRESS ID, or --flow ID / --all, not both")
-        from aepflow.workspace import import_flows
+        from aepflow.importing import import_flows
 
         result = import_flows(
             environment,
@@ -379,7 +379,8 @@ def import_(
         return
     if not (address and id):
         raise UsageError("give ADDRESS ID, or --flow ID (repeatable), or --all")
-    from aepflow.workspace import import_resource, open_workspace
+    from aepflow.importing import import_resource
+    from aepflow.workspace import open_workspace
 
     ws = open_workspace(environment, ())
     try:

@@ -6,26 +6,32 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from aepflow.engine.plan import Plan
-from aepflow.render.plan_json import render_json
-from aepflow.render.plan_markdown import render_markdown
-from aepflow.render.plan_text import render_text
-from aepflow.render.terminal import color_wanted
+if TYPE_CHECKING:  # loaded when a plan is rendered, not at every command's start
+    from aepflow.engine.plan import Plan
 
 
 def want_color(no_color: bool) -> bool:
+    from aepflow.render.terminal import color_wanted
+
     return color_wanted(sys.stdout, no_color)
 
 
 def render_plan(plan: Plan, fmt: str, color: bool = False, environment: str | None = None) -> str:
     """``environment``: the ``-e`` given, carried by the commands the output suggests."""
     if fmt == "json":
+        from aepflow.render.plan_json import render_json
+
         return render_json(plan)
     if fmt == "markdown":
+        from aepflow.render.plan_markdown import render_markdown
+
         return render_markdown(plan, environment=environment)
+    from aepflow.render.plan_text import render_text
+
     return render_text(plan, color=color)
 
 

@@ -14,13 +14,14 @@ choosing one would leave the other running.
 
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
-from collections.abc import Hashable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 
-from aepflow.api import Door
+from aepflow.api import Door, ListRequest
 from aepflow.engine.plan import LiveObject, LiveState, Lock
 from aepflow.engine.scheduler import run_dag
 from aepflow.errors import PlanError
@@ -46,8 +47,105 @@ class Listing:
                 self.by_title[title].append(raw)
 
 
+class Prefetch:
+    """List reads started before the manifests are read, for ``read_live`` to take.
+
+    Only the lists a plan is sure to read: kinds whose list does not depend on the manifests
+    (``list_all([])``), with enough objects in the lock alone for a list to pay (the plan
+    counts the lock's and the manifests' addresses, never fewer). Each read runs in a daemon
+    thread, so a command that stops early (invalid manifests) never waits for one; a list the
+    plan does not take is dropped unread by it."""
+
+    def __init__(self, door: Door, lock: Lock) -> None:
+        counts: dict[str, int] = defaultdict(int)
+        for entry in lock.resources.values():
+            counts[entry.kind] += 1
+        self.reads: dict[str, tuple[ListRequest, Future[list[dict[str, Any]]]]] = {}
+        for name, kind in KINDS.items():
+            if not (counts[name] and kind.list_worthwhile(counts[name])):
+                continue
+            query = kind.list_all([])
+            if query is None:
+                continue
+            future: Future[list[dict[str, Any]]] = Future()
+            self.reads[name] = (query, future)
+            threading.Thread(target=_read, args=(door, query, future), daemon=True).start()
+
+    def take(self, name: str, query: ListRequest) -> Future[list[dict[str, Any]]] | None:
+        """The read of ``query`` started early, or None (then the plan reads it itself)."""
+        early = self.reads.pop(name, None)
+        return early[1] if early is not None and early[0] == query else None
+
+
+class ClosingDoor(Door, Protocol):
+    def close(self) -> None: ...
+
+
+D = TypeVar("D", bound=ClosingDoor)
+
+
+class Early(Generic[D]):
+    """The door to AEP, made in a thread of its own while the manifests load, and the plan's
+    sure list reads started through it (``Prefetch``, from the lock as ``load_lock`` reads
+    it). ``client()`` hands the door over, or raises what making it raised, at the point
+    where the command used to make it; ``abandon()`` when the command stops before that."""
+
+    def __init__(self, connect: Callable[[], D], load_lock: Callable[[], Lock]) -> None:
+        self.prefetch: Prefetch | None = None
+        self._client: D | None = None
+        self._error: BaseException | None = None
+        self._abandoned = False
+        self._mutex = threading.Lock()
+        self._ready = threading.Event()
+        threading.Thread(target=self._run, args=(connect, load_lock), daemon=True).start()
+
+    def _run(self, connect: Callable[[], D], load_lock: Callable[[], Lock]) -> None:
+        try:
+            try:
+                lock: Lock | None = load_lock()
+            except Exception:  # the command reads it again, and says what is wrong
+                lock = None
+            client = connect()
+        except BaseException as e:
+            self._error = e
+            self._ready.set()
+            return
+        with self._mutex:
+            if self._abandoned:
+                client.close()
+            else:
+                self._client = client
+                self.prefetch = Prefetch(client, lock) if lock is not None else None
+        self._ready.set()
+
+    def client(self) -> D:
+        self._ready.wait()
+        if self._error is not None:
+            raise self._error
+        assert self._client is not None
+        return self._client
+
+    def abandon(self) -> None:
+        """The command stopped before it took the door: close it (its reads are dropped)."""
+        with self._mutex:
+            self._abandoned = True
+            if self._client is not None:
+                self._client.close()
+
+
+def _read(door: Door, query: ListRequest, future: Future[list[dict[str, Any]]]) -> None:
+    try:
+        future.set_result(door.list(query))
+    except BaseException as e:  # handed to the plan, which raises it where it reads the list
+        future.set_exception(e)
+
+
 def _listings(
-    door: Door, desired: Mapping[str, Resource], lock: Lock, parallelism: int
+    door: Door,
+    desired: Mapping[str, Resource],
+    lock: Lock,
+    parallelism: int,
+    prefetch: Prefetch | None = None,
 ) -> dict[str, Listing]:
     wanted: dict[str, list[Resource]] = defaultdict(list)
     counts: dict[str, int] = defaultdict(int)
@@ -65,9 +163,16 @@ def _listings(
     }
     if not queries:
         return {}
-    with ThreadPoolExecutor(max_workers=max(1, min(parallelism, len(queries)))) as pool:
-        pages = {name: pool.submit(door.list, q) for name, q in queries.items()}
-        return {name: Listing(KINDS[name], future.result()) for name, future in pages.items()}
+    early = {
+        name: future
+        for name, q in queries.items()
+        for future in [prefetch.take(name, q) if prefetch is not None else None]
+        if future is not None
+    }
+    rest = {name: q for name, q in queries.items() if name not in early}
+    with ThreadPoolExecutor(max_workers=max(1, min(parallelism, len(rest) or 1))) as pool:
+        pages = {name: pool.submit(door.list, q) for name, q in rest.items()} | early
+        return {name: Listing(KINDS[name], pages[name].result()) for name in queries}
 
 
 def read_live(
@@ -78,13 +183,14 @@ def read_live(
     parallelism: int = 10,
     aliases: Mapping[str, Sequence[str]] | None = None,
     environment: str | None = None,
+    prefetch: Prefetch | None = None,
 ) -> LiveState:
     """Live objects for every address in the manifests or the lock.
 
     ``aliases`` gives a desired address's former addresses (``movedFrom``): a live copy that
     carries a former address's marker is adopted too, so a rename under a lost lock is never
     created twice. ``environment``: the ``-e`` given, for the command an error suggests."""
-    listings = _listings(door, desired, lock, parallelism)
+    listings = _listings(door, desired, lock, parallelism, prefetch)
     aliases = aliases or {}
     # The renamed resources under their old addresses, for kinds that find an object through
     # another one of its pipeline (a mapping set through its flow's marker).
@@ -150,9 +256,21 @@ def read_live(
             )
         return kind.live(found[0], adopted=True) if found else None
 
-    results, errors = run_dag(deps, read, parallelism, stop_on_error=True)
+    # What the lock records and a list shows needs no request and changes no id another read
+    # uses: normalised here, in order, rather than through the pool (a no-op plan is all
+    # of it). The rest, whose reads and adoptions may wait on each other, goes through it.
+    listed_now: dict[str, LiveObject | None] = {}
+    for a in addresses:
+        entry = lock.resources.get(a)
+        listing = listings.get(entry.kind) if entry is not None else None
+        raw = listing.by_id.get(entry.id) if entry is not None and listing is not None else None
+        if entry is not None and raw is not None:
+            listed_now[a] = KINDS[entry.kind].live(raw)
+    rest = {a: d for a, d in deps.items() if a not in listed_now}
+    results, errors = run_dag(rest, read, parallelism, stop_on_error=True)
     if errors:
         raise next(iter(errors.values()))
+    results.update(listed_now)
     state = LiveState({a: results.get(a) for a in addresses})
     for address, r in desired.items():
         kind, listing = KINDS[r.kind], listings.get(r.kind)

@@ -19,6 +19,7 @@ import json
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, ClassVar
 
 from aepflow.api import Door, ListRequest, Request, is_ref, placeholders
@@ -112,11 +113,13 @@ class Resource:
     def name(self) -> str:
         return self.address.split(".", 1)[1]
 
-    @property
+    # Worked out once per resource (a plan asks for each several times); a spec is never
+    # changed after the resource is built (``dataclasses.replace`` builds a new one).
+    @cached_property
     def depends_on(self) -> tuple[str, ...]:
         return tuple(sorted(refs_in(self.spec) | set(self.requires)))
 
-    @property
+    @cached_property
     def hash(self) -> str:
         return spec_hash(self.spec)
 

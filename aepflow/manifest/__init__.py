@@ -6,15 +6,17 @@ them, or VariableError for a variable a plan or apply needs but the environment 
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from aepflow.errors import Diagnostic, ManifestError, SourceLocation, VariableError
+from aepflow.manifest import xdm
 from aepflow.manifest.build import Builder
 from aepflow.manifest.files import display, manifest_files
-from aepflow.manifest.yamlload import load_file
+from aepflow.manifest.yamlload import load_bytes, read_file
 from aepflow.model import ProjectModel
 
 if TYPE_CHECKING:
@@ -23,25 +25,66 @@ if TYPE_CHECKING:
 __all__ = ["load_model", "manifest_files", "required_env", "summary", "validate"]
 
 
+# The last build's key and builder, for ``required_env`` right after it (validate, plan):
+# what ${env:...} the manifests read does not depend on the values, so a command reads its
+# thousand manifests once, not twice. Used once, and only for the very same inputs.
+_last: tuple[tuple[object, ...], Builder] | None = None
+
+
+def _key(
+    project: Project, env: Environment, paths: Sequence[Path], digest: bytes
+) -> tuple[object, ...]:
+    return (
+        os.getcwd(),
+        str(project.root),
+        tuple(sorted((k, repr(v)) for k, v in env.variables.items())),
+        tuple(str(p) for p in paths),
+        digest,
+        id(xdm.catalog()),
+        xdm.generation,
+    )
+
+
 def _build(
     project: Project,
     environment: Environment | None,
     paths: Sequence[Path] | None,
     environ: Mapping[str, str] | None,
+    *,
+    reuse: bool = False,
 ) -> tuple[Builder, int]:
+    global _last
     env = environment or project.environment(None)
+    chosen = list(paths) if paths else [project.manifests_dir]
+    files, problems = manifest_files(chosen)
+    digest = hashlib.blake2b(digest_size=32)
+    contents: list[tuple[str, bytes | None, list[Diagnostic]]] = []
+    for path in files:
+        shown = display(path)
+        raw, unread = read_file(path, shown)
+        digest.update(b"%d:%s\0%d:" % (len(shown), shown.encode(), -1 if raw is None else len(raw)))
+        digest.update(raw or b"")
+        contents.append((shown, raw, unread))
+    key = _key(project, env, chosen, digest.digest() + repr(problems).encode())
+    # Offline (no environment values): a value read from the environment can change what
+    # the checks find, so only an offline build stands in for another.
+    offline = environ is None or (type(environ) is dict and not environ)
+    last, _last = _last, None
+    if reuse and offline and last is not None and last[0] == key:
+        return last[1], 0
     builder = Builder(env.variables, environ)
-    files, problems = manifest_files(list(paths) if paths else [project.manifests_dir])
     builder.problems.extend(problems)
     count = 0
-    for path in files:
-        docs, problems = load_file(path, display(path))
+    for shown, raw, unread in contents:
+        docs, problems = ([], unread) if raw is None else load_bytes(raw, shown)
         builder.problems.extend(problems)
         for doc in docs:
             count += 1
             builder.add(doc)
     if not builder.problems:
         builder.check()
+    if offline:
+        _last = (key, builder)
     return builder, count
 
 
@@ -71,11 +114,11 @@ def required_env(
     manifest yet (just made by ``init --no-example``, before ``import``) needs none."""
     if no_manifests_yet(project):
         return []
-    builder, _ = _build(project, environment, None, {})
+    builder, _ = _build(project, environment, None, None, reuse=True)
     if builder.problems:
         raise ManifestError(builder.problems)
     first: dict[str, SourceLocation] = {}
-    for name, at, _owner in sorted(builder.missing_env, key=lambda t: (t[1], t[0])):
+    for name, at, _owner in sorted(builder.env_used, key=lambda t: (t[1], t[0])):
         first.setdefault(name, at)
     return sorted(first.items())
 

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from aepflow.catalog.xdm import Field
 from aepflow.connectors import CONNECTORS
 from aepflow.errors import Diagnostic, SourceLocation
 from aepflow.manifest import schema as jsonschemas
@@ -72,6 +73,11 @@ class Builder:
         self.model = ProjectModel()
         self.first_at: dict[tuple[str, str], SourceLocation] = {}
         self.missing_env: list[tuple[str, SourceLocation, str]] = []
+        # Every ${env:NAME} read, whatever ``environ`` holds: what ``required_env`` lists.
+        self.env_used: list[tuple[str, SourceLocation, str]] = []
+        self._leaf_memo: dict[
+            str, tuple[SchemaDef, dict[str, Field] | None, frozenset[str] | None]
+        ] = {}
         self.warnings: list[Diagnostic] = []
         self.raw_params: dict[str, Any] = {}
 
@@ -363,8 +369,18 @@ class Builder:
                             "defined: remove the old definition (or the movedFrom entry)",
                         )
 
+    def _leaves(self, s: SchemaDef) -> tuple[dict[str, Field] | None, frozenset[str] | None]:
+        """A schema's leaves and leaf paths, worked out once per schema per build (a thousand
+        dataflows share a handful of schemas)."""
+        memo = self._leaf_memo.get(s.name)
+        if memo is None or memo[0] is not s:
+            leaves = xdm.schema_leaves(s.class_id, s.field_group_ids, s.custom_fields)
+            memo = (s, leaves, None if leaves is None else frozenset(leaves))
+            self._leaf_memo[s.name] = memo
+        return memo[1], memo[2]
+
     def _fields(self, s: SchemaDef) -> frozenset[str] | None:
-        return xdm.schema_fields(s.class_id, s.field_group_ids, s.custom_fields)
+        return self._leaves(s)[1]
 
     def _check_schema(self, s: SchemaDef) -> None:
         check_schema_refs(s, self.problem, self.warn)
@@ -428,9 +444,7 @@ class Builder:
                 )
         schema = m.schemas.get(f.schema)
         if schema is not None:
-            leaves = xdm.schema_leaves(
-                schema.class_id, schema.field_group_ids, schema.custom_fields
-            )
+            leaves, _ = self._leaves(schema)
             check_mapping_types(f, leaves, self.problem, self.warn)
         fields = self._fields(schema) if schema else None
         if fields is not None:

@@ -9,14 +9,14 @@ from collections.abc import Callable, Iterator, Mapping
 from functools import lru_cache
 from importlib import import_module, resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urldefrag, urljoin
-
-from jsonschema import Draft202012Validator, ValidationError
-from referencing import Registry, Resource
 
 from aepflow.errors import Diagnostic, SourceLocation
 from aepflow.manifest.walk import did_you_mean
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator, ValidationError
 
 BASE = "https://aepflow.io/schemas/v1/"
 
@@ -39,6 +39,11 @@ def _schemas() -> dict[str, dict[str, Any]]:
 
 @lru_cache(maxsize=8)
 def validator(name: str) -> Draft202012Validator:
+    # Imported here: a valid manifest never needs jsonschema when the fast path is on, and
+    # importing it is a fifth of a second of every validate.
+    from jsonschema import Draft202012Validator
+    from referencing import Registry, Resource
+
     docs = _schemas()
     registry: Registry[Any] = Registry().with_resources(
         (doc["$id"], Resource.from_contents(doc)) for doc in docs.values()
@@ -121,6 +126,26 @@ def _prepare(node: Any, root: bool = True) -> Any:
             out[key] = {k: _prepare(v, root=False) for k, v in value.items()}
         else:
             out[key] = _prepare(value, root=False)
+    one_of = out.get("oneOf")
+    keys = _one_key_each(one_of)
+    if keys is not None:
+        # "exactly one of these keys": fastjsonschema's oneOf tries every branch and raises
+        # (and formats a message) for each one that fails, on valid data too. The same rule
+        # as an anyOf whose branches also forbid the other keys passes at the first branch
+        # that holds, without an exception. Branches are objects only: for any other value
+        # every oneOf branch holds, so the oneOf fails, and so must this.
+        if not isinstance(out.get("allOf", []), list):
+            raise FastPathUnsupported("allOf is not a list")
+        del out["oneOf"]
+        branches = [
+            {
+                "type": "object",
+                "required": [key],
+                "properties": {other: False for other in keys if other != key},
+            }
+            for key in keys
+        ]
+        out["allOf"] = [*out.get("allOf", []), {"anyOf": branches}]
     ref = out.get("$ref")
     if "$ref" in out and not isinstance(ref, str):
         raise FastPathUnsupported("$ref is not a string")
@@ -133,6 +158,24 @@ def _prepare(node: Any, root: bool = True) -> Any:
         del out["$ref"]
         out["allOf"] = [*all_of, {"$ref": ref}]
     return out
+
+
+def _one_key_each(one_of: Any) -> list[str] | None:
+    """The keys of a ``oneOf`` whose branches are each ``{"required": [one key]}`` (distinct
+    keys), else None."""
+    if not isinstance(one_of, list) or len(one_of) < 2:
+        return None
+    keys: list[str] = []
+    for branch in one_of:
+        if not isinstance(branch, dict) or set(branch) != {"required"}:
+            return None
+        required = branch["required"]
+        if not (isinstance(required, list) and len(required) == 1):
+            return None
+        if not isinstance(required[0], str) or required[0] in keys:
+            return None
+        keys.append(required[0])
+    return keys
 
 
 def _refs(node: Any) -> Iterator[str]:

@@ -16,12 +16,14 @@ from aepflow.manifest.yamlload import LocDict, LocList
 VARIABLE = re.compile(r"\$(\$?)\{([^}]*)\}")
 # A shell's variable names (POSIX): what ${env:NAME} can name. ${var.name} follows the same rule.
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+UNCLOSED = re.compile(r"(?<!\$)\$\{(?![^}]*\})")  # '${' with no '}' after it
 
 
 class Context(Protocol):
     variables: Mapping[str, str]
     environ: Mapping[str, str] | None  # None: leave ${env:X} as written
     missing_env: list[tuple[str, SourceLocation, str]]
+    env_used: list[tuple[str, SourceLocation, str]]  # every ${env:NAME}, set or not
 
     def problem(self, at: SourceLocation, message: str) -> None: ...
 
@@ -35,16 +37,22 @@ def _bad_name(opening: str, name: str, what: str) -> str:
 
 def resolve(value: Any, at: SourceLocation, owner: str, ctx: Context) -> Any:
     """``value`` with every variable resolved, each problem reported at ``at``."""
+    if isinstance(value, str):
+        return _resolve_text(value, at, owner, ctx) if "${" in value else value
     if isinstance(value, LocDict):
-        out = LocDict((k, resolve(v, value.value_at[k], owner, ctx)) for k, v in value.items())
-        out.key_at, out.value_at, out.at = value.key_at, value.value_at, value.at
+        value_at = value.value_at
+        out = LocDict((k, resolve(v, value_at[k], owner, ctx)) for k, v in value.items())
+        out.key_at, out.value_at, out.at = value.key_at, value_at, value.at
         return out
     if isinstance(value, LocList):
-        items = LocList(resolve(v, value.item_at[i], owner, ctx) for i, v in enumerate(value))
-        items.item_at, items.at = value.item_at, value.at
+        item_at = value.item_at
+        items = LocList(resolve(v, item_at[i], owner, ctx) for i, v in enumerate(value))
+        items.item_at, items.at = item_at, value.at
         return items
-    if not isinstance(value, str) or "${" not in value:
-        return value
+    return value
+
+
+def _resolve_text(value: str, at: SourceLocation, owner: str, ctx: Context) -> str:
 
     def sub(m: re.Match[str]) -> str:
         if m.group(1):
@@ -70,6 +78,7 @@ def resolve(value: Any, at: SourceLocation, owner: str, ctx: Context) -> Any:
             if not NAME.fullmatch(name):
                 ctx.problem(at, _bad_name("${env:", name, "environment variable"))
                 return m.group(0)
+            ctx.env_used.append((name, at, owner))
             if ctx.environ is None:
                 return m.group(0)
             if name not in ctx.environ:
@@ -82,7 +91,7 @@ def resolve(value: Any, at: SourceLocation, owner: str, ctx: Context) -> Any:
         )
         return m.group(0)
 
-    unclosed = re.search(r"(?<!\$)\$\{(?![^}]*\})", value)
+    unclosed = UNCLOSED.search(value)
     if unclosed:
         ctx.problem(at, f"{value!r}: '${{' without a closing '}}' (write $${{ for a literal)")
     return VARIABLE.sub(sub, value)

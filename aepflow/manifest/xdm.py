@@ -26,6 +26,9 @@ WELL_FORMED = re.compile(r"^https://ns\.adobe\.com(/[A-Za-z0-9_.~-]+){2,}$")
 
 _fetched: dict[str, Resource] = {}
 _absent: dict[str, str] = {}  # $id -> the sandbox whose Schema Registry answered 404 for it
+# Bumped whenever ``learn`` or ``forget`` changes what the checks know (a reused build must
+# have been checked against the same knowledge).
+generation = 0
 
 
 def catalog() -> Catalog:
@@ -35,15 +38,19 @@ def catalog() -> Catalog:
 
 def learn(resource: Resource) -> None:
     """Use a class or field group read from the Schema Registry like a shipped one."""
+    global generation
     _fetched[resource.id] = resource
     _schema_leaves.cache_clear()
+    generation += 1
 
 
 def learn_absent(ref: str, sandbox: str) -> None:
     """The Schema Registry of ``sandbox`` has no class or field group ``ref`` (a 404): it is
     an error, and a schema's fields are those of the rest."""
+    global generation
     _absent[ref] = sandbox
     _schema_leaves.cache_clear()
+    generation += 1
 
 
 def absent_from(ref: str) -> str | None:
@@ -53,9 +60,11 @@ def absent_from(ref: str) -> str | None:
 
 def forget() -> None:
     """Drop what ``learn`` and ``learn_absent`` added (a new run, or a test)."""
+    global generation
     _fetched.clear()
     _absent.clear()
     _schema_leaves.cache_clear()
+    generation += 1
 
 
 def lookup(ref: str) -> Resource | None:

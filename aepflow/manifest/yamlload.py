@@ -74,6 +74,10 @@ _RESOLVERS = {
 }
 
 
+_TAGS: dict[tuple[Any, Any, Any], str] = {}
+_TAGS_MAX = 100_000
+
+
 class _Loader(_BASE):  # type: ignore[misc]
     """One loader class for every file (the file's name is the instance's)."""
 
@@ -84,6 +88,18 @@ class _Loader(_BASE):  # type: ignore[misc]
         self.file = file
         self.seen_nodes: set[Any] = set()
         self.depth = 0
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        # A node's tag depends on its kind, text and quoting alone (no path resolvers are
+        # registered): the same few thousand keys and values recur across manifests.
+        key = (kind, value, implicit)
+        tag = _TAGS.get(key)
+        if tag is None:
+            tag = super().resolve(kind, value, implicit)
+            if len(_TAGS) >= _TAGS_MAX:
+                _TAGS.clear()
+            _TAGS[key] = tag
+        return tag
 
     def construct_object(self, node: Any, deep: bool = False) -> Any:
         # An alias is the same node met twice: refused, so an alias bomb cannot expand.
@@ -132,23 +148,126 @@ class _Loader(_BASE):  # type: ignore[misc]
 _Loader.add_constructor("tag:yaml.org,2002:map", _Loader.construct_mapping)
 _Loader.add_constructor("tag:yaml.org,2002:seq", _Loader.construct_sequence)
 
+_MAP, _SEQ = "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
+_STR = "tag:yaml.org,2002:str"
+# Scalars whose constructor returns its value at once (no generator, no nested node).
+_SCALARS = {
+    tag: _Loader.yaml_constructors[tag]
+    for tag in (
+        "tag:yaml.org,2002:null",
+        "tag:yaml.org,2002:bool",
+        "tag:yaml.org,2002:int",
+        "tag:yaml.org,2002:float",
+    )
+}
+_new = object.__new__
+
+
+def _position(file: str, mark: Any) -> SourceLocation:
+    """``_loc`` without the frozen dataclass's ``__init__`` (a manifest of a thousand
+    pipelines has most of a million positions): the same fields, equal and hashed alike."""
+    at = _new(SourceLocation)
+    fields = at.__dict__
+    fields["file"] = file
+    fields["line"] = mark.line + 1
+    fields["col"] = mark.column + 1
+    return at
+
+
+def _construct(loader: _Loader, node: Any, depth: int) -> Any:
+    """What ``loader.construct_document`` builds, in one direct walk: the plain mappings,
+    lists and scalars a manifest holds go straight to values; any other node (a tag, a
+    merge key, a set) goes through the loader, which builds it or refuses it in the same
+    words. The same checks, in the same order: an alias, then the nesting depth."""
+    seen = loader.seen_nodes
+    if node in seen:
+        raise _Problem(Diagnostic(_loc(loader.file, node.start_mark), ANCHORS))
+    cls, tag = node.__class__, node.tag
+    if cls is yaml.ScalarNode:
+        if tag == _STR:
+            seen.add(node)
+            return node.value
+        scalar = _SCALARS.get(tag)
+        if scalar is not None:
+            seen.add(node)
+            return scalar(loader, node)
+    elif (cls is yaml.MappingNode and tag == _MAP) or (cls is yaml.SequenceNode and tag == _SEQ):
+        seen.add(node)
+        depth += 1
+        file = loader.file
+        if depth > MAX_DEPTH:
+            raise _Problem(_too_deep(_loc(file, node.start_mark)))
+        if cls is yaml.SequenceNode:
+            items = LocList(_construct(loader, child, depth) for child in node.value)
+            items.item_at = [_position(file, child.start_mark) for child in node.value]
+            items.at = _position(file, node.start_mark)
+            return items
+        result = LocDict()
+        key_at: dict[str, SourceLocation] = {}
+        value_at: dict[str, SourceLocation] = {}
+        result.key_at, result.value_at = key_at, value_at
+        result.at = _position(file, node.start_mark)
+        for key_node, value_node in node.value:
+            key = _construct(loader, key_node, depth)
+            if not isinstance(key, str):
+                key = str(key)
+            if key in result:
+                first = key_at[key]
+                raise _Problem(
+                    Diagnostic(
+                        _loc(file, key_node.start_mark),
+                        f"duplicate key {key!r} (first defined at line {first.line})",
+                    )
+                )
+            key_at[key] = _position(file, key_node.start_mark)
+            value_at[key] = _position(file, value_node.start_mark)
+            result[key] = _construct(loader, value_node, depth)
+        return result
+    loader.depth = depth
+    return loader.construct_object(node, deep=True)
+
+
+def _document(loader: _Loader, node: Any) -> Any:
+    """``construct_document`` by the direct walk, with the loader's own clean-up."""
+    data = _construct(loader, node, 0)
+    while loader.state_generators:  # what a node built by the loader left to finish
+        generators, loader.state_generators = loader.state_generators, []
+        for generator in generators:
+            for _ in generator:
+                pass
+    loader.constructed_objects = {}
+    loader.recursive_objects = {}
+    loader.deep_construct = False
+    return data
+
 
 def load_file(path: Path, display: str) -> tuple[list[Document], list[Diagnostic]]:
     """The documents of one file, or the one problem that stops it from being read."""
+    raw, problems = read_file(path, display)
+    return ([], problems) if raw is None else load_bytes(raw, display)
+
+
+def read_file(path: Path, display: str) -> tuple[bytes | None, list[Diagnostic]]:
+    """The bytes of one file, or the one problem that stops it from being read."""
     start = SourceLocation(display, 1, 1)
     try:
         size = path.stat().st_size
         if size > MAX_BYTES:
-            return [], [
+            return None, [
                 Diagnostic(
                     start,
                     f"file is too large ({size:,} bytes; the limit is {MAX_BYTES:,}): "
                     "split it into several manifests",
                 )
             ]
-        raw = path.read_bytes()
+        return path.read_bytes(), []
     except OSError as e:
-        return [], [Diagnostic(start, f"cannot read the file: {e.strerror}")]
+        return None, [Diagnostic(start, f"cannot read the file: {e.strerror}")]
+
+
+def load_bytes(raw: bytes, display: str) -> tuple[list[Document], list[Diagnostic]]:
+    """The documents of one file's bytes, or the one problem that stops them from being read."""
+    start = SourceLocation(display, 1, 1)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
@@ -180,7 +299,7 @@ def load_file(path: Path, display: str) -> tuple[list[Document], list[Diagnostic
             while loader.check_node():
                 node = loader.get_node()
                 at = _loc(display, node.start_mark) if node is not None else start
-                body = loader.construct_document(node) if node is not None else None
+                body = _document(loader, node) if node is not None else None
                 if body is not None:
                     docs.append(Document(display, index, body, at))
                 index += 1

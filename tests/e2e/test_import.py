@@ -288,7 +288,7 @@ def test_an_imported_flow_edited_in_the_ui_is_labelled_drift(project: Project) -
 def test_the_variables_a_ci_job_needs_follow_the_manifests(
     project: Project, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from aepflow.workspace import env_names
+    from aepflow.importing import env_names
 
     assert env_names("local") == ["SF_PASSWORD", "SF_TOKEN", "SF_USERNAME"]  # sorted
     (project.root / "aepflow.yaml").write_text(

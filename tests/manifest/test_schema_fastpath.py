@@ -150,3 +150,35 @@ def test_refs_to_unknown_ids_are_never_fetched(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setattr(schema, "_schemas", lambda: {**shipped, "remote.schema.json": remote})
     assert schema.fast_validator("remote.schema.json") is None
     assert schema.fast_validator("dataflow.schema.json") is None  # the set as a whole falls back
+
+
+def test_exactly_one_of_several_keys_is_decided_alike_without_a_raise_per_branch() -> None:
+    # A mapping's oneOf of {required: [one key]} branches is compiled as an anyOf whose
+    # branches forbid the other keys: the same answer for every shape of item.
+    body = dataflow()
+    item = body["spec"]["mappings"][0]
+    shapes: list[Any] = ["text", 3, None, [item]]
+    for source in (None, "a"):
+        for expression in (None, "lower(a)"):
+            for value in (None, "v"):
+                one = {"destination": item["destination"]}
+                one |= {"source": source} if source else {}
+                one |= {"expression": expression} if expression else {}
+                one |= {"value": value} if value else {}
+                shapes.append(one)
+    for shape in shapes:
+        changed = copy.deepcopy(body)
+        changed["spec"]["mappings"] = [shape]
+        slow = schema.report(changed, "dataflow.schema.json", AT) == []
+        fast = schema.is_valid_fast(changed, "dataflow.schema.json") is True
+        assert fast == slow, shape
+    assert schema._prepare({"oneOf": [{"required": ["a"]}, {"required": ["b"]}]}) == {
+        "allOf": [
+            {
+                "anyOf": [
+                    {"type": "object", "required": ["a"], "properties": {"b": False}},
+                    {"type": "object", "required": ["b"], "properties": {"a": False}},
+                ]
+            }
+        ]
+    }

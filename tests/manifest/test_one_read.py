@@ -1,0 +1,80 @@
+"""validate reads the manifests once: the build behind its summary also answers which
+${env:...} they read, and only for the very same inputs."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from aepflow import manifest
+from aepflow.manifest import required_env, summary
+from aepflow.project import load_project
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    shutil.copytree(REPO / "manifests", tmp_path / "manifests")
+    shutil.copy(REPO / "aepflow.yaml", tmp_path)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def counting(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    parsed: list[str] = []
+    real = manifest.load_bytes
+
+    def load_bytes(raw: bytes, display: str) -> Any:
+        parsed.append(display)
+        return real(raw, display)
+
+    monkeypatch.setattr(manifest, "load_bytes", load_bytes)
+    return parsed
+
+
+def test_required_env_after_a_summary_reads_no_file_again(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fresh = required_env(load_project())
+    parsed = counting(monkeypatch)
+    p = load_project()
+    problems, _, _, _ = summary(p, None, p.environment(None))
+    assert problems == []
+    files = len(parsed)
+    assert files > 0
+    assert required_env(p, p.environment(None)) == fresh
+    assert len(parsed) == files
+    # Used once: the next call reads the files again.
+    assert required_env(p, p.environment(None)) == fresh
+    assert len(parsed) == 2 * files
+
+
+def test_a_changed_manifest_is_read_again(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    p = load_project()
+    summary(p, None, p.environment(None))
+    before = {name for name, _ in required_env(p, p.environment(None))}
+    summary(p, None, p.environment(None))
+    path = next(f for f in (project / "manifests").rglob("*.yaml") if "${env:" in f.read_text())
+    text = path.read_text()
+    name = next(n for n in before if "${env:" + n + "}" in text)
+    path.write_text(text.replace("${env:" + name + "}", "${env:AEPFLOW_TEST_RENAMED}"))
+    after = {n for n, _ in required_env(p, p.environment(None))}
+    assert "AEPFLOW_TEST_RENAMED" in after
+    assert after != before
+
+
+def test_a_build_with_environment_values_never_stands_in(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    p = load_project()
+    fresh = required_env(p, p.environment(None))
+    parsed = counting(monkeypatch)
+    values = {n: "value" for n, _ in fresh}
+    manifest.load_model(p, p.environment(None), secrets=True, environ=values)
+    files = len(parsed)
+    assert required_env(p, p.environment(None)) == fresh
+    assert len(parsed) == 2 * files
