@@ -44,6 +44,7 @@ from aepflow.manifest import load_model, manifest_files, required_env
 from aepflow.model import Definition, ProjectModel
 from aepflow.platform import Credentials, PlatformClient
 from aepflow.platform.client import DEFAULT_IMS_URL, DEFAULT_PLATFORM_URL, ENV_VARS
+from aepflow.platform.redact import ReadEnviron
 from aepflow.project import Environment, Project, load_project
 from aepflow.state import holding
 from aepflow.workflow import WORKFLOW, sync_variables
@@ -114,12 +115,15 @@ def open_workspace(
     base_environ = os.environ if environ is None else environ
     project = load_project(project_dir)
     env = project.environment(environment)
-    model_environ = EmbeddedEnviron(base_environ) if env.type == "embedded" else base_environ
+    model_environ = ReadEnviron(
+        EmbeddedEnviron(base_environ) if env.type == "embedded" else base_environ
+    )
     chosen = [project.manifests_dir] + [p for p in paths if not _under(p, project.manifests_dir)]
     # Invalid manifests stop here, before any request reaches the platform.
     model = load_model(project, env, paths=chosen, secrets=True, environ=model_environ)
     lock = lockfile.load(env.lock_path, env.name, env.sandbox)
     client = platform_client(env, base_environ)
+    client.add_secrets(model_environ.read)
     try:
         tenant = client.tenant_id()
         # Standard XDM groups the shipped catalog lacks: read once, then checked like the rest.

@@ -272,18 +272,25 @@ def _find(tables: Sequence[Table], wanted: str, kind: str) -> Table | None:
 def check_generic_connections(
     door: Door, desired: Mapping[str, Resource], locate: Locator | None = None
 ) -> None:
-    """Params of ``connector: {spec: ID}`` connections against their connection spec's
-    authSpec (one ``GET /connectionSpecs/{id}`` per spec)."""
+    """Params of every connection against its connection spec's authSpec (one
+    ``GET /connectionSpecs/{id}`` per spec): all of it for ``connector: {spec: ID}``; for a
+    connector aepflow has an entry for (validate checked names and secrets), the types and
+    formats of the resolved values, so a value the platform would refuse (and echo in its
+    error) stops the plan."""
     specs: dict[str, Mapping[str, Any] | None] = {}
     for r in desired.values():
         spec_id = str(r.spec.get("connectionSpec", ""))
-        if r.kind != "connection" or spec_id in CONNECTORS_BY_SPEC_ID:
+        if r.kind != "connection":
             continue
         if spec_id not in specs:
             body = door.send(Request("GET", f"{FLOW}/connectionSpecs/{spec_id}"), allow_404=True)
             items = body.get("items") if isinstance(body, Mapping) else None
             specs[spec_id] = items[0] if items else None
         found = specs[spec_id]
+        if spec_id in CONNECTORS_BY_SPEC_ID:
+            if found is not None:  # not served to this org: the platform checks at apply
+                check_param_values(r, found, locate)
+            continue
         if found is None:
             raise PlanError(
                 f"{_at(r, locate, 'connector.spec', 'connector')}: {r.address}: the platform has "
@@ -321,22 +328,67 @@ def check_generic_params(
             f"authSpec {name!r} (format: password): write exactly ${{env:NAME}} and set NAME in "
             "the environment"
         )
-    params = {**(r.spec.get("params") or {}), **{k: "********" for k in r.secrets}}
+    params = {**(r.spec.get("params") or {}), **r.secrets}
     unknown = sorted(set(params) - set(properties))
     if unknown:
         raise PlanError(
             f"{where('auth.params.' + unknown[0])}: auth.params.{unknown[0]}: unknown param "
             f"for authSpec {name!r} (known: {', '.join(properties)})"
         )
-    errors = sorted(jsonschema.Draft7Validator(schema).iter_errors(params), key=str)
-    if errors:
-        e = errors[0]
-        path = ".".join(str(p) for p in e.absolute_path)
-        missing = e.validator == "required"
-        detail = e.message if missing or not path else f"auth.params.{path}: {e.message}"
-        if path and path in r.secrets:
-            detail = f"auth.params.{path}: does not match its authSpec type"  # never the value
-        raise PlanError(f"{where('auth.params.' + path)}: {detail} (authSpec {name!r})")
+    _check_schema(r, schema, params, name, where)
+
+
+def check_param_values(
+    r: Resource, connection_spec: Mapping[str, Any], locate: Locator | None = None
+) -> None:
+    """The resolved params of a named connector's connection against the JSON Schema of its
+    authSpec: types, formats and allowed values of the params given (names and secrets are
+    validate's)."""
+    name = str(r.spec.get("authSpec", ""))
+    auths = [a for a in connection_spec.get("authSpec") or [] if isinstance(a, Mapping)]
+    chosen = next((a for a in auths if a.get("name") == name), None)
+    if chosen is None:
+        return
+
+    def where(*paths: str) -> str:
+        return f"{_at(r, locate, *paths, 'auth.params', 'auth')}: {r.address}"
+
+    params = {**(r.spec.get("params") or {}), **r.secrets}
+    _check_schema(r, chosen.get("spec") or {}, params, name, where, only_values=True)
+
+
+def _check_schema(
+    r: Resource,
+    schema: Mapping[str, Any],
+    params: Mapping[str, Any],
+    name: str,
+    where: Callable[..., str],
+    *,
+    only_values: bool = False,
+) -> None:
+    validator = jsonschema.Draft7Validator(schema, format_checker=_FORMATS)
+    errors = sorted(
+        (e for e in validator.iter_errors(params) if e.absolute_path or not only_values),
+        key=lambda e: (list(map(str, e.absolute_path)), str(e.validator)),
+    )
+    if not errors:
+        return
+    e = errors[0]
+    path = ".".join(str(p) for p in e.absolute_path)
+    if not path:
+        detail = e.message
+    elif path.split(".")[0] in r.secrets:
+        # A secret or a value read from the environment: never quoted, only what it must be.
+        detail = (
+            f"auth.params.{path}: the value read from the environment does not match the "
+            f"authSpec ({e.validator}: {e.validator_value!r})"
+        )
+    else:
+        detail = f"auth.params.{path}: {e.message}"
+    raise PlanError(f"{where('auth.params.' + path)}: {detail} (authSpec {name!r})")
+
+
+_FORMATS = jsonschema.Draft7Validator.FORMAT_CHECKER
 
 
 class CheckingReporter:
