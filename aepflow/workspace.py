@@ -13,12 +13,12 @@ import ipaddress
 import os
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from aepflow import emulator, xdmfetch
-from aepflow.emulator import specs
+from aepflow.embedded_catalog import embedded_catalog
 from aepflow.engine import lockfile
 from aepflow.engine.executor import ApplyResult, Executor, NullReporter, Reporter
 from aepflow.engine.live import read_live
@@ -28,9 +28,7 @@ from aepflow.engine.plan import Lock, LockEntry, Plan
 from aepflow.engine.planner import build_plan
 from aepflow.engine.sourcecheck import (
     CheckingReporter,
-    Column,
     Locator,
-    Table,
     check_generic_connections,
     check_sources,
     pending_sources,
@@ -89,6 +87,8 @@ class Workspace:
     # Where a path of a resource's manifest is, for the checks that ask the source itself.
     locate: Locator | None = None
     hint_env: str | None = None  # the -e given: the commands hints suggest carry it
+    # connection address -> its manifest's connector key (two entries may share a spec)
+    keys: Mapping[str, str] = field(default_factory=dict)
 
     def hint(self, name: str, *args: str) -> str:
         """An aepflow command to suggest, with the -e this run was given."""
@@ -153,6 +153,7 @@ def open_workspace(
         renames += [(kinds, o, f.name) for o in f.moved_from]
     ws.renames = tuple(renames)
     ws.locate = _locator(model)
+    ws.keys = {f"connection.{n}": c.connector for n, c in model.connections.items()}
     if paths or targets:
         try:
             ws.scope = _scope(ws, paths, targets)
@@ -317,30 +318,9 @@ def make_plan(
     if not destroy:
         check_generic_connections(ws.client, desired, ws.locate)
         catalog = embedded_catalog if ws.env.type == "embedded" else None
-        check_sources(ws.client, plan, ws.desired, catalog, ws.locate)
+        check_sources(ws.client, plan, ws.desired, catalog, ws.locate, ws.keys)
     notes = tuple(f"{a} is now {b} (movedFrom): re-addressed, not re-created." for a, b in pairs)
     return replace(plan, notes=notes + plan.notes) if notes else plan
-
-
-def embedded_catalog(spec_id: str) -> dict[Table, list[Column]] | None:
-    """What the embedded emulator's source of a connection spec serves: its catalog does not
-    depend on the credentials, so a source is checked before its connection exists."""
-    spec = specs.connection_specs().get(spec_id)
-    if spec is None:
-        return None
-    name = str(spec["name"])
-    out: dict[Table, list[Column]] = {}
-    for kind, found in (("table", specs.base_tables(name)), ("view", specs.views(name))):
-        for table, columns in found.items():
-            out[Table(table, table, kind)] = [_catalog_column(c) for c in columns]
-    for obj in specs.rest_objects(name):
-        out[Table(obj or "json", obj or "json", "rest")] = []
-    return out
-
-
-def _catalog_column(c: Mapping[str, str]) -> Column:
-    kind = c["type"]
-    return Column(c["name"], "string" if kind in ("date", "date-time") else kind, kind)
 
 
 def apply_plan(ws: Workspace, plan: Plan, reporter: Reporter | None = None) -> ApplyResult:
@@ -365,7 +345,7 @@ def apply_plan(ws: Workspace, plan: Plan, reporter: Reporter | None = None) -> A
             return entry.id if entry is not None else None
 
         reporter = CheckingReporter(
-            reporter or NullReporter(), ws.client, ws.desired, later, base_id, ws.locate
+            reporter or NullReporter(), ws.client, ws.desired, later, base_id, ws.locate, ws.keys
         )
     executor = Executor(
         ws.client,

@@ -28,7 +28,7 @@ from typing import Any
 import jsonschema
 
 from aepflow.api import FLOW, Door, Request
-from aepflow.connectors import CONNECTORS_BY_SPEC_ID, REST
+from aepflow.connectors import CONNECTORS_BY_SPEC_ID, REST, connector_of_spec
 from aepflow.engine.executor import Reporter
 from aepflow.engine.plan import Plan
 from aepflow.errors import PlanError, SourceLocation
@@ -85,9 +85,10 @@ def rest_request(conn_id: str, object_type: str) -> Request:
     )
 
 
-def rest_tables(spec_id: str) -> list[Table]:
-    """A REST source's objects, from its entry (its explore answers one object at a time)."""
-    connector = CONNECTORS_BY_SPEC_ID.get(spec_id)
+def rest_tables(spec_id: str, key: str = "") -> list[Table]:
+    """A REST source's objects, from its entry (its explore answers one object at a time).
+    ``key`` is the manifest's connector: two SugarCRM sources share one connection spec."""
+    connector = connector_of_spec(spec_id, key)
     objects = connector.rest.objects if connector and connector.rest else ()
     return [Table(o, o, "rest") for o in objects or (REST_OBJECT,)]
 
@@ -97,9 +98,10 @@ def is_rest(spec_id: str) -> bool:
     return connector is not None and connector.shape == REST
 
 
-def list_tables(door: Door, conn_id: str, spec_id: str = "") -> list[Table]:
+def list_tables(door: Door, conn_id: str, spec_id: str = "", key: str = "") -> list[Table]:
+    """What the source of connection ``conn_id`` serves; ``key``: its manifest's connector."""
     if is_rest(spec_id):
-        return rest_tables(spec_id)
+        return rest_tables(spec_id, key)
     body = door.send(explore_request(conn_id, ("objectType", "root")))
     items = body.get("items", []) if isinstance(body, Mapping) else body or []
     return [
@@ -150,6 +152,7 @@ def check_sources(
     desired: Mapping[str, Resource],
     catalog: Catalog | None = None,
     locate: Locator | None = None,
+    keys: Mapping[str, str] | None = None,
 ) -> tuple[str, ...]:
     """One explore per connection and table. Raises PlanError at the first mismatch; returns
     the source connections it could not check (their base connection is created in this run
@@ -163,11 +166,12 @@ def check_sources(
             continue
         base = (change.requests[-1].body or {}).get("baseConnectionId")
         spec_id = _base_spec(r.spec, desired)
+        connector = _base_key(r.spec, keys)
         known: Mapping[Table, Sequence[Column]] | None = None
         if isinstance(base, str):
             key = base
             if key not in tables:
-                tables[key] = list_tables(door, base, spec_id)
+                tables[key] = list_tables(door, base, spec_id, connector)
         else:
             known = catalog(spec_id) if catalog is not None else None
             if known is None:
@@ -200,10 +204,11 @@ def check_at_apply(
     desired: Mapping[str, Resource],
     base_id: str,
     locate: Locator | None = None,
+    keys: Mapping[str, str] | None = None,
 ) -> None:
-    """The source check of one source connection, right before it is created: its base
-    connection was created earlier in the same apply."""
-    tables = list_tables(door, base_id, _base_spec(r.spec, desired))
+    """The source check of one source connection once its base connection exists (created
+    earlier in the same apply)."""
+    tables = list_tables(door, base_id, _base_spec(r.spec, desired), _base_key(r.spec, keys))
     _check(r, tables, lambda t: {c.name for c in table_columns(door, base_id, t)}, locate)
 
 
@@ -251,6 +256,14 @@ def _base_spec(spec: Mapping[str, Any], desired: Mapping[str, Resource]) -> str:
         if conn is not None:
             return str(conn.spec.get("connectionSpec", ""))
     return str(spec.get("connectionSpec", ""))
+
+
+def _base_key(spec: Mapping[str, Any], keys: Mapping[str, str] | None) -> str:
+    """The connector key of the manifest of a source connection's base connection."""
+    base = spec.get("baseConnection")
+    if isinstance(base, Mapping) and "$resource" in base and keys:
+        return keys.get(str(base["$resource"]), "")
+    return ""
 
 
 def _wanted(spec: Mapping[str, Any]) -> tuple[str, str]:
@@ -404,9 +417,10 @@ class CheckingReporter:
         pending: frozenset[str],
         base_id: Callable[[str], str | None],
         locate: Locator | None = None,
+        keys: Mapping[str, str] | None = None,
     ) -> None:
         self.inner, self.door, self.desired = inner, door, desired
-        self.pending, self.base_id, self.locate = pending, base_id, locate
+        self.pending, self.base_id, self.locate, self.keys = pending, base_id, locate, keys
 
     def begin(self, total: int) -> None:
         self.inner.begin(total)
@@ -418,7 +432,7 @@ class CheckingReporter:
             base = r.spec.get("baseConnection")
             found = self.base_id(str(base["$resource"])) if isinstance(base, Mapping) else None
             if found is not None:
-                check_at_apply(self.door, r, self.desired, found, self.locate)
+                check_at_apply(self.door, r, self.desired, found, self.locate, self.keys)
         self.inner.started(step)
 
     def finished(self, step: str, elapsed: float) -> None:
