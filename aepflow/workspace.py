@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from aepflow import emulator, xdmfetch
 from aepflow.embedded_catalog import embedded_catalog
-from aepflow.engine import lockfile
+from aepflow.engine import checkfirst, lockfile
 from aepflow.engine.executor import ApplyResult, Executor, NullReporter, Reporter
 from aepflow.engine.live import read_live
 from aepflow.engine.lockfile import LockWriter
@@ -31,7 +31,6 @@ from aepflow.engine.sourcecheck import (
     Locator,
     check_generic_connections,
     check_sources,
-    pending_sources,
 )
 from aepflow.errors import LockfileError, SourceLocation, UsageError
 from aepflow.hints import command
@@ -315,11 +314,13 @@ def make_plan(
         replace=replace_addresses,
         environment=ws.hint_env,
     )
+    later: tuple[str, ...] = ()
     if not destroy:
         check_generic_connections(ws.client, desired, ws.locate)
         catalog = embedded_catalog if ws.env.type == "embedded" else None
-        check_sources(ws.client, plan, ws.desired, catalog, ws.locate, ws.keys)
+        later = check_sources(ws.client, plan, ws.desired, catalog, ws.locate, ws.keys)
     notes = tuple(f"{a} is now {b} (movedFrom): re-addressed, not re-created." for a, b in pairs)
+    notes += tuple(checkfirst.checked_once_connected(plan, ws.desired, later))
     return replace(plan, notes=notes + plan.notes) if notes else plan
 
 
@@ -333,30 +334,47 @@ def apply_plan(ws: Workspace, plan: Plan, reporter: Reporter | None = None) -> A
         for address, entry in moved.resources.items():
             if ws.lock.resources.get(address) != entry:
                 writer.put(address, entry)
-    later = frozenset(
-        c.address
-        for c in pending_sources(plan)
-        if not isinstance((c.requests[-1].body or {}).get("baseConnectionId"), str)
-    )
+
+    def base_id(address: str) -> str | None:
+        entry = writer.lock.resources.get(address)
+        return entry.id if entry is not None else None
+
+    later = checkfirst.unchecked(plan)
+    first: dict[str, str] = {}
     if later and ws.env.type != "embedded":  # the embedded catalog checked them at plan time
+        # Their connections are created first and the sources checked before anything else.
+        first = checkfirst.deferred(plan, ws.desired)
+        if later - set(first):  # a replaced connection: checked right before each is created
+            reporter = CheckingReporter(
+                reporter or NullReporter(),
+                ws.client,
+                ws.desired,
+                later - set(first),
+                base_id,
+                ws.locate,
+                ws.keys,
+            )
 
-        def base_id(address: str) -> str | None:
-            entry = writer.lock.resources.get(address)
-            return entry.id if entry is not None else None
+    def run(part: Plan, shown: Reporter) -> ApplyResult:
+        return Executor(
+            ws.client,
+            writer,
+            ws.desired,
+            parallelism=ws.parallelism,
+            reporter=shown,
+            environment=ws.hint_env,
+        ).apply(part)
 
-        reporter = CheckingReporter(
-            reporter or NullReporter(), ws.client, ws.desired, later, base_id, ws.locate, ws.keys
-        )
-    executor = Executor(
-        ws.client,
-        writer,
-        ws.desired,
-        parallelism=ws.parallelism,
-        reporter=reporter,
-        environment=ws.hint_env,
-    )
+    def check() -> dict[str, BaseException]:
+        return checkfirst.check_now(ws.client, ws.desired, first, base_id, ws.locate, ws.keys)
+
     try:
-        return executor.apply(plan)
+        if first:
+            connections = frozenset(first.values())
+            return checkfirst.apply_checked(
+                plan, connections, check, run, reporter or NullReporter()
+            )
+        return run(plan, reporter or NullReporter())
     finally:
         writer.close()
 
