@@ -270,6 +270,15 @@ def format_text(text: str, path: Path) -> str:
     return _indent_comments(out.getvalue().rstrip("\n") + "\n")
 
 
+def dump(documents: list[dict[str, Any]], path: Path, header: str = "") -> str:
+    """New manifests (``import``) as text in the canonical layout: exactly what ``fmt``
+    would make of them, so ``fmt --check`` passes on a file aepflow wrote itself."""
+    body = "---\n".join(
+        yaml.safe_dump(d, sort_keys=False, allow_unicode=True, width=4096) for d in documents
+    )
+    return format_text(header + body, path)
+
+
 def _indent_comments(text: str) -> str:
     """Each comment on a line of its own at the indentation of the line it is above (the
     key it documents), wherever ruamel kept its old column; never inside a scalar that

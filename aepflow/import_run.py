@@ -8,8 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from aepflow import fmt
 from aepflow.api import FLOW, ListRequest
 from aepflow.engine.lockfile import LockWriter
 from aepflow.engine.plan import Lock
@@ -21,10 +20,11 @@ from aepflow.platform import PlatformClient
 
 
 def write(path: Path, docs: list[dict[str, Any]]) -> None:
+    """The manifests of one flow, in ``aepflow fmt``'s canonical layout."""
     header = "# Imported from the sandbox by `aepflow import`; review, then commit.\n"
-    body = "---\n".join(yaml.safe_dump(d, sort_keys=False, allow_unicode=True) for d in docs)
+    text = fmt.dump(docs, path, header)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(header + body, encoding="utf-8")
+    path.write_text(text, encoding="utf-8")
 
 
 def all_flows(client: PlatformClient) -> list[dict[str, Any]]:

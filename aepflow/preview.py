@@ -1,11 +1,15 @@
 """`aepflow preview`: the XDM records a flow would write, from sample rows of its source.
 
-The rows come from Flow Service's explore endpoint with ``preview=true``
-(help/sources/tutorials/api/explore/tabular.md: ``GET /connections/{id}/explore?
-objectType=table&object={TABLE}&preview=true`` answers the table's columns and ``data``, a few
-rows). Everything after that read is pure: the flow's mappings run through the one Data Prep
-evaluator (:mod:`aepflow.dataprep`) and each value is checked against the type and format of
-its target field in the flow's schema.
+The rows come from Flow Service's explore endpoint with ``preview=true``, asked the way the
+source check and ``aepflow explore`` ask (:mod:`aepflow.engine.sourcecheck`'s request
+builders): ``objectType=table`` (help/sources/tutorials/api/explore/tabular.md) or ``view``
+(a Dynamics view, create/crm/ms-dynamics.md) answer columns and ``data``, a few rows; a REST
+source (create/customer-success/zendesk.md) answers ``objectType=rest&object=json&fileType=json&
+preview=true&sourceParams=BASE64`` with a JSON schema and ``data``, JSON documents that are
+flattened into the paths mappings name (``results.email``). Everything after that read is
+pure: the flow's mappings run through the one Data Prep evaluator (:mod:`aepflow.dataprep`)
+and each value is checked against the type and format of its target field in the flow's
+schema.
 """
 
 from __future__ import annotations
@@ -17,7 +21,9 @@ from difflib import get_close_matches
 from typing import TYPE_CHECKING, Any
 
 from aepflow import dataprep
-from aepflow.api import FLOW, Request
+from aepflow.api import Request
+from aepflow.connectors import CONNECTORS, REST
+from aepflow.engine.sourcecheck import REST_OBJECT, Table, explore_request, rest_request
 from aepflow.errors import PlatformError, UsageError
 from aepflow.kinds.base import tenantize
 from aepflow.manifest import load_model, xdmtypes
@@ -46,6 +52,7 @@ class FlowPreview:
     mappings: tuple[dataprep.Rule, ...]
     samples: tuple[Sample, ...]
     unchecked: tuple[str, ...]  # destinations whose type the field catalog does not know
+    kind: str = "table"  # what ``table`` is: "table", "view" or "rest" (a REST source's object)
 
 
 @dataclass(frozen=True)
@@ -81,17 +88,53 @@ def _connection_id(ws: Workspace, flow: DataflowDef) -> str:
     return entry.id
 
 
-def sample_rows(ws: Workspace, conn_id: str, table: str) -> list[dict[str, Any]]:
-    request = Request(
-        "GET",
-        f"{FLOW}/connections/{conn_id}/explore",
-        params=(("objectType", "table"), ("object", table), ("preview", "true")),
+def source_of(model: ProjectModel, flow: DataflowDef) -> Table:
+    """What the flow reads: a table, a view (``entityType: view``) or a REST source's object."""
+    connection = model.connections.get(flow.connection)
+    connector = CONNECTORS.get(connection.connector) if connection is not None else None
+    if connector is not None and connector.shape == REST:
+        name = flow.table or REST_OBJECT
+        return Table(name, name, "rest")
+    return Table(flow.table, flow.table, "view" if flow.entity_type == "view" else "table")
+
+
+def sample_request(conn_id: str, source: Table) -> Request:
+    if source.type == "rest":
+        return rest_request(conn_id, source.path)  # asks for preview rows already
+    return explore_request(
+        conn_id, ("objectType", source.type), ("object", source.path), ("preview", "true")
     )
-    body = ws.client.send(request)
+
+
+def sample_rows(ws: Workspace, conn_id: str, source: Table) -> list[dict[str, Any]]:
+    body = ws.client.send(sample_request(conn_id, source))
     data = body.get("data") if isinstance(body, Mapping) else None
     if not isinstance(data, list):
         return []
+    if source.type == "rest":
+        return [flatten(doc) for doc in data if isinstance(doc, Mapping)]
     return [dict(row) for row in data if isinstance(row, Mapping)]
+
+
+def flatten(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """A REST source's JSON document as the paths a mapping names: ``{"results": {"email":
+    "a@b.co"}}`` -> ``{"results.email": "a@b.co"}``. An array keeps its whole value under its
+    path, and each object in it is flattened under ``path[i]`` (``emails[0].address``)."""
+    out: dict[str, Any] = {}
+
+    def walk(value: Any, path: str) -> None:
+        if isinstance(value, Mapping) and (value or not path):
+            for key, item in value.items():
+                walk(item, f"{path}.{key}" if path else str(key))
+            return
+        out[path] = value
+        if isinstance(value, list):
+            for i, item in enumerate(value):
+                if isinstance(item, (Mapping, list)):
+                    walk(item, f"{path}[{i}]")
+
+    walk(doc, "")
+    return out
 
 
 def rules_of(flow: DataflowDef, tenant: str) -> tuple[dataprep.Rule, ...]:
@@ -108,7 +151,8 @@ def build_preview(
     rows: int,
     now: datetime,
 ) -> FlowPreview:
-    source = sample_rows(ws, _connection_id(ws, flow), flow.table)[:rows]
+    read = source_of(model, flow)
+    source = sample_rows(ws, _connection_id(ws, flow), read)[:rows]
     declared = [c.name for c in flow.columns]
     if declared:  # the flow reads these columns only
         source = [{c: row.get(c) for c in declared} for row in source]
@@ -122,7 +166,7 @@ def build_preview(
     samples = tuple(Sample(row, dataprep.apply(rules, row, target_of, now)) for row in source)
     unchecked = tuple(r.destination for r in rules if target_of(r.destination) is None)
     return FlowPreview(
-        flow.name, ws.env.name, flow.connection, flow.table, rules, samples, unchecked
+        flow.name, ws.env.name, flow.connection, flow.table, rules, samples, unchecked, read.type
     )
 
 

@@ -126,7 +126,7 @@ def open_workspace(
     try:
         tenant = client.tenant_id()
         # Standard XDM groups the shipped catalog lacks: read once, then checked like the rest.
-        if xdmfetch.learn_missing(client, model):
+        if xdmfetch.learn_missing(client, model, env.sandbox):
             model = load_model(project, env, paths=chosen, secrets=True, environ=model_environ)
     except BaseException:
         client.close()

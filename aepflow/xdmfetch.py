@@ -26,8 +26,6 @@ GLOBAL = ("https://ns.adobe.com/xdm/", "https://ns.adobe.com/experience/")
 _SEGMENT = {CLASS: "classes", FIELD_GROUP: "fieldgroups"}
 _INTEGERS = {127: "byte", 32767: "short", 2147483647: "int", 9007199254740991: "long"}
 
-_absent: set[str] = set()  # ids the registry answered 404 for, this run
-
 
 def lookup(ref: str, kind: str) -> Request:
     """The lookup of one global class or field group, resolved."""
@@ -45,21 +43,23 @@ def missing(model: ProjectModel) -> list[tuple[str, str]]:
                 ref.startswith(GLOBAL)
                 and xdm.WELL_FORMED.match(ref)
                 and xdm.lookup(ref) is None
-                and ref not in _absent
+                and xdm.absent_from(ref) is None
             ):
                 out.setdefault(ref, kind)
     return sorted(out.items())
 
 
-def learn_missing(door: Door, model: ProjectModel) -> bool:
-    """Read what the catalog lacks from the registry and learn it; whether anything was."""
+def learn_missing(door: Door, model: ProjectModel, sandbox: str) -> bool:
+    """Read what the catalog lacks from the registry of ``sandbox`` and learn it, or learn
+    that the sandbox has no such resource; whether anything was (the model is then read
+    again: checked against it, or refused)."""
     learned = False
     for ref, kind in missing(model):
         raw = door.send(lookup(ref, kind), allow_404=True)
-        if not isinstance(raw, Mapping):
-            _absent.add(ref)
-            continue
-        xdm.learn(resource(raw, kind))
+        if isinstance(raw, Mapping):
+            xdm.learn(resource(raw, kind))
+        else:
+            xdm.learn_absent(ref, sandbox)
         learned = True
     return learned
 
@@ -134,5 +134,4 @@ def _leaf(path: str, node: Mapping[str, Any], deprecated: bool) -> Field:
 
 def forget() -> None:
     """A new run: forget the 404s (and what was learned)."""
-    _absent.clear()
     xdm.forget()

@@ -9,8 +9,9 @@ import httpx
 import respx
 
 from aepflow import dataprep
+from aepflow.engine.sourcecheck import Table
 from aepflow.platform import Credentials, PlatformClient
-from aepflow.preview import FlowPreview, PlanPreview, Sample, sample_rows
+from aepflow.preview import FlowPreview, PlanPreview, Sample, flatten, sample_request, sample_rows
 from aepflow.render.preview import render_markdown
 
 BASE = "https://platform.adobe.io"
@@ -43,7 +44,10 @@ def test_sample_rows_come_from_the_explore_endpoint_with_preview(
         ims_url=IMS,
     )
     ws: Any = SimpleNamespace(client=client)
-    assert sample_rows(ws, "c-1", "Contact Info") == [{"Id": "a"}, {"Id": "b"}]
+    assert sample_rows(ws, "c-1", Table("Contact Info", "Contact Info", "table")) == [
+        {"Id": "a"},
+        {"Id": "b"},
+    ]
     sent = explore.calls[0].request
     assert sent.method == "GET"
     assert sent.url.path == "/data/foundation/flowservice/connections/c-1/explore"
@@ -80,3 +84,39 @@ def test_a_pipe_in_a_value_does_not_break_the_table() -> None:
     preview = FlowPreview("f", "dev", "crm", "T", (rule,), (Sample({"a": "x"}, record),), ())
     text = render_markdown([PlanPreview("f", preview)], 10_000)
     assert "| `person.id` | `\"x\\|\"` | `concat(a, '\\|')` |" in text
+
+
+def test_a_rest_document_is_flattened_into_the_paths_mappings_name() -> None:
+    doc = {
+        "results": {"email": "a@b.co", "owner": {"id": 7}},
+        "emails": [{"address": "x@y.z"}, {"address": "w@y.z"}],
+        "tags": ["vip"],
+        "previous": {},
+    }
+    assert flatten(doc) == {
+        "results.email": "a@b.co",
+        "results.owner.id": 7,
+        "emails": [{"address": "x@y.z"}, {"address": "w@y.z"}],
+        "emails[0].address": "x@y.z",
+        "emails[1].address": "w@y.z",
+        "tags": ["vip"],
+        "previous": {},
+    }
+
+
+def test_views_and_rest_objects_are_read_as_the_source_check_reads_them() -> None:
+    view = sample_request("c-1", Table("activecontacts", "activecontacts", "view"))
+    assert view.params == (
+        ("objectType", "view"),
+        ("object", "activecontacts"),
+        ("preview", "true"),
+    )
+    rest = sample_request("c-1", Table("contacts", "contacts", "rest"))
+    assert rest.path == "/data/foundation/flowservice/connections/c-1/explore"
+    assert rest.params == (
+        ("objectType", "rest"),
+        ("object", "json"),
+        ("fileType", "json"),
+        ("preview", "true"),
+        ("sourceParams", "eyJvYmplY3RfdHlwZSI6ImNvbnRhY3RzIn0="),  # {"object_type":"contacts"}
+    )

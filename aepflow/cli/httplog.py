@@ -36,6 +36,19 @@ def _secrets() -> list[str]:
     return [os.environ[n] for n in sorted(names) if os.environ.get(n)]
 
 
+def _stopped(path: Path, error: OSError) -> None:
+    """The log could not be written (a full disk): say so once; the command carries on, as a
+    support log must never change what it does."""
+    from aepflow.errors import os_error
+
+    reason = os_error(OSError(error.errno, error.strerror, str(path)))
+    click.echo(
+        f"Warning: --log-http stopped: {reason}. The command carries on; its requests from "
+        "here on are not logged.",
+        err=True,
+    )
+
+
 def _configure(ctx: click.Context, _param: click.Parameter, value: Path | None) -> None:
     if value is None:
         return
@@ -47,7 +60,7 @@ def _configure(ctx: click.Context, _param: click.Parameter, value: Path | None) 
             pass
     except OSError as e:
         raise click.BadParameter(f"cannot write {value}: {e.strerror}") from None
-    log = HttpLog(value, _secrets())
+    log = HttpLog(value, _secrets(), on_failure=lambda e: _stopped(value, e))
     log_http(log)
 
     def close() -> None:

@@ -13,7 +13,7 @@ from difflib import get_close_matches
 from functools import lru_cache
 from typing import Any
 
-from aepflow.dataprep import datefuncs, strings, structures
+from aepflow.dataprep import convert, datefuncs, strings, structures
 from aepflow.dataprep.parser import (
     ArrayLit,
     Binary,
@@ -190,20 +190,19 @@ def _eval(node: Node, ctx: Context) -> Any:
 
 
 def _truth(value: Any) -> bool:
-    if value is None or isinstance(value, bool):
-        return bool(value)
-    raise EvaluationError(f"{text(value)!r} is not true or false")
+    if value is None:
+        return False
+    truth = convert.to_boolean(value)
+    if truth is None:
+        raise EvaluationError(f"{text(value)!r} is not true or false")
+    return truth
 
 
 def _number(value: Any) -> int | float:
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return value
-    if isinstance(value, str):
-        try:
-            return float(value) if "." in value else int(value)
-        except ValueError:
-            pass
-    raise EvaluationError(f"{text(value)!r} is not a number")
+    number = convert.to_number(value)
+    if number is None:
+        raise EvaluationError(f"{text(value)!r} is not a number")
+    return number
 
 
 def _binary(node: Binary, ctx: Context) -> Any:

@@ -15,11 +15,11 @@ import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date as date_type
 from datetime import datetime
+from itertools import pairwise
 from typing import Any
 
-from aepflow.dataprep import dates
+from aepflow.dataprep import convert, dates
 from aepflow.dataprep.evaluate import evaluate, lookup
 from aepflow.dataprep.parser import ExpressionError
 from aepflow.dataprep.registry import EvaluationError, text
@@ -57,19 +57,49 @@ class Record:
     errors: tuple[FieldError, ...]
 
     def nested(self) -> dict[str, Any]:
-        """The record as XDM nests it: ``person.name.firstName`` -> person/name/firstName."""
+        """The record as XDM nests it: ``person.name.firstName`` -> person/name/firstName, and an
+        index writes an array item: ``loyalty.loyaltyID[0]`` -> ``{"loyalty": {"loyaltyID":
+        [...]}}``, ``identityMap.Email[0].id`` -> ``{"identityMap": {"Email": [{"id": ...}]}}``
+        (the index form of a destination that validate accepts for an array or a map)."""
         out: dict[str, Any] = {}
         for path, value in self.values:
-            node = out
-            parts = path.split(".")
-            for part in parts[:-1]:
-                child = node.setdefault(part, {})
-                if not isinstance(child, dict):
-                    break
+            steps = destination_steps(path)
+            node: dict[Any, Any] = out
+            for step, after in pairwise(steps):
+                child = node.setdefault(step, _Items() if isinstance(after, int) else {})
+                if not isinstance(child, dict) or isinstance(child, _Items) != isinstance(
+                    after, int
+                ):
+                    break  # the path runs through a value written by another mapping
                 node = child
             else:
-                node[parts[-1]] = value
-        return out
+                node[steps[-1]] = value
+        return {k: _arrays(v) for k, v in out.items()}
+
+
+class _Items(dict[int, Any]):
+    """An array under construction: index -> item, made a list (in index order) at the end."""
+
+
+_STEP = re.compile(r"\[(\d*)\]")
+
+
+def destination_steps(path: str) -> list[str | int]:
+    """``identityMap.Email[0].id`` -> ``["identityMap", "Email", 0, "id"]`` (``[]`` is 0)."""
+    steps: list[str | int] = []
+    for part in path.split("."):
+        name = _STEP.split(part, maxsplit=1)[0]
+        steps.append(name)
+        steps.extend(int(i or 0) for i in _STEP.findall(part))
+    return steps
+
+
+def _arrays(node: Any) -> Any:
+    if isinstance(node, _Items):
+        return [_arrays(node[i]) for i in sorted(node)]
+    if isinstance(node, dict):
+        return {k: _arrays(v) for k, v in node.items()}
+    return node
 
 
 TargetOf = Callable[[str], Target | None]
@@ -135,32 +165,25 @@ def conform(value: Any, target: Target) -> Any:
             raise EvaluationError(f"{_shown(out)} is not an email address")
         return out
     if kind in INTEGER_TYPES:
-        if isinstance(value, bool):
+        whole = convert.to_integer(value)
+        if whole is None:
             raise EvaluationError(f"{_shown(value)} is not an integer")
-        if isinstance(value, float) and value.is_integer():
-            return int(value)
-        if isinstance(value, int):
-            return value
-        if isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d+\s*", value):
-            return int(value)
-        raise EvaluationError(f"{_shown(value)} is not an integer")
+        bounds = convert.integer_range(kind)
+        if bounds is not None and not bounds[0] <= whole <= bounds[1]:
+            raise EvaluationError(
+                f"{whole} is out of range for {_a(kind)} ({bounds[0]} to {bounds[1]})"
+            )
+        return whole
     if kind == "number":
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return value
-        if isinstance(value, str):
-            try:
-                number = float(value)
-            except ValueError:
-                pass
-            else:
-                return int(number) if number.is_integer() and "." not in value else number
-        raise EvaluationError(f"{_shown(value)} is not a number")
+        number = convert.to_number(value)
+        if number is None:
+            raise EvaluationError(f"{_shown(value)} is not a number")
+        return number
     if kind == "boolean":
-        if isinstance(value, bool):
-            return value
-        if isinstance(value, str) and value.strip().lower() in ("true", "false"):
-            return value.strip().lower() == "true"
-        raise EvaluationError(f"{_shown(value)} is not true or false")
+        truth = convert.to_boolean(value)
+        if truth is None:
+            raise EvaluationError(f"{_shown(value)} is not a boolean ({_BOOLEAN_WORDS})")
+        return truth
     if kind == "array":
         if isinstance(value, list):
             return plain(value)
@@ -172,23 +195,24 @@ def conform(value: Any, target: Target) -> Any:
     return plain(value)
 
 
+def _a(word: str) -> str:
+    return f"{'an' if word[:1] in 'aeiou' else 'a'} {word}"
+
+
+_BOOLEAN_WORDS = (
+    "Data Prep reads y, yes, on, true and n, no, off, false, all lower or all upper case"
+)
+
+
 def _datetime(value: Any) -> datetime:
-    if isinstance(value, datetime):
-        return value
-    if isinstance(value, str):
-        try:
-            return dates.parse_iso(value)
-        except dates.DateError:
-            pass
-    raise EvaluationError(f"{_shown(value)} is not a date-time (ISO 8601)")
+    found = convert.to_datetime(value)
+    if found is None:
+        raise EvaluationError(f"{_shown(value)} is not a date-time (ISO 8601 or a Data Prep date)")
+    return found
 
 
 def _date(value: Any) -> str:
-    if isinstance(value, datetime):
-        return value.date().isoformat()
-    if isinstance(value, str):
-        try:
-            return date_type.fromisoformat(value.strip()).isoformat()
-        except ValueError:
-            pass
-    raise EvaluationError(f"{_shown(value)} is not a date (yyyy-MM-dd)")
+    found = convert.to_datetime(value)
+    if found is None:
+        raise EvaluationError(f"{_shown(value)} is not a date (yyyy-MM-dd or a Data Prep date)")
+    return found.date().isoformat()

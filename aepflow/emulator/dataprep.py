@@ -24,11 +24,12 @@ Facts: help/data-prep/api/mapping-set.md.
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 from typing import Any
 
 from aepflow import dataprep
+from aepflow.dataprep import convert
 from aepflow.emulator import errors, samples, specs, xdm
 from aepflow.emulator.context import Call, Reply
 from aepflow.emulator.records import new_hex
@@ -263,6 +264,13 @@ def _rules(mappings: list[dict[str, Any]]) -> list[dataprep.Rule]:
     ]
 
 
+def _targets(fields: Iterable[xdm.Field]) -> dict[str, dataprep.Target]:
+    """Leaf path -> what a value must fit, by the one conversion rule of validate and preview."""
+    return {
+        f.path: dataprep.Target(convert.field_kind(f.type, f.xdm_type), f.format) for f in fields
+    }
+
+
 def validate(call: Call, tx: Tx) -> Reply:
     _, mappings = _parse(call, tx, _body(call))
     out = []
@@ -285,7 +293,7 @@ def preview(call: Call, tx: Tx) -> Reply:
     schema_ref, mappings = _parse(call, tx, body.get("mappingSet"))
     schema = tx.get(call.sandbox, "schemas", str(schema_ref["id"]))
     fields = xdm.fields_of(schema or {}, tx.collection(call.sandbox, "fieldgroups"))
-    types = {f.path: dataprep.Target(f.type, f.format) for f in fields}
+    types = _targets(fields)
     rules = _rules(mappings)
     now = datetime.fromtimestamp(call.now, tz=timezone.utc)
     out = []
@@ -332,7 +340,7 @@ def mapping_outcome(tx: Tx, sandbox: str, flow: Mapping[str, Any]) -> dict[str, 
     chosen = stored["versions"][version]
     schema = tx.get(sandbox, "schemas", str(chosen["outputSchema"]["schemaRef"]["id"]))
     fields = xdm.fields_of(schema or {}, tx.collection(sandbox, "fieldgroups"))
-    types = {f.path: dataprep.Target(f.type, f.format) for f in fields}
+    types = _targets(fields)
     rules = _rules(chosen["mappings"])
     now = datetime.fromtimestamp(flow.get("createdAt", 0) / 1000, tz=timezone.utc)
     rows = samples.rows(columns)

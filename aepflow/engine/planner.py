@@ -140,6 +140,7 @@ def build_plan(
                 allow_data_loss=allow_data_loss,
                 requested=address in replace,
             )
+    _refuse_replace_in_use(changes, ctx)
     for address in reversed(order):
         if scope is not None and address not in scope:
             continue
@@ -179,6 +180,9 @@ def _check_replace(
         if destroy:
             raise PlanError(f"--replace {address}: a destroy plan replaces nothing")
         if address in desired:
+            refused = KINDS[desired[address].kind].refuse_requested_replace(address)
+            if refused is not None:
+                raise PlanError(refused)
             continue
         if address in full:
             raise PlanError(
@@ -196,6 +200,25 @@ def _check_replace(
             + (f" (of that kind: {', '.join(near[:10])})" if near else "")
             + f"; `{command('state list', environment=environment)}` shows the addresses"
         )
+
+
+def _refuse_replace_in_use(changes: Mapping[str, ResourceChange], ctx: PlanContext) -> None:
+    """A replacement deletes first: of a kind AEP keeps while something refers to it, it
+    cannot apply if this plan keeps a user of it in place (``--replace`` forcing it, or a
+    forced change), so the plan refuses it rather than fail at apply."""
+    for change in changes.values():
+        kind = KINDS[change.kind]
+        if change.action != "replace" or not kind.kept_while_used:
+            continue
+        users = sorted(
+            u.address
+            for u in changes.values()
+            if change.address in u.depends_on and u.action in ("update", "noop", "adopt")
+        )
+        if users:
+            forced = [c.path for c in change.changes if c.forces_replacement]
+            why = f"change of {', '.join(forced)}" if forced else "as requested with --replace"
+            raise PlanError(kind.refuse_replace(change.address, why, users, ctx))
 
 
 def _refuse_forced_outside(

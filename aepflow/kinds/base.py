@@ -309,6 +309,27 @@ class Kind(ABC):
         """Kind-specific rules over the field changes: drop, mark or refuse (PlanError)."""
         return self.keep_names_made_elsewhere(live, changes) if self.derived_names else changes
 
+    def refuse_requested_replace(self, address: str) -> str | None:
+        """Why ``--replace`` of an object of this kind cannot be carried out on the platform
+        (None: it can)."""
+        return None
+
+    # AEP refuses to delete an object of this kind while another object refers to it (a
+    # schema's field group, a dataset's schema, a source connection's base connection): a
+    # replacement, which deletes first, cannot apply while a user of it stays.
+    kept_while_used: ClassVar[bool] = False
+
+    def refuse_replace(self, address: str, why: str, users: Sequence[str], ctx: PlanContext) -> str:
+        """Why replacing ``address`` (``why``: requested or forced) cannot apply while
+        ``users``, which the plan keeps, still refer to it."""
+        listed = ", ".join(users)
+        targets = " ".join(f"--replace {u}" for u in users)
+        return (
+            f"{address} cannot be replaced ({why}): AEP does not delete a {self.name} that "
+            f"{listed} still use(s), and this plan keeps them. Replace them with it ({targets}), "
+            "or change the manifest instead"
+        )
+
     # -- writes ----------------------------------------------------------------------------
 
     @abstractmethod

@@ -83,6 +83,7 @@ class FieldGroup(SchemaRegistryKind):
     collection = "fieldgroups"
     derived_names = True
     replace_fields = frozenset({"class"})
+    kept_while_used = True  # help/xdm/api/field-groups.md: not deleted while a schema uses it
 
     def desired(self, model: ProjectModel, tenant: str) -> Iterable[Resource]:
         for s in model.schemas.values():
@@ -135,6 +136,26 @@ class FieldGroup(SchemaRegistryKind):
                 "and AEP only allows additive changes: add new fields instead."
             )
         return changes
+
+    def refuse_replace(self, address: str, why: str, users: Sequence[str], ctx: PlanContext) -> str:
+        """A field group a schema uses cannot be deleted (XDM-1530-400), and once a dataset
+        uses the schema, the schema cannot drop it: AEP only allows additive changes."""
+        schemas = ", ".join(users)
+        if any(u in ctx.in_use for u in users):
+            return (
+                f"{address} cannot be replaced ({why}): AEP does not delete a field group that "
+                f"a schema uses ({schemas}), and a dataset already uses that schema, so it "
+                "cannot drop the group either: AEP only allows additive changes. Add new "
+                "fields to customFields instead, or replace the schema with it "
+                f"(--replace {' --replace '.join(users)}), which replaces the dataset and "
+                "deletes its data"
+            )
+        targets = " ".join(f"--replace {u}" for u in users)
+        return (
+            f"{address} cannot be replaced ({why}): AEP does not delete a field group that a "
+            f"schema uses ({schemas}). Replace the schema with it ({targets}), or change "
+            "customFields instead"
+        )
 
     def create(self, r: Resource, spec: Mapping[str, Any], tenant: str) -> Sequence[Request]:
         return [Request("POST", self.path(), _body(r, spec, tenant))]

@@ -103,5 +103,13 @@ class Profile(Kind):
     def delete(self, id: str) -> Sequence[Request]:
         return []  # a schema cannot leave the union: forgotten, never called
 
+    def refuse_requested_replace(self, address: str) -> str | None:
+        schema = f"schema.{address.split('.', 1)[1]}"
+        return (
+            f"--replace {address}: AEP never takes a schema out of the Profile union (the "
+            "union tag of meta:immutableTags cannot be removed), so there is nothing to delete "
+            f"and create again. To start over, replace the schema itself (--replace {schema})"
+        )
+
 
 KIND = Profile()

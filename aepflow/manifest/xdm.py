@@ -25,6 +25,7 @@ TENANT = "_${tenant}"
 WELL_FORMED = re.compile(r"^https://ns\.adobe\.com(/[A-Za-z0-9_.~-]+){2,}$")
 
 _fetched: dict[str, Resource] = {}
+_absent: dict[str, str] = {}  # $id -> the sandbox whose Schema Registry answered 404 for it
 
 
 def catalog() -> Catalog:
@@ -38,9 +39,22 @@ def learn(resource: Resource) -> None:
     _schema_leaves.cache_clear()
 
 
+def learn_absent(ref: str, sandbox: str) -> None:
+    """The Schema Registry of ``sandbox`` has no class or field group ``ref`` (a 404): it is
+    an error, and a schema's fields are those of the rest."""
+    _absent[ref] = sandbox
+    _schema_leaves.cache_clear()
+
+
+def absent_from(ref: str) -> str | None:
+    """The sandbox that has no ``ref``, when a run found so."""
+    return _absent.get(ref)
+
+
 def forget() -> None:
-    """Drop what ``learn`` added (a new run, or a test)."""
+    """Drop what ``learn`` and ``learn_absent`` added (a new run, or a test)."""
     _fetched.clear()
+    _absent.clear()
     _schema_leaves.cache_clear()
 
 
@@ -81,7 +95,8 @@ def custom_fields(fields: Mapping[str, Any], prefix: str = TENANT + ".") -> dict
 def schema_leaves(
     klass: str, groups: Iterable[str], custom: Mapping[str, Any]
 ) -> dict[str, Field] | None:
-    """Every leaf of a schema by path; None when a class or group is not known."""
+    """Every leaf of a schema by path; None when a class or group is not known (a group the
+    sandbox does not have adds no field: a mapping into it is to a field that does not exist)."""
     return _schema_leaves(klass, tuple(groups), _frozen(custom))
 
 
@@ -90,6 +105,8 @@ def _schema_leaves(klass: str, groups: tuple[str, ...], custom: Any) -> dict[str
     out: dict[str, Field] = {}
     for ref in (klass, *groups):
         found = lookup(ref)
+        if found is None and ref != klass and ref in _absent:
+            continue
         if found is None:
             return None
         for f in found.fields:

@@ -3,6 +3,7 @@
 - A class or field group is one of the XDM catalog (by short name or ``$id``). A short name
   that is not is an error with a did-you-mean; a well-formed ``$id`` the catalog lacks (a
   newer standard group, or a tenant's) is a warning: its fields cannot be checked offline.
+  One the sandbox's Schema Registry answered 404 for (``aepflow.xdmfetch``) is an error.
 - A field group extends only the classes it names in ``meta:intendedToExtend``
   (help/xdm/schema/composition.md, "Field groups"); none named means any class.
 - A deprecated or experimental class or field group is a warning.
@@ -15,11 +16,10 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
-from datetime import datetime
 
 from aepflow.catalog.xdm import CLASS, DEPRECATED, EXPERIMENTAL, FIELD_GROUP, Field
+from aepflow.dataprep import convert
 from aepflow.errors import SourceLocation
 from aepflow.manifest import xdm
 from aepflow.model import DataflowDef, SchemaDef
@@ -27,10 +27,8 @@ from aepflow.model import DataflowDef, SchemaDef
 Problem = Callable[[SourceLocation, str], None]
 Warn = Callable[[SourceLocation, str, str], None]  # (where, message, code: docs/warnings.md)
 _WORDS = {CLASS: "XDM class", FIELD_GROUP: "standard field group"}
-_INTEGERS = {"byte": 2**7, "short": 2**15, "int": 2**31, "long": 2**53}
 _GLOBAL = ("https://ns.adobe.com/xdm/", "https://ns.adobe.com/experience/")
 _LATER = "; a plan on a sandbox reads it from the Schema Registry"
-_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 
 
 def _short(ref: str) -> str:
@@ -53,8 +51,15 @@ def _check_ref(ref: str, kind: str, where: SourceLocation, problem: Problem, war
         return True
     similar = xdm.catalog().similar(ref, [kind])
     hint = f" (did you mean {' or '.join(repr(s) for s in similar)}?)" if similar else ""
+    sandbox = xdm.absent_from(ref)
     if found is not None:
         problem(where, f"{ref!r} is a {found.kind}, not a {word}")
+    elif sandbox is not None:  # the Schema Registry answered 404: apply would be refused
+        problem(
+            where,
+            f"no such {word} in sandbox {sandbox!r}: its Schema Registry has no {ref!r}{hint}: "
+            "correct the $id",
+        )
     elif xdm.WELL_FORMED.match(ref):
         warn(
             where,
@@ -150,19 +155,22 @@ def _a(word: str) -> str:
 
 
 def _static_misfit(value: str, wanted: str) -> str | None:
-    if wanted in _INTEGERS:
-        if not re.fullmatch(r"[+-]?\d+", value):
+    """Why Data Prep cannot write ``value`` into a ``wanted`` field (None: it can). The
+    conversions are :mod:`aepflow.dataprep.convert`'s, which preview and the emulator use."""
+    if wanted in convert.INTEGER_BOUNDS:
+        whole = convert.to_integer(value)
+        if whole is None:
             return "write a whole number"
-        bound = _INTEGERS[wanted]
-        if -bound <= int(value) < bound:
-            return None
-        return f"{_a(wanted)} is from {-bound} to {bound - 1}"
+        low, high = convert.integer_range(wanted) or (whole, whole)
+        return None if low <= whole <= high else f"{_a(wanted)} is from {low} to {high}"
     if wanted == "number":
-        return None if _NUMBER.match(value) else "write a number"
+        return None if convert.to_number(value) is not None else "write a number"
     if wanted == "boolean":
-        return None if value in _BOOLEANS else "write true or false"
+        if convert.to_boolean(value) is not None:
+            return None
+        return "write true or false (Data Prep also reads y, yes, on and n, no, off)"
     if wanted in ("date", "date-time"):
-        if _is_date(value):
+        if convert.to_datetime(value) is not None:
             return None
         return (
             "write a date such as 2024-01-31"
@@ -174,65 +182,6 @@ def _static_misfit(value: str, wanted: str) -> str | None:
     return None
 
 
-# help/data-prep/data-handling.md: the strings read as booleans, and the formats tried, in
-# order, for a string mapped to a date field without a format (as strptime formats).
-_BOOLEANS = frozenset(
-    [
-        "y",
-        "yes",
-        "Y",
-        "YES",
-        "on",
-        "ON",
-        "true",
-        "TRUE",
-        "n",
-        "N",
-        "no",
-        "NO",
-        "off",
-        "OFF",
-        "false",
-        "FALSE",
-    ]
-)
-_DATE_FORMATS = (
-    "%Y-%m-%d %H:%M:%S%z",
-    "%Y-%m-%d %H:%M:%S.%f%z",
-    "%Y-%m-%d %H:%M:%S.%f",
-    "%Y-%m-%dT%H:%M:%S.%f%z",
-    "%Y-%m-%dT%H:%M:%SZ",
-    "%Y-%m-%d",
-    "%Y/%m/%d",
-    "%Y.%m.%d",
-    "%Y-%b-%d",
-    "%Y%m%d",
-    "%m-%d-%Y",
-    "%m%d%Y",
-    "%m/%d/%Y",
-    "%d.%m.%Y",
-    "%m/%d/%Y %I:%M:%S %p",
-    "%d.%m.%Y %I:%M:%S %p",
-    "%d.%b.%Y",
-    "%d-%b-%Y",
-)
-
-
-def _is_date(value: str) -> bool:
-    try:
-        datetime.fromisoformat(value.replace("Z", "+00:00"))
-        return True
-    except ValueError:
-        pass
-    for fmt in _DATE_FORMATS:
-        try:
-            datetime.strptime(value, fmt)
-            return True
-        except ValueError:
-            continue
-    return False
-
-
 _COLUMN_FAMILY = {
     "boolean": "boolean",
     "bool": "boolean",
@@ -240,13 +189,18 @@ _COLUMN_FAMILY = {
     "datetime": "date",
     "timestamp": "date",
     "date-time": "date",
+    **dict.fromkeys(
+        ("integer", "int", "long", "short", "byte", "number", "double", "float"), "number"
+    ),
 }
-# What Data Prep cannot convert: a true/false into a number or a date, a date into a number
-# or a boolean; anything into an object or a map ("Maps are currently not supported",
+# What Data Prep cannot convert (aepflow.dataprep.convert, which preview and the emulator use):
+# a true/false into a number or a date, a date into a number or a boolean, a number into a
+# boolean or a date; anything into an object or a map ("Maps are currently not supported",
 # help/data-prep/data-handling.md).
 _MISFITS = {
     "boolean": {"byte", "short", "int", "long", "number", "date", "date-time"},
     "date": {"byte", "short", "int", "long", "number", "boolean"},
+    "number": {"boolean", "date", "date-time"},
 }
 
 

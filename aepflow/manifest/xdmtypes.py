@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aepflow.dataprep import Target
+from aepflow.dataprep import Target, convert
 from aepflow.manifest import xdm
 from aepflow.model import SchemaDef
 
@@ -33,7 +33,7 @@ def field_types(schema: SchemaDef) -> dict[str, Target]:
         found = xdm.lookup(ref)
         for f in found.fields if found is not None else ():
             fmt = f.format or (f.xdm_type if f.xdm_type in ("date", "date-time") else None)
-            out.setdefault(f.path, Target(f.type, fmt))
+            out.setdefault(f.path, Target(convert.field_kind(f.type, f.xdm_type), fmt))
     out.update(_custom(schema.custom_fields, xdm.TENANT + "."))
     return out
 

@@ -9,15 +9,18 @@ secret (the client secret, every bearer token the client sent, each ``${env:...}
 registered) is also replaced wherever it would appear.
 
 It wraps the client's transport, so the same log covers the network and the embedded
-emulator.
+emulator. A support log never changes what a command does: when the file cannot be written
+(a full disk), the failure is handed once to ``on_failure``, logging stops, and the request
+whose line could not be written still returns its answer.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO
@@ -45,11 +48,18 @@ class HttpLog:
     """The log file (JSON Lines, appended) and the secrets it must never hold: the run's one
     ``Redactor``, which the client's error messages use too."""
 
-    def __init__(self, path: Path, secrets: Iterable[str] = ()) -> None:
+    def __init__(
+        self,
+        path: Path,
+        secrets: Iterable[str] = (),
+        on_failure: Callable[[OSError], None] | None = None,
+    ) -> None:
         self.path = path
         self.secrets = Redactor(secrets)
         self._mutex = threading.Lock()
         self._file: IO[str] | None = None
+        self._on_failure = on_failure
+        self.failed: OSError | None = None  # the first write that failed; nothing logged since
 
     def add_secret(self, value: str | None) -> None:
         self.secrets.add(value)
@@ -61,18 +71,46 @@ class HttpLog:
         return _LoggingTransport(transport, self)
 
     def write(self, record: dict[str, object]) -> None:
+        """Append one line; never raises (see the module's docstring)."""
         line = self.redact(json.dumps(record, ensure_ascii=False))
+        failure = None
         with self._mutex:
-            if self._file is None:
-                self._file = open(self.path, "a", encoding="utf-8")  # noqa: SIM115
-            self._file.write(line + "\n")
-            self._file.flush()
+            if self.failed is not None:
+                return
+            try:
+                if self._file is None:
+                    self._file = open(self.path, "a", encoding="utf-8")  # noqa: SIM115
+                self._file.write(line + "\n")
+                self._file.flush()
+            except OSError as e:
+                failure = self._stop(e)
+        self._report(failure)
 
     def close(self) -> None:
+        """Close the file; a failure to flush its last bytes is reported like a write's."""
+        failure = None
         with self._mutex:
             if self._file is not None:
-                self._file.close()
+                try:
+                    self._file.close()
+                except OSError as e:
+                    failure = self._stop(e) if self.failed is None else None
                 self._file = None
+        self._report(failure)
+
+    def _stop(self, error: OSError) -> OSError:
+        """Under the mutex: remember the first failure and drop the file (and the bytes its
+        buffer still holds, which could not be written either)."""
+        self.failed = error
+        if self._file is not None:
+            with contextlib.suppress(OSError):  # the same failure, already in hand
+                self._file.close()
+            self._file = None
+        return error
+
+    def _report(self, failure: OSError | None) -> None:
+        if failure is not None and self._on_failure is not None:
+            self._on_failure(failure)
 
 
 def _query(request: httpx.Request) -> str:

@@ -50,20 +50,33 @@ def _row_text(row: dict[str, Any]) -> str:
     return ", ".join(f"{k}={v}" for k, v in row.items())
 
 
+_WORDS = {"table": "table", "view": "view", "rest": "object"}
+
+
+def _word(preview: FlowPreview) -> str:
+    return _WORDS.get(preview.kind, "table")
+
+
 def _summary(preview: FlowPreview) -> str:
     n = len(preview.samples)
     bad = sum(1 for s in preview.samples if s.record.errors)
+    # A REST source that serves one object has no name for it (source: {}).
+    read = f"{_word(preview)} {preview.table} of " if preview.table else ""
     return (
-        f"{n} record{'s' if n != 1 else ''} from table {preview.table} of connection "
+        f"{n} record{'s' if n != 1 else ''} from {read}connection "
         f"{preview.connection} (environment {preview.environment})"
         + (f"; {bad} would fail" if bad else "")
     )
 
 
+def _no_rows(preview: FlowPreview) -> str:
+    return f"The source gave no sample rows for this {_word(preview)}."
+
+
 def render_text(preview: FlowPreview) -> str:
     lines = [f"Preview of dataflow {preview.flow}: {_summary(preview)}", ""]
     if not preview.samples:
-        lines.append("The source gave no sample rows for this table.")
+        lines.append(_no_rows(preview))
     for i, sample in enumerate(preview.samples, 1):
         lines.append(f"Record {i} of {len(preview.samples)} (row: {_row_text(sample.row)})")
         cells = [("field", "value", "mapping"), *_cells(preview, sample)]
@@ -87,6 +100,7 @@ def as_dict(preview: FlowPreview) -> dict[str, Any]:
         "environment": preview.environment,
         "connection": preview.connection,
         "table": preview.table,
+        "kind": preview.kind,
         "records": [
             {
                 "row": sample.row,
@@ -159,7 +173,7 @@ def _flow_markdown(item: PlanPreview) -> str:
             lines.append(f":x: `{_md(error.destination)}`: {_md(error.message)}")
         lines.append("")
     if not preview.samples:
-        lines.append("The source gave no sample rows for this table.")
+        lines.append(_no_rows(preview))
         lines.append("")
     lines.append("</details>")
     lines.append("")

@@ -97,7 +97,7 @@ def test_a_missing_group_is_read_once_with_the_documented_request(
     known = "https://ns.adobe.com/xdm/context/profile-person-details"
     m = model(known, NEW, GONE)
     assert xdmfetch.missing(m) == [(NEW, "fieldgroup"), (GONE, "fieldgroup")]
-    assert xdmfetch.learn_missing(client, m) is True
+    assert xdmfetch.learn_missing(client, m, "dev") is True
     request = lookup.calls[0].request
     assert request.method == "GET"
     assert request.url.raw_path.decode() == (
@@ -120,9 +120,10 @@ def test_a_missing_group_is_read_once_with_the_documented_request(
         Field("brandNew.visits[].site", "string", "uri"),
         Field("brandNew.scores", "map"),
     )
+    assert (xdm.absent_from(GONE), xdm.absent_from(NEW)) == ("dev", None)
     # once per run: neither the learned group nor the 404 is asked for again
     assert xdmfetch.missing(m) == []
-    assert xdmfetch.learn_missing(client, m) is False
+    assert xdmfetch.learn_missing(client, m, "dev") is False
     assert (lookup.call_count, gone.call_count) == (1, 1)
     fields = xdm.schema_fields(PROFILE, [known, NEW], {})
     assert fields is not None and xdm.exists("brandNew.visits[0].site", fields)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 import respx
 
 from aepflow import emulator
-from aepflow.platform import Credentials, PlatformClient, RetryPolicy
+from aepflow.platform import Credentials, PlatformClient, RetryPolicy, httplog
 from aepflow.platform.client import log_http
 from aepflow.platform.httplog import HttpLog
 from tests.e2e.conftest import Project
@@ -118,3 +119,63 @@ def test_the_log_over_the_network_path_names_adobes_request_ids_and_hides_secret
     assert all(x["request_id"] for x in lines if x["path"] != "/ims/token/v3")
     for secret in [*SECRETS.values(), emulator.DEFAULT_CLIENT_SECRET, "Bearer"]:
         assert secret not in text
+
+
+class _FillingDisk:
+    """A log file on a disk that fills up at the line ``full_at`` matches: that flush and every
+    later write or close raise ENOSPC, as a real full disk does."""
+
+    def __init__(self, full_at: str) -> None:
+        self.full_at = full_at
+        self.written: list[str] = []
+        self.pending = ""
+        self.full = False
+
+    def write(self, text: str) -> int:
+        if self.full:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        self.pending += text
+        return len(text)
+
+    def flush(self) -> None:
+        if self.full or self.full_at in self.pending:
+            self.full = True
+            raise OSError(errno.ENOSPC, "No space left on device")
+        self.written.append(self.pending)
+        self.pending = ""
+
+    def close(self) -> None:
+        if self.pending:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+
+FULL = (
+    "Warning: --log-http stopped: cannot write http.jsonl: the disk is full: free some space "
+    "and run the command again. The command carries on; its requests from here on are not "
+    "logged.\n"
+)
+
+
+def test_a_full_disk_stops_the_log_once_and_the_apply_keeps_every_answer(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The disk fills on the line of the connection's create: AEP made it, so the apply must
+    # record it and go on, not lose the answer because the support log could not be written.
+    disk = _FillingDisk('"path": "/data/foundation/flowservice/connections", "status": 201')
+    monkeypatch.setattr(httplog, "open", lambda *_a, **_k: disk, raising=False)
+    result = project.run("apply", "--auto-approve", "--log-http", "http.jsonl")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == FULL
+    assert "connection.crm: done" in result.stdout
+    assert len(project.lock()["resources"]) == 9
+    assert len(disk.written) > 1 and all('"status": 201' not in x for x in disk.written)
+    again = project.run("plan", "--log-http", "http.jsonl")
+    assert again.exit_code == 0 and "No changes." in again.stdout
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full on this system")
+def test_log_http_to_dev_full_warns_once_and_the_command_succeeds(project: Project) -> None:
+    for command in (["apply", "--auto-approve"], ["plan"]):
+        result = project.run(*command, "--log-http", "/dev/full")
+        assert result.exit_code == 0, result.output
+        assert result.stderr == FULL.replace("http.jsonl", "/dev/full")

@@ -66,37 +66,37 @@ spec:
   source:
     table: Contact
     columns:
-    - Id
-    - FirstName
-    - Email
-    - LastModifiedDate
+      - Id
+      - FirstName
+      - Email
+      - LastModifiedDate
     filter:
       and:
-      - column: FirstName
-        op: '='
-        value: Ada
-      - not:
-          column: Email
-          op: isNull
+        - column: FirstName
+          op: '='
+          value: Ada
+        - not:
+            column: Email
+            op: isNull
   schema: loyalty-members
   dataset: loyalty-members
   mappings:
-  - source: Id
-    destination: _${tenant}.crmId
-  - expression: lower(Email)
-    destination: personalEmail.address
-  - value: gold
-    destination: _${tenant}.tier
-  - source: FirstName
-    destination: person.name.firstName
+    - source: Id
+      destination: _${tenant}.crmId
+    - expression: lower(Email)
+      destination: personalEmail.address
+    - value: gold
+      destination: _${tenant}.tier
+    - source: FirstName
+      destination: person.name.firstName
   deltaColumn:
     name: LastModifiedDate
     dateFormat: YYYY-MM-DD
     timezone: UTC
   schedule:
-    start: '2030-03-17T17:46:40Z'
     frequency: hour
     interval: 1
+    start: '2030-03-17T17:46:40Z'
     backfill: true
   errorHandling:
     diagnostics: true
@@ -114,13 +114,13 @@ kind: Connection
 metadata:
   name: zendesk-support
 spec:
+  name: Zendesk support
   connector: zendesk
   auth:
     type: oauth2-refresh-code
     params:
       subdomain: https://acme.zendesk.com
       accessToken: ${env:ZENDESK_SUPPORT_ACCESS_TOKEN}
-  name: Zendesk support
 """,
         """\
 apiVersion: aepflow.io/v1
@@ -134,14 +134,14 @@ spec:
   schema: loyalty-members
   dataset: contacts
   mappings:
-  - source: result.email
-    destination: personalEmail.address
-  - source: result.name
-    destination: person.name.fullName
+    - source: result.email
+      destination: personalEmail.address
+    - source: result.name
+      destination: person.name.fullName
   schedule:
-    start: '2030-03-17T17:46:40Z'
     frequency: minute
     interval: 15
+    start: '2030-03-17T17:46:40Z'
 """,
     ],
     "sugarcrm-contacts": [
@@ -151,6 +151,7 @@ kind: Connection
 metadata:
   name: sugarcrm-prod
 spec:
+  name: SugarCRM prod
   connector: sugarcrm
   auth:
     type: oauth2-refresh-code
@@ -158,7 +159,6 @@ spec:
       host: developer.salesfusion.com
       username: sugar-user
       password: ${env:SUGARCRM_PROD_PASSWORD}
-  name: SugarCRM prod
 """,
         """\
 apiVersion: aepflow.io/v1
@@ -173,14 +173,14 @@ spec:
   schema: loyalty-members
   dataset: contacts
   mappings:
-  - source: results.first_name
-    destination: person.name.firstName
-  - source: results.email
-    destination: personalEmail.address
+    - source: results.first_name
+      destination: person.name.firstName
+    - source: results.email
+      destination: personalEmail.address
   schedule:
-    start: '2030-03-17T17:46:40Z'
     frequency: minute
     interval: 15
+    start: '2030-03-17T17:46:40Z'
 """,
     ],
     "adwords-campaigns": [
@@ -190,17 +190,17 @@ kind: Connection
 metadata:
   name: adwords-account
 spec:
+  name: AdWords account
   connector:
     spec: d771e9c1-4f26-40dc-8617-ce58c4b53702
   auth:
-    specName: Basic Authentication for google-adwords
     params:
       clientCustomerID: 123-456-7890
       developerToken: ${env:ADWORDS_ACCOUNT_DEVELOPER_TOKEN}
       refreshToken: ${env:ADWORDS_ACCOUNT_REFRESH_TOKEN}
       clientId: adwords-app
       clientSecret: ${env:ADWORDS_ACCOUNT_CLIENT_SECRET}
-  name: AdWords account
+    specName: Basic Authentication for google-adwords
 """,
         """\
 apiVersion: aepflow.io/v1
@@ -213,23 +213,23 @@ spec:
   source:
     table: Campaign
     columns:
-    - CampaignId
-    - CampaignName
-    - name: Date
-      type: date-time
+      - CampaignId
+      - CampaignName
+      - name: Date
+        type: date-time
   schema: loyalty-members
   dataset: contacts
   mappings:
-  - source: CampaignName
-    destination: person.name.fullName
+    - source: CampaignName
+      destination: person.name.fullName
   deltaColumn:
     name: Date
     dateFormat: ''
     timezone: ''
   schedule:
-    start: '2030-03-17T17:46:40Z'
     frequency: day
     interval: 1
+    start: '2030-03-17T17:46:40Z'
 """,
     ],
 }
@@ -283,6 +283,10 @@ def test_a_hand_made_sandbox_round_trips(
         monkeypatch.setenv(variable, "from-the-environment")
     assert project.run("validate", "-e", env).exit_code == 0
     files = _files(project.root / "manifests")
+    # Written in fmt's canonical layout: a CI's `fmt --check` passes on an import's PR.
+    checked = project.run("fmt", "--check")
+    assert (checked.exit_code, checked.output) == (0, ""), checked.output
+    assert project.run("fmt").exit_code == 0 and _files(project.root / "manifests") == files
     flow_doc = files["imported/loyalty-members-from-salesforce.yaml"]
     assert flow_doc.split("kind: Dataflow\n", 1)[1] == SALESFORCE_FLOW
     for name, expected in REST_AND_GENERIC.items():

@@ -100,6 +100,6 @@ def test_import_writes_a_standard_field_group_by_its_short_name(project: Project
     imported = project.run("import", "--flow", flow)
     assert imported.exit_code == 0, imported.output
     written = next((project.root / "manifests" / "imported").glob("*.yaml")).read_text()
-    assert "  fieldGroups:\n  - profile-loyalty-details\n" in written
+    assert "  fieldGroups:\n    - profile-loyalty-details\n" in written
     assert "  class: profile\n" in written
     assert project.run("validate").exit_code == 0

@@ -71,3 +71,53 @@ def test_a_mapping_the_fetched_group_does_not_define_fails_the_plan(project: Pro
         "schema 'contacts'"
     ) in result.output
     assert "Traceback" not in result.output
+
+
+TYPO = "https://ns.adobe.com/xdm/context/profile-persona-details"
+
+
+def test_a_group_the_sandbox_does_not_have_is_a_plan_error_before_anything_is_written(
+    project: Project,
+) -> None:
+    project.edit(
+        "schema.yaml",
+        "fieldGroups: [profile-person-details, profile-personal-details]",
+        f"fieldGroups: [profile-personal-details, {TYPO}]",
+    )
+    project.edit(
+        "flow.yaml",
+        "    - {source: FirstName, destination: person.name.firstName}\n",
+        "    - {source: FirstName, destination: person.name.firstName}\n"
+        "    - {source: LastName, destination: personaDetails.level}\n",
+    )
+    checked = project.run("validate")  # offline: the catalog lacks it, nothing more is known
+    assert checked.exit_code == 0, checked.output
+    errors = (
+        "Error: manifests/flow.yaml:14:40: mapping destination 'person.name.firstName' does not "
+        "exist in schema 'contacts'\n"
+        "manifests/flow.yaml:15:39: mapping destination 'personaDetails.level' does not exist "
+        "in schema 'contacts'\n"
+        "manifests/schema.yaml:7:43: no such standard field group in sandbox 'prod': its "
+        f"Schema Registry has no '{TYPO}' (did you mean "
+        "'https://ns.adobe.com/xdm/context/profile-personal-details' or "
+        "'https://ns.adobe.com/xdm/context/profile-person-details' or "
+        "'https://ns.adobe.com/xdm/mixins/profile-person-details-v2'?): correct the $id\n"
+        "3 problems found.\n"
+    )
+    for command in (["plan"], ["apply", "--auto-approve"]):
+        result = project.run(*command)
+        assert (result.exit_code, result.stderr) == (1, errors), result.output
+    assert not (project.root / ".aepflow" / "locks" / "local.lock.json").exists()
+    sandbox = project.client()
+    assert sandbox.flow_list("connections") == [] and sandbox.dataset_list() == []
+
+
+def test_a_class_the_sandbox_does_not_have_is_a_plan_error(project: Project) -> None:
+    project.edit("schema.yaml", "class: profile", "class: https://ns.adobe.com/xdm/context/profil")
+    result = project.run("plan")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == (
+        "Error: manifests/schema.yaml:6:10: no such XDM class in sandbox 'prod': its Schema "
+        "Registry has no 'https://ns.adobe.com/xdm/context/profil' (did you mean "
+        "'https://ns.adobe.com/xdm/context/profile'?): correct the $id"
+    )

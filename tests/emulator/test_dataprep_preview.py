@@ -103,3 +103,31 @@ def test_validate_checks_each_expression(api: Api) -> None:
             },
         ]
     }
+
+
+def test_preview_converts_values_as_validate_reads_them(api: Api) -> None:
+    """One conversion rule (aepflow.dataprep.convert): Data Prep's date formats are dates, and
+    an integer field refuses what its XDM type (person.birthYear: short) cannot hold."""
+    schema = api.schema()
+    body = {
+        "data": [{"born": "12/31/2020", "year": "40000"}],
+        "mappingSet": mapping_body(
+            schema,
+            [
+                {"sourceType": "ATTRIBUTE", "source": "born", "destination": "person.birthDate"},
+                {"sourceType": "ATTRIBUTE", "source": "year", "destination": "person.birthYear"},
+            ],
+        ),
+    }
+    assert api.post(f"{SETS}/preview", body).json() == [
+        {
+            "data": {"person": {"birthDate": "2020-12-31"}},
+            "errors": [
+                {
+                    "code": "MAPPER-3001-400",
+                    "message": "person.birthYear: 40000 is out of range for a short "
+                    "(-32768 to 32767)",
+                }
+            ],
+        }
+    ]

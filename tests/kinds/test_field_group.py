@@ -99,9 +99,9 @@ def fg(fields, klass=PROFILE) -> Resource:
 
 
 def world(old: Resource, new: Resource, *, in_use: bool):
-    s = schema("s", [ref("fieldGroup.s")])
+    s = schema("s", [ref("fieldGroup.s")], old.spec["class"])
     applied = [(old, FG1), (s, "S1")]
-    desired = [new, s]
+    desired = [new, schema("s", [ref("fieldGroup.s")], new.spec["class"])]  # the group's class
     if in_use:
         d = dataset(schema="s")
         applied.append((d, "d1"))

@@ -183,7 +183,8 @@ def test_static_values_are_read_as_data_prep_reads_them() -> None:
     ]
     f = DataflowDef("f", LOC, mappings=tuple(MappingDef("static", v, d) for v, d in values))
     assert problems_of(check_mapping_types, f, leaves) == [
-        "m.yaml:3:5: static value 'maybe' does not fit 'ok', a boolean field: write true or false",
+        "m.yaml:3:5: static value 'maybe' does not fit 'ok', a boolean field: write true or false "
+        "(Data Prep also reads y, yes, on and n, no, off)",
         "m.yaml:3:5: static value '2020-02-30' does not fit 'on', a date field: write a date "
         "such as 2024-01-31",
         "m.yaml:3:5: static value '40000' does not fit 'n', a short field: a short is from "
