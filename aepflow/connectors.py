@@ -344,6 +344,19 @@ for _c in _ENTRIES:
 GENERIC = "generic"
 
 
+def connector_of_spec(spec_id: str, key: str = "") -> Connector | None:
+    """The entry of a connection of connection spec ``spec_id`` whose manifest names connector
+    ``key`` ("" when unknown: the first entry of the spec). AEP itself cannot tell the two
+    SugarCRM sources' base connections apart (both tutorials create them alike); their source
+    connections differ: ``params: {}`` and ``sourceParams`` ``e30=`` for Events
+    (help/sources/tutorials/api/create/crm/sugarcrm-events.md), ``object_type`` for Accounts
+    & Contacts (create/crm/sugarcrm-accounts-contacts.md)."""
+    named = CONNECTORS.get(key)
+    if named is not None and named.spec_id == spec_id:
+        return named
+    return CONNECTORS_BY_SPEC_ID.get(spec_id)
+
+
 def connector_of(key: str) -> Connector | None:
     """The entry of a manifest's connector key; None for a generic connection."""
     return CONNECTORS.get(key)

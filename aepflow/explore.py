@@ -97,8 +97,9 @@ def find_table(tables: Sequence[Table], wanted: str, connection: str) -> Table:
     )
 
 
-def read_source(door: Door, conn_id: str, spec_id: str) -> list[Table]:
-    return list_tables(door, conn_id, spec_id)
+def read_source(door: Door, conn_id: str, spec_id: str, key: str = "") -> list[Table]:
+    """``key``: the connection's connector in the manifest (two entries may share a spec)."""
+    return list_tables(door, conn_id, spec_id, key)
 
 
 def utcnow() -> datetime:

@@ -13,13 +13,13 @@ import ipaddress
 import os
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from aepflow import emulator, xdmfetch
-from aepflow.emulator import specs
-from aepflow.engine import lockfile
+from aepflow.embedded_catalog import embedded_catalog
+from aepflow.engine import checkfirst, lockfile
 from aepflow.engine.executor import ApplyResult, Executor, NullReporter, Reporter
 from aepflow.engine.live import Early, Prefetch, read_live
 from aepflow.engine.lockfile import LockWriter
@@ -28,12 +28,9 @@ from aepflow.engine.plan import Lock, Plan
 from aepflow.engine.planner import build_plan
 from aepflow.engine.sourcecheck import (
     CheckingReporter,
-    Column,
     Locator,
-    Table,
     check_generic_connections,
     check_sources,
-    pending_sources,
 )
 from aepflow.errors import SourceLocation, UsageError
 from aepflow.hints import command
@@ -43,6 +40,7 @@ from aepflow.manifest import load_model
 from aepflow.model import Definition, ProjectModel
 from aepflow.platform import Credentials, PlatformClient
 from aepflow.platform.client import DEFAULT_IMS_URL, DEFAULT_PLATFORM_URL
+from aepflow.platform.redact import ReadEnviron
 from aepflow.project import Environment, Project, load_project
 from aepflow.state import holding
 
@@ -86,6 +84,8 @@ class Workspace:
     # Where a path of a resource's manifest is, for the checks that ask the source itself.
     locate: Locator | None = None
     hint_env: str | None = None  # the -e given: the commands hints suggest carry it
+    # connection address -> its manifest's connector key (two entries may share a spec)
+    keys: Mapping[str, str] = field(default_factory=dict)
 
     def hint(self, name: str, *args: str) -> str:
         """An aepflow command to suggest, with the -e this run was given."""
@@ -118,7 +118,9 @@ def open_workspace(
     base_environ = os.environ if environ is None else environ
     project = load_project(project_dir)
     env = project.environment(environment)
-    model_environ = EmbeddedEnviron(base_environ) if env.type == "embedded" else base_environ
+    model_environ = ReadEnviron(
+        EmbeddedEnviron(base_environ) if env.type == "embedded" else base_environ
+    )
     chosen = [project.manifests_dir] + [p for p in paths if not _under(p, project.manifests_dir)]
     early = (
         Early(
@@ -137,6 +139,7 @@ def open_workspace(
         if early is not None:
             early.abandon()
         raise
+    client.add_secrets(model_environ.read)  # never shown in an error
     try:
         tenant = client.tenant_id()
         # Standard XDM groups the shipped catalog lacks: read once, then checked like the rest.
@@ -167,6 +170,7 @@ def open_workspace(
         renames += [(kinds, o, f.name) for o in f.moved_from]
     ws.renames = tuple(renames)
     ws.locate = _locator(model)
+    ws.keys = {f"connection.{n}": c.connector for n, c in model.connections.items()}
     if paths or targets:
         try:
             ws.scope = _scope(ws, paths, targets)
@@ -330,33 +334,14 @@ def make_plan(
         replace=replace_addresses,
         environment=ws.hint_env,
     )
+    later: tuple[str, ...] = ()
     if not destroy:
         check_generic_connections(ws.client, desired, ws.locate)
         catalog = embedded_catalog if ws.env.type == "embedded" else None
-        check_sources(ws.client, plan, ws.desired, catalog, ws.locate)
+        later = check_sources(ws.client, plan, ws.desired, catalog, ws.locate, ws.keys)
     notes = tuple(f"{a} is now {b} (movedFrom): re-addressed, not re-created." for a, b in pairs)
+    notes += tuple(checkfirst.checked_once_connected(plan, ws.desired, later))
     return replace(plan, notes=notes + plan.notes) if notes else plan
-
-
-def embedded_catalog(spec_id: str) -> dict[Table, list[Column]] | None:
-    """What the embedded emulator's source of a connection spec serves: its catalog does not
-    depend on the credentials, so a source is checked before its connection exists."""
-    spec = specs.connection_specs().get(spec_id)
-    if spec is None:
-        return None
-    name = str(spec["name"])
-    out: dict[Table, list[Column]] = {}
-    for kind, found in (("table", specs.base_tables(name)), ("view", specs.views(name))):
-        for table, columns in found.items():
-            out[Table(table, table, kind)] = [_catalog_column(c) for c in columns]
-    for obj in specs.rest_objects(name):
-        out[Table(obj or "json", obj or "json", "rest")] = []
-    return out
-
-
-def _catalog_column(c: Mapping[str, str]) -> Column:
-    kind = c["type"]
-    return Column(c["name"], "string" if kind in ("date", "date-time") else kind, kind)
 
 
 def apply_plan(ws: Workspace, plan: Plan, reporter: Reporter | None = None) -> ApplyResult:
@@ -369,29 +354,46 @@ def apply_plan(ws: Workspace, plan: Plan, reporter: Reporter | None = None) -> A
         for address, entry in moved.resources.items():
             if ws.lock.resources.get(address) != entry:
                 writer.put(address, entry)
-    later = frozenset(
-        c.address
-        for c in pending_sources(plan)
-        if not isinstance((c.requests[-1].body or {}).get("baseConnectionId"), str)
-    )
+
+    def base_id(address: str) -> str | None:
+        entry = writer.lock.resources.get(address)
+        return entry.id if entry is not None else None
+
+    later = checkfirst.unchecked(plan)
+    first: dict[str, str] = {}
     if later and ws.env.type != "embedded":  # the embedded catalog checked them at plan time
+        # Their connections are created first and the sources checked before anything else.
+        first = checkfirst.deferred(plan, ws.desired)
+        if later - set(first):  # a replaced connection: checked right before each is created
+            reporter = CheckingReporter(
+                reporter or NullReporter(),
+                ws.client,
+                ws.desired,
+                later - set(first),
+                base_id,
+                ws.locate,
+                ws.keys,
+            )
 
-        def base_id(address: str) -> str | None:
-            entry = writer.lock.resources.get(address)
-            return entry.id if entry is not None else None
+    def run(part: Plan, shown: Reporter) -> ApplyResult:
+        return Executor(
+            ws.client,
+            writer,
+            ws.desired,
+            parallelism=ws.parallelism,
+            reporter=shown,
+            environment=ws.hint_env,
+        ).apply(part)
 
-        reporter = CheckingReporter(
-            reporter or NullReporter(), ws.client, ws.desired, later, base_id, ws.locate
-        )
-    executor = Executor(
-        ws.client,
-        writer,
-        ws.desired,
-        parallelism=ws.parallelism,
-        reporter=reporter,
-        environment=ws.hint_env,
-    )
+    def check() -> dict[str, BaseException]:
+        return checkfirst.check_now(ws.client, ws.desired, first, base_id, ws.locate, ws.keys)
+
     try:
-        return executor.apply(plan)
+        if first:
+            connections = frozenset(first.values())
+            return checkfirst.apply_checked(
+                plan, connections, check, run, reporter or NullReporter()
+            )
+        return run(plan, reporter or NullReporter())
     finally:
         writer.close()

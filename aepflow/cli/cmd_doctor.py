@@ -76,6 +76,8 @@ def doctor(environment: str | None, env_list: bool) -> None:
         report(False, "credentials", str(e).replace("\n", "\n        "))
         sys.exit(1)
     report(True, "credentials are set" if env.type == "aep" else "emulator credentials")
+    # A connection test's answer may echo a value the manifests read from the environment.
+    client.add_secrets(os.environ[name] for name, _ in needed if os.environ.get(name))
     with client:
         try:
             client.authenticate()

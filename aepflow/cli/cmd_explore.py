@@ -45,7 +45,9 @@ def explore(
             ws.desired, ws.lock.resources, ws.env.name, connection, ws.hint_env
         )
         spec_id = ex.connection_spec(ws.desired, connection)
-        tables = ex.read_source(ws.client, conn_id, spec_id)
+        tables = ex.read_source(
+            ws.client, conn_id, spec_id, ws.keys.get(f"connection.{connection}", "")
+        )
         if table is None:
             click.echo(render_tables(tables), nl=False)
             return

@@ -136,7 +136,11 @@ def explore(call: Call, tx: Tx) -> Reply:
 def _explore_rest(call: Call, spec: Mapping[str, Any]) -> Reply:
     if call.arg("fileType") != "json":
         raise errors.flow_provider("fileType=json is required: json is the only file type")
-    raw = call.arg("sourceParams") or ""
+    raw = call.arg("sourceParams")
+    if raw is None:
+        # create/crm/sugarcrm-events.md: "you must include" sourceParams; a source that takes
+        # no payload is sent {} (e30=), and the object is chosen by it alone.
+        raise errors.flow_provider("sourceParams is required: a JSON object encoded in base64")
     try:
         decoded = base64.b64decode(raw + "=" * (-len(raw) % 4), validate=True)
         params = json.loads(decoded.decode("utf-8")) if raw else {}

@@ -28,7 +28,7 @@ from typing import Any
 import jsonschema
 
 from aepflow.api import FLOW, Door, Request
-from aepflow.connectors import CONNECTORS_BY_SPEC_ID, REST
+from aepflow.connectors import CONNECTORS_BY_SPEC_ID, REST, connector_of_spec
 from aepflow.engine.executor import Reporter
 from aepflow.engine.plan import Plan
 from aepflow.errors import PlanError, SourceLocation
@@ -85,9 +85,10 @@ def rest_request(conn_id: str, object_type: str) -> Request:
     )
 
 
-def rest_tables(spec_id: str) -> list[Table]:
-    """A REST source's objects, from its entry (its explore answers one object at a time)."""
-    connector = CONNECTORS_BY_SPEC_ID.get(spec_id)
+def rest_tables(spec_id: str, key: str = "") -> list[Table]:
+    """A REST source's objects, from its entry (its explore answers one object at a time).
+    ``key`` is the manifest's connector: two SugarCRM sources share one connection spec."""
+    connector = connector_of_spec(spec_id, key)
     objects = connector.rest.objects if connector and connector.rest else ()
     return [Table(o, o, "rest") for o in objects or (REST_OBJECT,)]
 
@@ -97,9 +98,10 @@ def is_rest(spec_id: str) -> bool:
     return connector is not None and connector.shape == REST
 
 
-def list_tables(door: Door, conn_id: str, spec_id: str = "") -> list[Table]:
+def list_tables(door: Door, conn_id: str, spec_id: str = "", key: str = "") -> list[Table]:
+    """What the source of connection ``conn_id`` serves; ``key``: its manifest's connector."""
     if is_rest(spec_id):
-        return rest_tables(spec_id)
+        return rest_tables(spec_id, key)
     body = door.send(explore_request(conn_id, ("objectType", "root")))
     items = body.get("items", []) if isinstance(body, Mapping) else body or []
     return [
@@ -150,6 +152,7 @@ def check_sources(
     desired: Mapping[str, Resource],
     catalog: Catalog | None = None,
     locate: Locator | None = None,
+    keys: Mapping[str, str] | None = None,
 ) -> tuple[str, ...]:
     """One explore per connection and table. Raises PlanError at the first mismatch; returns
     the source connections it could not check (their base connection is created in this run
@@ -163,11 +166,12 @@ def check_sources(
             continue
         base = (change.requests[-1].body or {}).get("baseConnectionId")
         spec_id = _base_spec(r.spec, desired)
+        connector = _base_key(r.spec, keys)
         known: Mapping[Table, Sequence[Column]] | None = None
         if isinstance(base, str):
             key = base
             if key not in tables:
-                tables[key] = list_tables(door, base, spec_id)
+                tables[key] = list_tables(door, base, spec_id, connector)
         else:
             known = catalog(spec_id) if catalog is not None else None
             if known is None:
@@ -200,10 +204,11 @@ def check_at_apply(
     desired: Mapping[str, Resource],
     base_id: str,
     locate: Locator | None = None,
+    keys: Mapping[str, str] | None = None,
 ) -> None:
-    """The source check of one source connection, right before it is created: its base
-    connection was created earlier in the same apply."""
-    tables = list_tables(door, base_id, _base_spec(r.spec, desired))
+    """The source check of one source connection once its base connection exists (created
+    earlier in the same apply)."""
+    tables = list_tables(door, base_id, _base_spec(r.spec, desired), _base_key(r.spec, keys))
     _check(r, tables, lambda t: {c.name for c in table_columns(door, base_id, t)}, locate)
 
 
@@ -253,6 +258,14 @@ def _base_spec(spec: Mapping[str, Any], desired: Mapping[str, Resource]) -> str:
     return str(spec.get("connectionSpec", ""))
 
 
+def _base_key(spec: Mapping[str, Any], keys: Mapping[str, str] | None) -> str:
+    """The connector key of the manifest of a source connection's base connection."""
+    base = spec.get("baseConnection")
+    if isinstance(base, Mapping) and "$resource" in base and keys:
+        return keys.get(str(base["$resource"]), "")
+    return ""
+
+
 def _wanted(spec: Mapping[str, Any]) -> tuple[str, str]:
     if spec.get("format") == "json":
         return str(spec.get("object", REST_OBJECT)), "rest"
@@ -272,18 +285,25 @@ def _find(tables: Sequence[Table], wanted: str, kind: str) -> Table | None:
 def check_generic_connections(
     door: Door, desired: Mapping[str, Resource], locate: Locator | None = None
 ) -> None:
-    """Params of ``connector: {spec: ID}`` connections against their connection spec's
-    authSpec (one ``GET /connectionSpecs/{id}`` per spec)."""
+    """Params of every connection against its connection spec's authSpec (one
+    ``GET /connectionSpecs/{id}`` per spec): all of it for ``connector: {spec: ID}``; for a
+    connector aepflow has an entry for (validate checked names and secrets), the types and
+    formats of the resolved values, so a value the platform would refuse (and echo in its
+    error) stops the plan."""
     specs: dict[str, Mapping[str, Any] | None] = {}
     for r in desired.values():
         spec_id = str(r.spec.get("connectionSpec", ""))
-        if r.kind != "connection" or spec_id in CONNECTORS_BY_SPEC_ID:
+        if r.kind != "connection":
             continue
         if spec_id not in specs:
             body = door.send(Request("GET", f"{FLOW}/connectionSpecs/{spec_id}"), allow_404=True)
             items = body.get("items") if isinstance(body, Mapping) else None
             specs[spec_id] = items[0] if items else None
         found = specs[spec_id]
+        if spec_id in CONNECTORS_BY_SPEC_ID:
+            if found is not None:  # not served to this org: the platform checks at apply
+                check_param_values(r, found, locate)
+            continue
         if found is None:
             raise PlanError(
                 f"{_at(r, locate, 'connector.spec', 'connector')}: {r.address}: the platform has "
@@ -321,22 +341,67 @@ def check_generic_params(
             f"authSpec {name!r} (format: password): write exactly ${{env:NAME}} and set NAME in "
             "the environment"
         )
-    params = {**(r.spec.get("params") or {}), **{k: "********" for k in r.secrets}}
+    params = {**(r.spec.get("params") or {}), **r.secrets}
     unknown = sorted(set(params) - set(properties))
     if unknown:
         raise PlanError(
             f"{where('auth.params.' + unknown[0])}: auth.params.{unknown[0]}: unknown param "
             f"for authSpec {name!r} (known: {', '.join(properties)})"
         )
-    errors = sorted(jsonschema.Draft7Validator(schema).iter_errors(params), key=str)
-    if errors:
-        e = errors[0]
-        path = ".".join(str(p) for p in e.absolute_path)
-        missing = e.validator == "required"
-        detail = e.message if missing or not path else f"auth.params.{path}: {e.message}"
-        if path and path in r.secrets:
-            detail = f"auth.params.{path}: does not match its authSpec type"  # never the value
-        raise PlanError(f"{where('auth.params.' + path)}: {detail} (authSpec {name!r})")
+    _check_schema(r, schema, params, name, where)
+
+
+def check_param_values(
+    r: Resource, connection_spec: Mapping[str, Any], locate: Locator | None = None
+) -> None:
+    """The resolved params of a named connector's connection against the JSON Schema of its
+    authSpec: types, formats and allowed values of the params given (names and secrets are
+    validate's)."""
+    name = str(r.spec.get("authSpec", ""))
+    auths = [a for a in connection_spec.get("authSpec") or [] if isinstance(a, Mapping)]
+    chosen = next((a for a in auths if a.get("name") == name), None)
+    if chosen is None:
+        return
+
+    def where(*paths: str) -> str:
+        return f"{_at(r, locate, *paths, 'auth.params', 'auth')}: {r.address}"
+
+    params = {**(r.spec.get("params") or {}), **r.secrets}
+    _check_schema(r, chosen.get("spec") or {}, params, name, where, only_values=True)
+
+
+def _check_schema(
+    r: Resource,
+    schema: Mapping[str, Any],
+    params: Mapping[str, Any],
+    name: str,
+    where: Callable[..., str],
+    *,
+    only_values: bool = False,
+) -> None:
+    validator = jsonschema.Draft7Validator(schema, format_checker=_FORMATS)
+    errors = sorted(
+        (e for e in validator.iter_errors(params) if e.absolute_path or not only_values),
+        key=lambda e: (list(map(str, e.absolute_path)), str(e.validator)),
+    )
+    if not errors:
+        return
+    e = errors[0]
+    path = ".".join(str(p) for p in e.absolute_path)
+    if not path:
+        detail = e.message
+    elif path.split(".")[0] in r.secrets:
+        # A secret or a value read from the environment: never quoted, only what it must be.
+        detail = (
+            f"auth.params.{path}: the value read from the environment does not match the "
+            f"authSpec ({e.validator}: {e.validator_value!r})"
+        )
+    else:
+        detail = f"auth.params.{path}: {e.message}"
+    raise PlanError(f"{where('auth.params.' + path)}: {detail} (authSpec {name!r})")
+
+
+_FORMATS = jsonschema.Draft7Validator.FORMAT_CHECKER
 
 
 class CheckingReporter:
@@ -352,9 +417,10 @@ class CheckingReporter:
         pending: frozenset[str],
         base_id: Callable[[str], str | None],
         locate: Locator | None = None,
+        keys: Mapping[str, str] | None = None,
     ) -> None:
         self.inner, self.door, self.desired = inner, door, desired
-        self.pending, self.base_id, self.locate = pending, base_id, locate
+        self.pending, self.base_id, self.locate, self.keys = pending, base_id, locate, keys
 
     def begin(self, total: int) -> None:
         self.inner.begin(total)
@@ -366,7 +432,7 @@ class CheckingReporter:
             base = r.spec.get("baseConnection")
             found = self.base_id(str(base["$resource"])) if isinstance(base, Mapping) else None
             if found is not None:
-                check_at_apply(self.door, r, self.desired, found, self.locate)
+                check_at_apply(self.door, r, self.desired, found, self.locate, self.keys)
         self.inner.started(step)
 
     def finished(self, step: str, elapsed: float) -> None:

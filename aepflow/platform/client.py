@@ -14,7 +14,7 @@ import email.utils
 import random
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -36,6 +36,7 @@ from aepflow.errors import (
 from aepflow.platform import paging
 from aepflow.platform.errors import parse_error_body
 from aepflow.platform.httplog import HttpLog
+from aepflow.platform.redact import Redactor
 
 DEFAULT_PLATFORM_URL = "https://platform.adobe.io"
 DEFAULT_IMS_URL = "https://ims-na1.adobelogin.com"
@@ -130,8 +131,10 @@ class PlatformClient:
         self._rng = rng or random.Random()
         limits = httpx.Limits(max_connections=64, max_keepalive_connections=32)
         log = _http_log
+        # What no error message (nor the --log-http file) may show: one list for both.
+        self.secrets = log.secrets if log is not None else Redactor()
+        self.secrets.add(credentials.client_secret)
         if log is not None:  # --log-http: every request, secrets redacted (one shared pool)
-            log.add_secret(credentials.client_secret)
             transport = log.wrap(transport or httpx.HTTPTransport(limits=limits))
         self._transport = transport  # each thread's client goes through the same one
         self._http = httpx.Client(transport=transport, timeout=timeout, limits=limits)
@@ -149,6 +152,11 @@ class PlatformClient:
         self._threads: list[httpx.Client] = []
 
     # -- construction -------------------------------------------------------------------
+
+    def add_secrets(self, values: Iterable[str]) -> None:
+        """Values no message of this client may show (each ``${env:...}`` the run read)."""
+        for value in values:
+            self.secrets.add(value)
 
     def close(self) -> None:
         with self._count_lock:
@@ -211,6 +219,7 @@ class PlatformClient:
             ) from None
         if resp.status_code != 200:
             code, message = parse_error_body(_json(resp))
+            message = self.secrets.redact(message)
             raise AuthenticationError(
                 "POST",
                 path,
@@ -220,6 +229,7 @@ class PlatformClient:
                 "and AEP_SCOPES against your Developer Console project",
             )
         body = resp.json()
+        self.secrets.add(str(body["access_token"]))
         return str(body["access_token"]), self._clock() + float(body.get("expires_in", 86399))
 
     # -- the request loop -----------------------------------------------------------------
@@ -365,6 +375,8 @@ class PlatformClient:
     def _error(self, method: str, path: str, resp: httpx.Response) -> PlatformError:
         body = _json(resp)
         code, message = parse_error_body(body)
+        # The platform's text may echo a rejected value: never show a secret of the run.
+        message = self.secrets.redact(message)
         request_id = resp.headers.get("x-request-id")
         if request_id is None and isinstance(body, dict) and isinstance(body.get("report"), dict):
             request_id = body["report"].get("request-id")

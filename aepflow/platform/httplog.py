@@ -28,7 +28,8 @@ from urllib.parse import parse_qsl
 
 import httpx
 
-REDACTED = "(redacted)"
+from aepflow.platform.redact import REDACTED, Redactor
+
 SECRET_PARAMS = (
     "secret",
     "token",
@@ -41,11 +42,11 @@ SECRET_PARAMS = (
     "credential",
     "auth",
 )
-MIN_SECRET = 4  # shorter values would redact ordinary text
 
 
 class HttpLog:
-    """The log file (JSON Lines, appended) and the secrets it must never hold."""
+    """The log file (JSON Lines, appended) and the secrets it must never hold: the run's one
+    ``Redactor``, which the client's error messages use too."""
 
     def __init__(
         self,
@@ -54,26 +55,17 @@ class HttpLog:
         on_failure: Callable[[OSError], None] | None = None,
     ) -> None:
         self.path = path
-        self._secrets: set[str] = set()
+        self.secrets = Redactor(secrets)
         self._mutex = threading.Lock()
         self._file: IO[str] | None = None
         self._on_failure = on_failure
         self.failed: OSError | None = None  # the first write that failed; nothing logged since
-        for s in secrets:
-            self.add_secret(s)
 
     def add_secret(self, value: str | None) -> None:
-        if value and len(value) >= MIN_SECRET:
-            with self._mutex:
-                self._secrets.add(value)
+        self.secrets.add(value)
 
     def redact(self, text: str) -> str:
-        with self._mutex:
-            secrets = sorted(self._secrets, key=len, reverse=True)
-        for s in secrets:
-            if s in text:
-                text = text.replace(s, REDACTED)
-        return text
+        return self.secrets.redact(text)
 
     def wrap(self, transport: httpx.BaseTransport) -> httpx.BaseTransport:
         return _LoggingTransport(transport, self)

@@ -57,3 +57,64 @@ def test_an_auth_type_replacement_never_prints_a_value_read_from_the_environment
     crm = next(c for c in data["resource_changes"] if c["address"] == "connection.crm")
     assert crm["before"]["params"]["clientId"] == "(sensitive value)"
     assert CLIENT_ID not in (project.root / "plan.bin").read_text(errors="replace")
+
+
+LEAK = "LEAKME-from-the-environment"
+NOT_BOOLEAN = OAUTH + "      includeDeletedObjects: ${env:SF_INC}\n"
+GENERIC = NOT_BOOLEAN.replace(
+    "connector: salesforce", "connector: {spec: cfc0fee1-7dc0-40ef-b73e-d8b134c436f5}"
+).replace("type: oauth2-client-credentials", "specName: OAuth2 Client Credential")
+
+
+@pytest.mark.parametrize("manifest", [NOT_BOOLEAN, GENERIC], ids=["named", "generic"])
+def test_a_param_from_the_environment_of_the_wrong_type_stops_the_plan_without_its_value(
+    project: Project, monkeypatch: pytest.MonkeyPatch, manifest: str
+) -> None:
+    monkeypatch.setenv("SF_INC", LEAK)
+    project.write("crm.yaml", manifest)
+    expected = (
+        "Error: manifests/crm.yaml:13:30: connection.crm: auth.params.includeDeletedObjects: "
+        "the value read from the environment does not match the authSpec (type: 'boolean') "
+        "(authSpec 'OAuth2 Client Credential')\n"
+    )
+    for args in (("plan",), ("apply", "--auto-approve")):
+        result = project.run(*args)
+        assert result.exit_code == 1, result.output
+        assert result.output.endswith(expected), result.output
+        assert LEAK not in result.output
+    as_json = project.run("apply", "--auto-approve", "--json")
+    assert as_json.exit_code == 1
+    emitted = [json.loads(x) for x in as_json.output.splitlines() if x.startswith("{")]
+    assert LEAK not in as_json.output
+    assert emitted[-1] == {
+        "event": "error",
+        "error": {"code": "plan_refused", "message": expected[len("Error: ") : -1]},
+    }
+    assert not (project.root / ".aepflow" / "locks" / "local.lock.json").exists()
+
+
+def test_an_apply_error_that_echoes_a_value_from_the_environment_shows_it_redacted(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whatever the plan does not catch, the platform door redacts: text and --json."""
+    from aepflow.engine import sourcecheck
+
+    monkeypatch.setattr(sourcecheck, "check_param_values", lambda *a, **k: None)
+    monkeypatch.setenv("SF_INC", LEAK)
+    project.write("crm.yaml", NOT_BOOLEAN)
+    text = project.run("apply", "--auto-approve")
+    assert text.exit_code == 1
+    assert (
+        "Error: connection.crm: POST /data/foundation/flowservice/connections failed: 400 "
+        "FLOW-1100-400 The request could not be processed. Error from flow provider: auth "
+        "params do not match the auth spec 'OAuth2 Client Credential': includeDeletedObjects: "
+        "'(redacted)' is not of type 'boolean' (request id "
+    ) in text.output, text.output
+    as_json = project.run("apply", "--auto-approve", "--json")
+    assert as_json.exit_code == 1
+    events = [json.loads(line) for line in as_json.output.splitlines()]
+    end = events[-1]
+    assert end["event"] == "end"
+    assert "'(redacted)' is not of type 'boolean'" in end["errors"]["connection.crm"]
+    for output in (text.output, as_json.output):
+        assert LEAK not in output
