@@ -411,8 +411,10 @@ def _problems(text: str, path: Path, shown: str) -> list[Diagnostic]:
 
 
 def write(formatted: Formatted) -> None:
-    """Replace the file at once, keeping its permissions."""
-    path = formatted.path
+    """Replace the file at once, keeping its permissions. A symbolic link is written
+    through: its target is replaced, and the link stays a link (a manifest shared between
+    projects stays shared)."""
+    path = formatted.path.resolve()
     fd, tmp = tempfile.mkstemp(prefix=".aepflow-fmt-", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:

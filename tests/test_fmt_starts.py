@@ -1,8 +1,9 @@
 """`aepflow fmt` keeps the comments at document starts (a header above a leading ``---``,
-the comment on a ``---`` line)."""
+the comment on a ``---`` line), and writes a symbolic link's target, keeping the link."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -81,3 +82,24 @@ def test_a_canonical_file_with_a_header_passes_check_untouched(project: Path) ->
     assert _fmt("--check") == (0, "", "")
     assert _fmt() == (0, "", "")
     assert path.read_text() == text
+
+
+def test_a_symlinked_manifest_is_formatted_through_the_link(project: Path) -> None:
+    shared = project.parent / "shared"
+    shared.mkdir()
+    (shared / "ds.yaml").write_text(DATASET)
+    os.chmod(shared / "ds.yaml", 0o640)
+    link = project / "manifests" / "ds.yaml"
+    link.symlink_to(Path("..", "..", "shared", "ds.yaml"))
+    assert _fmt("--check") == (
+        1,
+        "manifests/ds.yaml\n",
+        "1 file not in the canonical layout: run `aepflow fmt`.\n",
+    )
+    assert _fmt() == (0, "manifests/ds.yaml\n", "")
+    assert link.is_symlink()
+    assert os.readlink(link) == os.path.join("..", "..", "shared", "ds.yaml")
+    assert (shared / "ds.yaml").read_text() == CANONICAL
+    assert (shared / "ds.yaml").stat().st_mode & 0o777 == 0o640
+    assert sorted(p.name for p in shared.iterdir()) == ["ds.yaml"]  # no temporary file left
+    assert _fmt("--check") == (0, "", "")
