@@ -7,7 +7,9 @@ The canonical layout:
   kind's schema lists it); keys a schema does not know follow, in the order written;
 - block mappings indented by 2 spaces, block sequences by 2 with the dash inside
   (``  - item``), as aepflow's own examples;
-- documents separated by ``---``; one newline at the end of the file;
+- documents separated by ``---``; one newline at the end of the file; a leading ``---``
+  dropped, unless a comment is above or on it (a header, an editor's modeline): then the
+  comments and that ``---`` stay on top; a comment on a ``---`` line stays on that line;
 - what YAML lets an author choose and does not change the meaning is kept as written: flow
   collections (``{name: crm}``), quotes, comments (each stays with the key it was written
   above or beside, also when keys move), blank lines, long lines (never wrapped).
@@ -23,6 +25,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -261,13 +264,70 @@ def _schema_of(document: Any, path: Path) -> list[_Node]:
 
 def format_text(text: str, path: Path) -> str:
     """The canonical layout of a file's text (which aepflow's loader read without error)."""
+    head, body, marks = _document_starts(text)
     y = _yaml()
-    documents = list(y.load_all(text))
+    documents = list(y.load_all(body))
     for document in documents:
         _canonical(document, _schema_of(document, path))
     out = io.StringIO()
     y.dump_all(documents, out)
-    return _indent_comments(out.getvalue().rstrip("\n") + "\n")
+    return head + _marked(_indent_comments(out.getvalue().rstrip("\n") + "\n"), marks)
+
+
+_START = re.compile(r"---(?=[ \t]|$)")
+
+
+def _document_starts(text: str) -> tuple[str, str, dict[int, str]]:
+    """The comments ruamel would lose at document starts, set aside: the header above a
+    leading ``---`` (an ownership note, the ``yaml-language-server`` modeline) with that
+    ``---`` line, and the comment on each later ``---`` line, by its number. A leading
+    ``---`` with no comment above or on it is dropped (the canonical layout)."""
+    lines = text.split("\n")
+    i = 0
+    while i < len(lines) and (not lines[i].strip() or lines[i].lstrip().startswith("#")):
+        i += 1
+    head = ""
+    if i < len(lines) and _START.match(lines[i]) and _comment(lines[i]) is not None:
+        above = [line.strip() for line in lines[:i]]
+        while above and not above[0]:
+            above.pop(0)
+        while above and not above[-1]:
+            above.pop()
+        own = _comment(lines[i])
+        if above or own:
+            head = "".join(f"{line}\n" for line in above) + (f"--- {own}" if own else "---")
+            head += "\n"
+        lines = lines[i + 1 :]
+    marks: dict[int, str] = {}
+    count = 0
+    for j, line in enumerate(lines):
+        if _START.match(line):
+            own = _comment(line)
+            if own:
+                marks[count] = own
+                lines[j] = "---"
+            count += 1
+    return head, "\n".join(lines), marks
+
+
+def _comment(marker: str) -> str | None:
+    """The comment on a ``---`` line ("" for none), or None when a value follows it."""
+    rest = marker[3:].strip()
+    return rest if not rest or rest.startswith("#") else None
+
+
+def _marked(text: str, marks: dict[int, str]) -> str:
+    """Each comment set aside from a ``---`` line back on the same separator."""
+    if not marks:
+        return text
+    lines = text.split("\n")
+    count = 0
+    for j, line in enumerate(lines):
+        if _START.match(line):
+            if line == "---" and count in marks:
+                lines[j] = f"--- {marks[count]}"
+            count += 1
+    return "\n".join(lines)
 
 
 def dump(documents: list[dict[str, Any]], path: Path, header: str = "") -> str:
@@ -360,8 +420,10 @@ def _problems(text: str, path: Path, shown: str) -> list[Diagnostic]:
 
 
 def write(formatted: Formatted) -> None:
-    """Replace the file at once, keeping its permissions."""
-    path = formatted.path
+    """Replace the file at once, keeping its permissions. A symbolic link is written
+    through: its target is replaced, and the link stays a link (a manifest shared between
+    projects stays shared)."""
+    path = formatted.path.resolve()
     fd, tmp = tempfile.mkstemp(prefix=".aepflow-fmt-", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:

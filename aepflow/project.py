@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from aepflow.errors import Diagnostic, ManifestError, SourceLocation, UsageError
 from aepflow.manifest.schema import validate_project
@@ -134,6 +136,9 @@ def load_project(start: Path | None = None) -> Project:
             apply_lock_path=_apply_lock(root, name),
             org_id_at=spec.value_at.get("orgId") if hasattr(spec, "value_at") else None,
         )
+    problems = url_problems(body["environments"], docs[0].at)
+    if problems:
+        raise ManifestError(problems)
     default = body.get("defaultEnvironment", "local")
     if default not in environments:
         at = body.value_at.get("defaultEnvironment", docs[0].at)
@@ -147,6 +152,66 @@ def load_project(start: Path | None = None) -> Project:
             ]
         )
     return Project(root, path, root / body.get("manifests", "manifests"), default, environments)
+
+
+def url_problem(value: str) -> str | None:
+    """What is wrong with a platform or IMS URL, or None: it must be https (http only to a
+    loopback address, the served emulator, so the client secret and tokens never travel in
+    clear text), with a host and a port in range."""
+    if value != value.strip() or any(c.isspace() for c in value):
+        return f"{value!r} is not a valid URL: it contains a space or a line break"
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return (
+            f"{value!r} is not a valid URL: its host is malformed (an IPv6 address goes in "
+            "square brackets, as in http://[::1]:8080)"
+        )
+    if parts.scheme not in ("http", "https"):
+        return f"{value!r} is not an http(s) URL (https://HOST[:PORT])"
+    if not parts.hostname:
+        return f"{value!r} is not a valid URL: it has no host"
+    try:
+        port = parts.port
+    except ValueError:
+        port = 0
+    if port == 0:
+        return f"{value!r} is not a valid URL: its port must be a number from 1 to 65535"
+    if parts.scheme == "http" and not _loopback(parts.hostname):
+        return (
+            f"{value} would send the client secret and tokens in clear text; use https:// "
+            "(http:// is allowed only for a loopback address, such as `aepflow emulator serve`)"
+        )
+    return None
+
+
+def url_fix(problem: str, unset: str) -> str:
+    """The problem and what to do about it (the clear-text one says so already)."""
+    if "clear text" in problem:
+        return problem
+    return f"{problem}; correct it, or {unset} to use the default"
+
+
+def url_problems(environments: Mapping[str, Any], at: SourceLocation) -> list[Diagnostic]:
+    """Each environment's platformUrl and imsUrl that cannot be used, at its position."""
+    problems = []
+    for spec in environments.values():
+        for key in ("platformUrl", "imsUrl"):
+            value = spec.get(key)
+            problem = url_problem(value) if isinstance(value, str) and value else None
+            if problem is not None:
+                where = getattr(spec, "value_at", {}).get(key, at)
+                problems.append(Diagnostic(where, f"{key}: {url_fix(problem, f'remove {key}')}"))
+    return problems
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return bool(ipaddress.ip_address(host).is_loopback)
+    except ValueError:
+        return False
 
 
 def _display(path: Path) -> str:

@@ -9,13 +9,11 @@ stays independent of the others.
 from __future__ import annotations
 
 import contextlib
-import ipaddress
 import os
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from aepflow import emulator, xdmfetch
 from aepflow.embedded_catalog import embedded_catalog
@@ -41,7 +39,7 @@ from aepflow.model import Definition, ProjectModel
 from aepflow.platform import Credentials, PlatformClient
 from aepflow.platform.client import DEFAULT_IMS_URL, DEFAULT_PLATFORM_URL
 from aepflow.platform.redact import ReadEnviron
-from aepflow.project import Environment, Project, load_project
+from aepflow.project import Environment, Project, load_project, url_fix, url_problem
 from aepflow.state import holding
 
 
@@ -272,31 +270,15 @@ def platform_client(env: Environment, environ: Mapping[str, str]) -> PlatformCli
 
 
 def _url(environ: Mapping[str, str], variable: str, configured: str | None, key: str) -> str:
-    """A platform or IMS URL: https, or http only to a loopback address (the served emulator),
-    so the client secret and tokens never travel in clear text."""
+    """A platform or IMS URL that can be used (``url_problem``): the variable's, else the
+    one in aepflow.yaml (checked, at its position, when the project was read)."""
     value = environ.get(variable) or configured or ""
-    where = variable if environ.get(variable) else f"{key} in aepflow.yaml"
-    if not value:
-        return ""
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UsageError(f"{where}: {value!r} is not an http(s) URL")
-    if parts.scheme == "http" and not _loopback(parts.hostname):
-        raise UsageError(
-            f"{where}: {value} would send the client secret and tokens in clear text; use "
-            "https:// (http:// is allowed only for a loopback address, such as "
-            "`aepflow emulator serve`)"
-        )
+    where, unset = (variable, f"unset {variable}") if environ.get(variable) else (key, "")
+    problem = url_problem(value) if value else None
+    if problem is not None:
+        fix = url_fix(problem, unset) if unset else problem
+        raise UsageError(f"{where}: {fix}")
     return value
-
-
-def _loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return bool(ipaddress.ip_address(host).is_loopback)
-    except ValueError:
-        return False
 
 
 def make_plan(

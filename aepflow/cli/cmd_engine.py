@@ -328,7 +328,13 @@ def destroy(
 @click.option("--flow", "flows", multiple=True, metavar="ID", help="Import a whole pipeline.")
 @click.option("--all", "everything", is_flag=True, help="Import every CRMToAEP flow not managed.")
 @lock_timeout_option
-@json_option
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="One JSON document for machines (with --flow or --all): the files written, the "
+    "flows skipped and why, the variables to set.",
+)
 @handle_errors
 def import_(
     environment: str | None,

@@ -27,26 +27,19 @@ if TYPE_CHECKING:
 @handle_errors
 def preview(environment: str | None, flow: str, rows: int, as_json: bool) -> None:
     """Show the XDM records FLOW would write, from sample rows of its source (reads only)."""
-    import json
-    import sys
     from datetime import datetime, timezone
 
-    from aepflow.errors import AepflowError
     from aepflow.preview import preview_flow
     from aepflow.render.preview import render_json, render_text
     from aepflow.workspace import open_workspace
 
+    # An error goes through handle_errors, as for every command: under --json the error
+    # document (docs/errors.md) on stdout, and the `Error: ...` line on stderr.
+    ws = open_workspace(environment, ())
     try:
-        ws = open_workspace(environment, ())
-        try:
-            result = preview_flow(ws, flow, rows, datetime.now(timezone.utc))
-        finally:
-            ws.close()
-    except AepflowError as e:
-        if not as_json:
-            raise
-        click.echo(json.dumps({"error": str(e)}, indent=2, ensure_ascii=False))
-        sys.exit(1)  # with --json the error is the one document on stdout
+        result = preview_flow(ws, flow, rows, datetime.now(timezone.utc))
+    finally:
+        ws.close()
     click.echo(render_json(result) if as_json else render_text(result), nl=False)
 
 

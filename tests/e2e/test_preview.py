@@ -133,12 +133,14 @@ def test_a_flow_whose_connection_does_not_exist_yet_says_what_to_do(project: Pro
 
 def test_with_json_an_error_is_the_one_document_on_stdout(project: Project) -> None:
     result = project.run("preview", "contacts", "--json")
-    assert result.exit_code == 1
-    assert json.loads(result.output) == {
-        "error": "dataflow 'contacts' reads from connection 'crm', which does not exist yet in "
+    message = (
+        "dataflow 'contacts' reads from connection 'crm', which does not exist yet in "
         "environment local (it has no id in the lock): create it first with "
         "`aepflow apply --target connection.crm`, then preview again"
-    }
+    )
+    assert result.exit_code == 1
+    assert json.loads(result.stdout) == {"error": {"code": "usage", "message": message}}
+    assert result.stderr == f"Error: {message}\n"
 
 
 def test_an_unknown_flow_has_a_did_you_mean(project: Project) -> None:

@@ -209,7 +209,8 @@ def test_credentials_never_travel_over_plain_http_except_to_loopback(
     )
     monkeypatch.setenv("AEPFLOW_IMS_URL", "ftp://127.0.0.1")
     assert project.run("plan").output == (
-        "Error: AEPFLOW_IMS_URL: 'ftp://127.0.0.1' is not an http(s) URL\n"
+        "Error: AEPFLOW_IMS_URL: 'ftp://127.0.0.1' is not an http(s) URL (https://HOST[:PORT]); "
+        "correct it, or unset AEPFLOW_IMS_URL to use the default\n"
     )
 
 
