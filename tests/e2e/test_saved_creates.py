@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from urllib.parse import quote
 
 import pytest
 
@@ -129,3 +130,25 @@ def test_a_reviewed_dataflow_applied_elsewhere_since_is_never_created_twice(
     )
     assert [f["id"] for f in project.client().flow_list("flows")] == [flow_id]
     assert lock_path.read_bytes() == lock_before
+
+
+def test_a_saved_plan_whose_create_title_is_now_taken_is_stale(project: Project) -> None:
+    """An object without the marker, made since the plan with the title the plan creates:
+    the Schema Registry would refuse the create half-way through the apply."""
+    target = ("--target", "fieldGroup.contacts")
+    assert project.run("plan", *target, "--out", "reviewed.json").exit_code == 0
+    lock_path = project.root / ".aepflow" / "locks" / "local.lock.json"
+    assert project.run("apply", "--auto-approve", *target).exit_code == 0
+    group = project.id("fieldGroup.contacts")
+    lock_path.unlink()
+    path = f"{api.SCHEMA}/tenant/fieldgroups/{quote(group, safe='')}"
+    unmarked = [{"op": "replace", "path": "/description", "value": "made in the UI"}]
+    project.client().client.send(api.Request("PATCH", path, unmarked))
+    result = project.run("apply", "reviewed.json", "--auto-approve")
+    assert (result.exit_code, result.output) == (
+        1,
+        "Error: saved plan is stale: the title 'E2E Contacts fields' of fieldGroup.contacts is "
+        f"now taken in the sandbox (by {group}); run `aepflow plan --out FILE` again and "
+        "review the new plan\n",
+    )
+    assert not lock_path.exists()
