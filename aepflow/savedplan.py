@@ -5,8 +5,10 @@ manifest's content (by path relative to the project), the project file, the envi
 the scope (paths and ``--target``), the lock's lineage, serial and content. Its own checksum
 covers all of it, so an edited field is refused, and applying it where any input differs —
 another checkout, a manifest edited since, a lock moved by another apply — is refused with
-what moved. Apply then reads only the objects the plan writes, each of which must still be
-as the plan read it.
+what moved. Apply then reads the objects the plan writes, each of which must still be as the
+plan read it, and looks for each object the plan creates by its aepflow marker (the list reads
+a plan makes): one that appeared since (the same branch applied elsewhere) makes the plan
+stale, so a reviewed create never makes a second live copy.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from aepflow.api import Request
+from aepflow.engine.live import read_live
+from aepflow.engine.moves import aliases, moved_lock, moves
 from aepflow.engine.plan import Plan, ResourceChange
 from aepflow.engine.planner import PROTECT_PATH
 from aepflow.engine.refresh import refresh_plan
@@ -151,12 +155,42 @@ def stale_reason(ws: Workspace, plan: Plan, saved: dict[str, Any]) -> str | None
         r = ws.desired.get(change.address)
         return None if obj is None else kind.mask(obj.spec, r) if r is not None else obj.spec
 
-    if not written:
+    if written:
+        with ThreadPoolExecutor(max_workers=max(1, min(ws.parallelism, len(written)))) as pool:
+            for change, spec in zip(written, pool.map(current, written), strict=True):
+                if spec != change.before:  # compared in the form the plan stored (secrets masked)
+                    return f"{change.address} changed in the sandbox since the plan was made"
+    return appeared(ws, plan)
+
+
+def appeared(ws: Workspace, plan: Plan) -> str | None:
+    """Why the plan's creates no longer hold: an object it creates now exists in the sandbox
+    (found by its aepflow marker, by the list reads a plan makes), or its title is now taken.
+    A create sent anyway would make a second live copy of it."""
+    creates = [c.address for c in plan.actionable if c.action == "create"]
+    if not creates:
         return None
-    with ThreadPoolExecutor(max_workers=max(1, min(ws.parallelism, len(written)))) as pool:
-        for change, spec in zip(written, pool.map(current, written), strict=True):
-            if spec != change.before:  # compared in the form the plan stored (secrets masked)
-                return f"{change.address} changed in the sandbox since the plan was made"
+    pairs = moves(ws.renames, ws.desired, ws.lock)
+    lock = moved_lock(ws.lock, pairs)
+    desired = ws.desired
+    if ws.scope is not None:
+        desired = {a: r for a, r in desired.items() if a in ws.scope}
+        lock = replace(lock, resources={a: e for a, e in lock.resources.items() if a in ws.scope})
+    live = read_live(
+        ws.client,
+        desired,
+        lock,
+        parallelism=ws.parallelism,
+        aliases=aliases(ws.renames, desired),
+        environment=ws.hint_env,
+    )
+    for address in creates:
+        obj = live.objects.get(address)
+        if obj is not None:
+            return f"{address} now exists in the sandbox (id {obj.id}), made since the plan"
+        if address in live.taken:
+            id, title, _ = live.taken[address]
+            return f"the title {title!r} of {address} is now taken in the sandbox (by {id})"
     return None
 
 

@@ -97,6 +97,14 @@ def step_graph(plan: Plan) -> dict[str, list[str]]:
         deps = [f"apply:{d}" for d in changes[a].depends_on if d in applies]
         if a in deletes:
             deps.append(f"delete:{a}")
+        kind = KINDS[changes[a].kind]
+        if changes[a].action == "create":  # e.g. a primary identity moved to another field
+            deps += [
+                f"delete:{b}"
+                for b in deletes - {a}
+                if changes[b].kind == changes[a].kind
+                and kind.create_after_delete(changes[a].after, changes[b].before)
+            ]
         graph[f"apply:{a}"] = sorted(deps)
     return graph
 

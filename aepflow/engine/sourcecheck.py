@@ -243,6 +243,16 @@ def _check(
                 f"{at}: {r.address}: {_WORDS[kind]} {wanted!r} has no column "
                 f"{name!r}" + (f"; did you mean {near[0]!r}?" if near else "")
             )
+    key = spec.get("primaryKey")  # Dynamics: a column of the table or view
+    if key:
+        names = fetch(found) if names is None else names
+    if key and names is not None and str(key) not in names:
+        near = get_close_matches(str(key), sorted(names), n=1)
+        raise PlanError(
+            f"{_at(r, locate, 'source.primaryKey', 'source')}: {r.address}: {_WORDS[kind]} "
+            f"{wanted!r} has no column {key!r} (source.primaryKey)"
+            + (f"; did you mean {near[0]!r}?" if near else "")
+        )
 
 
 _TYPES = {"table": ("table", ""), "view": ("view",), "rest": ("rest",)}

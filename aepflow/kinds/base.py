@@ -242,6 +242,14 @@ class Kind(ABC):
 
     unique_titles: ClassVar[bool] = False  # AEP refuses two objects of the kind with one title
 
+    def create_after_delete(
+        self, after: Mapping[str, Any] | None, before: Mapping[str, Any] | None
+    ) -> bool:
+        """Whether creating an object of this kind (desired spec ``after``) must wait for the
+        deletion, in the same apply, of another one (live spec ``before``): AEP would refuse
+        the two at once."""
+        return False
+
     def title(self, spec: Mapping[str, Any]) -> str | None:
         """The title AEP keeps unique, for kinds whose titles are (None otherwise)."""
         return str(spec.get("title")) if self.unique_titles else None

@@ -36,6 +36,13 @@ class Descriptor(SchemaRegistryKind):
     replace_fields = frozenset({"schema"})
     unique_titles = False
 
+    def create_after_delete(
+        self, after: Mapping[str, Any] | None, before: Mapping[str, Any] | None
+    ) -> bool:
+        """A schema has one primary identity (help/xdm/api/descriptors.md): a primary identity
+        moved to another field is created once the old one is deleted, never alongside it."""
+        return bool((after or {}).get("primary")) and bool((before or {}).get("primary"))
+
     def desired(self, model: ProjectModel, tenant: str) -> Iterable[Resource]:
         for s in model.schemas.values():
             for i, ident in enumerate(s.identities):

@@ -34,6 +34,7 @@ from aepflow.manifest.walk import (
 )
 from aepflow.manifest.xdmchecks import (
     check_event_mappings,
+    check_identity_fields,
     check_mapping_types,
     check_schema_refs,
 )
@@ -384,21 +385,13 @@ class Builder:
 
     def _check_schema(self, s: SchemaDef) -> None:
         check_schema_refs(s, self.problem, self.warn)
-        fields = self._fields(s)
         primaries = [i for i, ident in enumerate(s.identities) if ident.primary]
         for i in primaries[1:]:
             self.problem(
                 s.at(f"identities.{i}.primary"),
                 f"schema {s.name!r} has more than one primary identity",
             )
-        if fields is None:
-            return
-        for i, ident in enumerate(s.identities):
-            if not xdm.exists(ident.field, fields):
-                self.problem(
-                    s.at(f"identities.{i}.field"),
-                    f"identity field {ident.field!r} does not exist in schema {s.name!r} (class and field groups)",
-                )
+        check_identity_fields(s, self.problem)
 
     def _check_dataflow(self, f: DataflowDef) -> None:
         check_source(f, self.model.connections, self.problem)

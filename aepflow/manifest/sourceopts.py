@@ -8,7 +8,7 @@ from typing import Any
 
 from aepflow.connectors import CONNECTORS, REST, Connector
 from aepflow.errors import SourceLocation
-from aepflow.manifest.walk import type_name
+from aepflow.manifest.walk import did_you_mean, type_name
 from aepflow.model import ConnectionDef, DataflowDef
 
 Problem = Callable[[SourceLocation, str], None]
@@ -73,6 +73,14 @@ def check_source(
         problem(
             f.at("source.primaryKey"),
             f"source.primaryKey: a Microsoft Dynamics option; {connector.title} has none",
+        )
+    elif f.primary_key and f.columns and f.primary_key not in {c.name for c in f.columns}:
+        # The key drives the source queries (help/sources/tutorials/api/create/crm/ms-dynamics.md)
+        names = [c.name for c in f.columns]
+        problem(
+            f.at("source.primaryKey"),
+            f"source.primaryKey {f.primary_key!r} is not among the declared columns "
+            f"({', '.join(names)})" + did_you_mean(f.primary_key, names),
         )
     if f.row_filter is not None and not connector.row_filters:
         supported = ", ".join(c.title for c in CONNECTORS.values() if c.row_filters)

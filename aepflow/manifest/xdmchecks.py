@@ -209,3 +209,60 @@ def _column_fits(given: str, wanted: str) -> bool:
         return False
     family = _COLUMN_FAMILY.get(given)
     return family is None or wanted not in _MISFITS[family]
+
+
+def check_identity_fields(s: SchemaDef, problem: Problem) -> None:
+    """Each identity names a string leaf of the schema: an identity descriptor's
+    ``xdm:sourceProperty`` is a field that holds the identity value, never an object above
+    fields, and identity values are strings (help/xdm/api/descriptors.md, identity
+    descriptor; help/xdm/ui/fields/identity.md). An ExperienceEvent's ``_id`` is no identity
+    (help/xdm/schema/best-practices.md, "Ensure `_id` is not used as an identity").
+    Unchecked when a class or field group is not in the catalog."""
+    leaves = xdm.schema_leaves(s.class_id, s.field_group_ids, s.custom_fields)
+    if leaves is None:
+        return
+    fields = frozenset(leaves)
+    for i, ident in enumerate(s.identities):
+        where = s.at(f"identities.{i}.field")
+        if not xdm.exists(ident.field, fields):
+            problem(
+                where,
+                f"identity field {ident.field!r} does not exist in schema {s.name!r} "
+                "(class and field groups)",
+            )
+            continue
+        found = xdm.leaf(ident.field, leaves)
+        if found is None:
+            below = xdm.normal(ident.field) + "."
+            strings = [p for p, f in leaves.items() if p.startswith(below) and _string(f)]
+            shown = ", ".join(repr(p) for p in strings[:3])
+            problem(
+                where,
+                f"identity field {ident.field!r} is an object in schema {s.name!r}; an identity "
+                "is a string field"
+                + (
+                    f": name one of its fields ({shown}{', ...' if len(strings) > 3 else ''})"
+                    if strings
+                    else ""
+                ),
+            )
+        elif not _string(found) or found.path.endswith("[]"):
+            kind = (
+                f"an array of {found.xdm_type}" if found.path.endswith("[]") else _a(found.xdm_type)
+            )
+            problem(
+                where,
+                f"identity field {ident.field!r} is {kind} field in schema {s.name!r}; an "
+                "identity is a string field: choose a string field, or add a custom string "
+                "field and map the value into it",
+            )
+        elif s.class_id == xdm.EXPERIENCE_EVENT and xdm.normal(ident.field) == "_id":
+            problem(
+                where,
+                f"identity field '_id' of schema {s.name!r} identifies the event record, not a "
+                "person: AEP does not accept it as an identity; choose another string field",
+            )
+
+
+def _string(f: Field) -> bool:
+    return f.xdm_type == "string"
