@@ -73,10 +73,26 @@ def show_confirm_run(
         if not the_plan.has_changes:
             return
         confirm(auto_approve, question, ws.hint_env)
+        if not auto_approve and not the_plan.refresh_only:
+            _still_holds(ws, the_plan)  # a person took time to answer: the sandbox may have moved
     if the_plan.refresh_only:
         run_refresh(ws, the_plan, as_json)
     else:
         run(ws, the_plan, as_json)
+
+
+def _still_holds(ws: Workspace, the_plan: Plan) -> None:
+    """Refuse to send the plan's creates when one of their objects appeared while the question
+    waited for its answer (another apply elsewhere): a create would make a second live copy."""
+    from aepflow.errors import StalePlanError
+    from aepflow.savedplan import appeared
+
+    why = appeared(ws, the_plan)
+    if why is not None:
+        raise StalePlanError(
+            f"the sandbox changed while the plan waited for your answer: {why}. Nothing was "
+            f"applied; run `{ws.hint('apply')}` again to plan afresh"
+        )
 
 
 def confirm(auto_approve: bool, question: str, environment: str | None = None) -> None:

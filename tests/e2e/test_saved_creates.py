@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
+import sys
 from urllib.parse import quote
 
 import pytest
@@ -152,3 +154,39 @@ def test_a_saved_plan_whose_create_title_is_now_taken_is_stale(project: Project)
         "review the new plan\n",
     )
     assert not lock_path.exists()
+
+
+def test_a_connection_made_while_apply_waits_for_its_yes_is_never_created_twice(
+    project: Project, served: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same gap as a saved plan's, for an apply that asks: while a person reads the plan,
+    the same branch is applied from another checkout. The answer `yes` must send nothing."""
+    from aepflow.cli import applying
+
+    (project.root / "aepflow.yaml").write_text(AEP_PROJECT)
+    aim_at(monkeypatch, served, SF_USERNAME="u", SF_PASSWORD="p", SF_TOKEN="t")
+    laptop = project.root.parent / "laptop"
+    shutil.copytree(project.root, laptop)
+
+    def meanwhile(auto_approve: bool, question: str, environment: str | None = None) -> None:
+        other = subprocess.run(
+            [sys.executable, "-m", "aepflow", "apply", "--auto-approve"],
+            cwd=laptop,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert other.returncode == 0, other.stdout + other.stderr
+
+    monkeypatch.setattr(applying, "confirm", meanwhile)
+    result = project.run("apply")
+    made = json.loads((laptop / "locks" / "prod.lock.json").read_text())["resources"]
+    connection = made["connection.crm"]["id"]
+    assert result.exit_code == 1
+    assert result.output.splitlines()[-1] == (
+        "Error: the sandbox changed while the plan waited for your answer: connection.crm now "
+        f"exists in the sandbox (id {connection}), made since the plan. Nothing was applied; "
+        "run `aepflow apply` again to plan afresh"
+    )
+    assert _connections(project) == [connection]
+    assert not (project.root / "locks" / "prod.lock.json").exists()
