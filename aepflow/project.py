@@ -158,6 +158,12 @@ def url_problem(value: str) -> str | None:
     """What is wrong with a platform or IMS URL, or None: it must be https (http only to a
     loopback address, the served emulator, so the client secret and tokens never travel in
     clear text), with a host and a port in range."""
+    if "@" in value.split("//", 1)[-1].split("/", 1)[0]:
+        # Never quoted: the user name or password would be printed with it.
+        return (
+            "the URL holds a user name or password (USER:PASSWORD@HOST): credentials do not "
+            "belong in it (aepflow signs in with AEP_CLIENT_ID and AEP_CLIENT_SECRET)"
+        )
     if value != value.strip() or any(c.isspace() for c in value):
         return f"{value!r} is not a valid URL: it contains a space or a line break"
     try:

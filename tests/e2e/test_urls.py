@@ -25,6 +25,14 @@ BAD = {
     "localhost:8080": "'localhost:8080' is not an http(s) URL (https://HOST[:PORT])",
     "https://platform.adobe.io\n": "'https://platform.adobe.io\\n' is not a valid URL: it "
     "contains a space or a line break",
+    # Credentials in a URL would be printed by every error that names its host: refused, and
+    # never quoted.
+    "http://user:secret-Pw9@127.0.0.1:8765": "the URL holds a user name or password "
+    "(USER:PASSWORD@HOST): credentials do not belong in it (aepflow signs in with "
+    "AEP_CLIENT_ID and AEP_CLIENT_SECRET)",
+    "https://token@platform.example": "the URL holds a user name or password "
+    "(USER:PASSWORD@HOST): credentials do not belong in it (aepflow signs in with "
+    "AEP_CLIENT_ID and AEP_CLIENT_SECRET)",
 }
 VARIABLES = {"AEPFLOW_PLATFORM_URL": "platformUrl", "AEPFLOW_IMS_URL": "imsUrl"}
 
