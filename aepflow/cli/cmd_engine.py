@@ -137,8 +137,17 @@ def plan(
                     f"\nSaved the plan to {out}. Apply exactly this plan with: "
                     f"{_hint('apply', environment)} {out}"
                 )
+        elif fmt == "text" and result.has_changes and paths:
+            # apply takes no paths: only a saved plan keeps this scope.
+            saved = _hint("plan", environment) + "".join(f" {p}" for p in paths)
+            click.echo(
+                "\nNote: this plan was not saved (--out), and apply plans the whole project: to "
+                f"apply only this scope, run `{saved} --out FILE`, then `aepflow apply FILE`."
+            )
         elif fmt == "text" and result.has_changes:
-            again = _apply_again(environment, targets, replace_addresses, refresh_only, destroy)
+            again = _apply_again(
+                environment, targets, replace_addresses, refresh_only, destroy, allow_data_loss
+            )
             click.echo(
                 f"\nNote: this plan was not saved (--out); `{again}` will plan again before it "
                 "changes anything."
@@ -155,16 +164,19 @@ def _apply_again(
     replace_addresses: tuple[str, ...],
     refresh_only: bool,
     destroy: bool,
+    allow_data_loss: bool = False,
 ) -> str:
     """The command that makes this plan again and applies it: the same environment and
-    planning flags (a refresh-only plan applied without --refresh-only would change AEP)."""
+    planning flags (a refresh-only plan applied without --refresh-only would change AEP, one
+    without --allow-data-loss would be refused)."""
     from aepflow.hints import command
 
+    loss = ["--allow-data-loss"] if allow_data_loss else []
     if destroy:
-        return command("destroy", environment=environment)
+        return command("destroy", *loss, environment=environment)
     flags = [f"--target {t}" for t in targets] + [f"--replace {a}" for a in replace_addresses]
     flags += ["--refresh-only"] if refresh_only else []
-    return command("apply", *flags, environment=environment)
+    return command("apply", *flags, *loss, environment=environment)
 
 
 def _options(

@@ -168,7 +168,11 @@ def test_an_unsaved_plan_names_the_apply_that_makes_it_again(project: Project) -
             ("-e", "local", "--target", "flow.contacts", "--replace", "flow.contacts"),
             "aepflow apply -e local --target flow.contacts --replace flow.contacts",
         ),
-        (("--destroy", "--allow-data-loss"), "aepflow destroy"),
+        (("--destroy", "--allow-data-loss"), "aepflow destroy --allow-data-loss"),
+        (
+            ("--replace", "dataset.contacts", "--allow-data-loss"),
+            "aepflow apply --replace dataset.contacts --allow-data-loss",
+        ),
     ]
     for args, again in cases:
         result = project.run("plan", *args)
@@ -177,3 +181,18 @@ def test_an_unsaved_plan_names_the_apply_that_makes_it_again(project: Project) -
             f"\nNote: this plan was not saved (--out); `{again}` will plan again before it "
             "changes anything.\n"
         )
+
+
+def test_an_unsaved_plan_of_some_paths_names_the_saved_plan_that_keeps_its_scope(
+    project: Project,
+) -> None:
+    """apply takes no paths: suggesting `aepflow apply` would apply the whole project."""
+    apply_ok(project)
+    project.edit("flow.yaml", "interval: 1,", "interval: 2,")
+    result = project.run("plan", "-e", "local", "manifests/flow.yaml")
+    assert result.exit_code == 0, result.output
+    assert result.output.endswith(
+        "\nNote: this plan was not saved (--out), and apply plans the whole project: to apply "
+        "only this scope, run `aepflow plan -e local manifests/flow.yaml --out FILE`, then "
+        "`aepflow apply FILE`.\n"
+    )
