@@ -49,12 +49,60 @@ def _stopped(path: Path, error: OSError) -> None:
     )
 
 
+def _not_a_log(path: Path) -> str | None:
+    """Why ``path`` must not receive the log, or None. The log appends: a slip of the tab key
+    onto the lock, a manifest or a saved plan would corrupt it. So only a new file or an
+    earlier log (JSON Lines of requests) is taken, and nothing aepflow keeps."""
+    import json
+
+    from aepflow.errors import AepflowError
+    from aepflow.project import load_project
+
+    target = path.resolve()
+    with contextlib.suppress(AepflowError, OSError):
+        project = load_project()
+        kept = [project.root / ".aepflow", project.manifests_dir, project.root / ".github"]
+        kept += [project.root / "locks"]
+        files = [project.file] if project.file is not None else []
+        for env in project.environments.values():
+            files += [env.lock_path, env.lock_path.with_name(env.lock_path.name + ".journal")]
+        if target in [f.resolve() for f in files] or any(
+            target.is_relative_to(folder.resolve()) for folder in kept
+        ):
+            return (
+                f"{path} is a file aepflow keeps (the project file, a manifest, a lock, the "
+                "CI workflow or aepflow's own state): write the log to a new file, such as "
+                "http.jsonl"
+            )
+    if not path.is_file():  # new, or a device such as /dev/stderr: nothing to corrupt
+        return None
+    try:
+        with open(path, encoding="utf-8") as f:
+            first = f.readline(65536)
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError):
+        first = "?"
+    if not first:
+        return None
+    try:
+        record = json.loads(first)
+    except ValueError:
+        record = None
+    if not (isinstance(record, dict) and "method" in record and "path" in record):
+        return f"{path} exists and is not an HTTP log of aepflow's: write the log to a new file"
+    return None
+
+
 def _configure(ctx: click.Context, _param: click.Parameter, value: Path | None) -> None:
     if value is None:
         return
     from aepflow.platform.client import log_http
     from aepflow.platform.httplog import HttpLog
 
+    refused = _not_a_log(value)
+    if refused is not None:
+        raise click.BadParameter(refused)
     try:
         with open(value, "a", encoding="utf-8"):
             pass

@@ -45,8 +45,9 @@ DATE_FORMATS = (
 # XDM's integer types and their ranges, -bound to bound - 1 (long: JSON's safe integers).
 INTEGER_BOUNDS = {"byte": 2**7, "short": 2**15, "int": 2**31, "long": 2**53}
 
-_WHOLE = re.compile(r"[+-]?\d+")
-_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+# ASCII digits only, as Java's parsers read them (Python's \d matches every script's digits).
+_WHOLE = re.compile(r"[+-]?\d+", re.ASCII)
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?", re.ASCII)
 
 
 def to_boolean(value: Any) -> bool | None:

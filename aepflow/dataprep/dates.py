@@ -157,7 +157,7 @@ def _regex(pattern: str) -> re.Pattern[str]:
             out.append(f"(?P<{group}>\\d{{1,{4 if letter in 'yu' else 2}}})")
         else:
             out.append(f"(?P<{group}>\\d{{{count}}})")
-    return re.compile("".join(out) + r"\Z")
+    return re.compile("".join(out) + r"\Z", re.ASCII)  # Java's formatters read ASCII digits
 
 
 def zone(name: str) -> timezone | ZoneInfo:
@@ -165,7 +165,7 @@ def zone(name: str) -> timezone | ZoneInfo:
     upper = name.strip().upper()
     if upper in _ZONE_ABBREVIATIONS:
         return timezone(timedelta(hours=_ZONE_ABBREVIATIONS[upper]))
-    match = re.fullmatch(r"(?:UTC|GMT)?([+-])(\d{1,2}):?(\d{2})?", name.strip())
+    match = re.fullmatch(r"(?:UTC|GMT)?([+-])(\d{1,2}):?(\d{2})?", name.strip(), re.ASCII)
     if match:
         sign = -1 if match.group(1) == "-" else 1
         return timezone(
@@ -219,7 +219,8 @@ def parse_date(text: str, pattern: str) -> datetime:
 
 _ISO = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?"
-    r"\s*(Z|[+-]\d{2}:?\d{2}|[A-Za-z][A-Za-z_/]+)?"
+    r"\s*(Z|[+-]\d{2}:?\d{2}|[A-Za-z][A-Za-z_/]+)?",
+    re.ASCII,
 )
 
 

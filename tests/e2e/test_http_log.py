@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import errno
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import httpx
@@ -14,7 +16,7 @@ from aepflow import emulator
 from aepflow.platform import Credentials, PlatformClient, RetryPolicy, httplog
 from aepflow.platform.client import log_http
 from aepflow.platform.httplog import HttpLog
-from tests.e2e.conftest import Project
+from tests.e2e.conftest import Project, apply_ok
 from tests.served import aim_at
 
 SECRETS = {"SF_USERNAME": "user-Zq81x", "SF_PASSWORD": "pw-Vb73kQ", "SF_TOKEN": "tok-Mm42pL"}
@@ -179,3 +181,46 @@ def test_log_http_to_dev_full_warns_once_and_the_command_succeeds(project: Proje
         result = project.run(*command, "--log-http", "/dev/full")
         assert result.exit_code == 0, result.output
         assert result.stderr == FULL.replace("http.jsonl", "/dev/full")
+
+
+@pytest.mark.parametrize(
+    ("target", "kept"),
+    [
+        (".aepflow/locks/local.lock.json", True),
+        (".aepflow/locks/local.lock.json.journal", True),
+        ("aepflow.yaml", True),
+        ("manifests/flow.yaml", True),
+        ("manifests/new.jsonl", True),
+        ("reviewed.json", False),
+        ("notes.txt", False),
+    ],
+)
+def test_the_log_never_appends_to_a_file_that_is_not_a_log(
+    project: Project, target: str, kept: bool
+) -> None:
+    """A slip of the tab key (`--log-http .aepflow/locks/<TAB>`) must not corrupt the lock."""
+    apply_ok(project)
+    assert project.run("plan", "--out", "reviewed.json").exit_code == 0
+    Path("notes.txt").write_text("not a log\n")
+    before = {p: p.read_bytes() for p in project.root.rglob("*") if p.is_file()}
+    result = project.run("apply", "--auto-approve", "--log-http", target)
+    why = (
+        "is a file aepflow keeps (the project file, a manifest, a lock, the CI workflow or "
+        "aepflow's own state): write the log to a new file, such as http.jsonl"
+        if kept
+        else "exists and is not an HTTP log of aepflow's: write the log to a new file"
+    )
+    # A usage error: click's 2 in-process; `aepflow` itself exits 1 (checked below).
+    assert result.exit_code == 2
+    assert result.output.splitlines()[-1] == (
+        f"Error: Invalid value for '--log-http': {target} {why}"
+    ), result.output
+    after = {p: p.read_bytes() for p in project.root.rglob("*") if p.is_file()}
+    assert after == before
+    if target == "aepflow.yaml":
+        done = subprocess.run(
+            [sys.executable, "-m", "aepflow", "plan", "--log-http", target],
+            capture_output=True,
+            text=True,
+        )
+        assert done.returncode == 1, done.stderr
