@@ -163,12 +163,12 @@ class ManifestCache:
             return cls(None, {})
         try:
             path = location(root)
-        except Exception:
+            head = stamp()
+        except Exception:  # no loader source to stamp the cache by: no cache
             return cls(None, {})
         try:
-            head = stamp()
             data = path.read_bytes()
-        except Exception:  # no cache yet, unreadable, or no loader source to stamp it by
+        except Exception:  # no cache yet, or unreadable
             return cls(path, {})
         entries: dict[bytes, bytes] = {}
         if data.startswith(head) and len(data) >= len(head) + 32:

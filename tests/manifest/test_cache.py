@@ -117,6 +117,30 @@ def test_a_cache_of_another_version_is_ignored_and_replaced(
     assert where.read_bytes().startswith(old)
 
 
+def test_a_cache_written_by_another_aepflow_release_is_ignored(
+    project: Path, parsed: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = run()
+    monkeypatch.setattr(cache, "__version__", "0.0.0-other")
+    monkeypatch.setattr(cache, "_stamp", None)
+    parsed.clear()
+    assert run() == first
+    assert sorted(parsed) == files(project)
+    assert b"\n0.0.0-other\n" in cache.location(project).read_bytes()[:200]
+
+
+def test_no_loader_source_to_stamp_by_means_no_cache(
+    project: Path, parsed: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def unreadable() -> str:
+        raise OSError("no source")
+
+    monkeypatch.setattr(cache, "_code_digest", unreadable)
+    monkeypatch.setattr(cache, "_stamp", None)
+    assert run()[0] == 0
+    assert not (project / ".aepflow").exists()
+
+
 @pytest.mark.parametrize(
     "damage",
     [
