@@ -13,9 +13,11 @@ A project of N pipelines has:
 - ``SCHEMAS`` shared profile schemas in ``manifests/schemas.yaml`` (two standard field groups,
   ``FIELDS`` custom fields, two identities each: Email and CRMID);
 - one file per pipeline, ``manifests/<connector>/pipeline-NNNNN.yaml``, with a Dataflow
-  (its own inline dataset, ``COLUMNS`` source columns, one mapping per column, a delta
-  column and an hourly schedule), written in the block style people write by hand, comments
-  and descriptions included.
+  (its own inline dataset, every column of its table as the emulator's source catalog
+  ``aepflow/emulator/data/explore.json`` serves it (read as data: a plan checks each table
+  and column against the source's own), one mapping per schema field (``FIELDS`` + 4, fed
+  from columns of the field's type), a delta column and an hourly schedule), written in the
+  block style people write by hand, comments and descriptions included.
 
 The resources a project creates, counted from the AEP workflow and not from aepflow: per
 connection 1; per schema 1, plus the field group that holds its custom fields (the XDM API
@@ -27,12 +29,12 @@ a flow (5). :func:`expected_resources` returns that count.
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
 SCHEMAS = 10
 IDENTITIES = 2
 FIELDS = 48  # custom fields per schema
-COLUMNS = 48  # source columns (and mappings) per pipeline
 
 # connector key, auth type, params (values as written in the manifest), table, key column,
 # delta column
@@ -59,7 +61,7 @@ CONNECTORS: list[tuple[str, str, dict[str, str], str, str, str]] = [
             "clientSecret": "${env:SFSC_CLIENT_SECRET}",
             "apiVersion": "60.0",
         },
-        "Case",
+        "Lead",
         "Id",
         "LastModifiedDate",
     ),
@@ -71,7 +73,7 @@ CONNECTORS: list[tuple[str, str, dict[str, str], str, str, str]] = [
             "username": "${env:SN_USER}",
             "password": "${env:SN_PASSWORD}",
         },
-        "incident",
+        "sys_user",
         "sys_id",
         "sys_updated_on",
     ),
@@ -96,6 +98,24 @@ STANDARD = [
     ("email", "personalEmail.address", "lower({col})"),
     ("mobile", "mobilePhone.number", None),
 ]
+# Each connector's source columns for the standard paths above, as its table names them.
+STANDARD_COLUMNS = {
+    "salesforce": ("FirstName", "LastName", "Email", "MobilePhone"),
+    "salesforce-service-cloud": ("FirstName", "LastName", "Email", "Phone"),
+    "servicenow": ("first_name", "last_name", "email", "mobile_phone"),
+    "dynamics": ("firstname", "lastname", "emailaddress1", "mobilephone"),
+}
+# The source catalog the emulator serves (data, not code): a plan checks every table and
+# column against the source's own, so the pipelines read the tables and columns it knows.
+CATALOG = Path(__file__).resolve().parents[1] / "aepflow" / "emulator" / "data" / "explore.json"
+CATALOG_NAMES = {
+    "salesforce": "salesforce",
+    "salesforce-service-cloud": "salesforce",
+    "servicenow": "service-now",
+    "dynamics": "dynamics-online",
+}
+# Custom field types, in turn; each is fed from a source column of the same type.
+KINDS = ("string", "string", "date-time", "string")
 
 PROJECT = """\
 version: 1
@@ -179,7 +199,7 @@ def schemas() -> str:
             "      title: CRM ID",
         ]
         for f in range(FIELDS - 1):
-            kind = ("string", "integer", "boolean", "date-time")[f % 4]
+            kind = KINDS[f % len(KINDS)]
             lines += [
                 f"    attr{f:02d}:",
                 f"      type: {kind}",
@@ -198,11 +218,19 @@ def schemas() -> str:
     return "---\n".join(docs)
 
 
+def _columns(table: str, connector: str) -> list[tuple[str, str]]:
+    """(name, type) of the table's columns in the emulator's source catalog."""
+    catalog = json.loads(CATALOG.read_text())
+    columns = catalog["tables"][CATALOG_NAMES[connector]][table]
+    return [(c["name"], c["type"]) for c in columns]
+
+
 def pipeline(n: int) -> tuple[str, str]:
     """(connector key, the manifest text) of pipeline ``n``."""
     key, _, _, table, id_column, delta = CONNECTORS[n % len(CONNECTORS)]
-    columns = [id_column] + [c for c, _, _ in STANDARD]
-    columns += [f"custom_{c:02d}" for c in range(COLUMNS - len(columns) - 1)] + [delta]
+    known = _columns(table, key)
+    columns = [name for name, _ in known]
+    by_type = {kind: [name for name, t in known if t == kind] for kind in KINDS}
     lines = [
         f"# pipeline {n}: {key} {table} into its own dataset",
         "apiVersion: aepflow.io/v1",
@@ -226,7 +254,7 @@ def pipeline(n: int) -> tuple[str, str]:
         f"    - source: {id_column}",
         '      destination: "_${tenant}.crmId"',
     ]
-    for column, destination, expression in STANDARD:
+    for column, (_, destination, expression) in zip(STANDARD_COLUMNS[key], STANDARD, strict=True):
         if expression:
             lines += [
                 f"    - expression: {_q(expression.format(col=column))}",
@@ -234,8 +262,10 @@ def pipeline(n: int) -> tuple[str, str]:
             ]
         else:
             lines += [f"    - source: {column}", f"      destination: {destination}"]
-    for c in range(COLUMNS - len(STANDARD) - 2):
-        lines += [f"    - source: custom_{c:02d}", f'      destination: "_${{tenant}}.attr{c:02d}"']
+    for f in range(FIELDS - 1):
+        choices = by_type[KINDS[f % len(KINDS)]]
+        source = choices[f % len(choices)]
+        lines += [f"    - source: {source}", f'      destination: "_${{tenant}}.attr{f:02d}"']
     lines += [
         "  deltaColumn:",
         f"    name: {delta}",

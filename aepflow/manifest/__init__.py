@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from aepflow.errors import Diagnostic, ManifestError, SourceLocation, VariableError
 from aepflow.manifest import xdm
 from aepflow.manifest.build import Builder
+from aepflow.manifest.cache import ManifestCache
 from aepflow.manifest.files import display, manifest_files
 from aepflow.manifest.yamlload import load_bytes, read_file
 from aepflow.model import ProjectModel
@@ -75,12 +76,23 @@ def _build(
     builder = Builder(env.variables, environ)
     builder.problems.extend(problems)
     count = 0
+    cache = ManifestCache.open(project.root)
     for shown, raw, unread in contents:
-        docs, problems = ([], unread) if raw is None else load_bytes(raw, shown)
+        if raw is None:
+            docs, problems = [], unread
+        else:
+            cached = cache.get(shown, raw)
+            if cached is not None:
+                docs, problems = cached, []
+            else:
+                docs, problems = load_bytes(raw, shown)
+                if not problems:
+                    cache.put(shown, raw, docs)
         builder.problems.extend(problems)
         for doc in docs:
             count += 1
             builder.add(doc)
+    cache.save(prune=not paths)
     if not builder.problems:
         builder.check()
     if offline:

@@ -21,6 +21,8 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     shutil.copytree(REPO / "manifests", tmp_path / "manifests")
     shutil.copy(REPO / "aepflow.yaml", tmp_path)
     monkeypatch.chdir(tmp_path)
+    # These tests count parses: the parsed-manifest cache would answer the second one.
+    monkeypatch.setenv("AEPFLOW_MANIFEST_CACHE", "off")
     return tmp_path
 
 
