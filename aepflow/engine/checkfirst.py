@@ -81,12 +81,13 @@ def check_now(
     """The source check of each source connection in ``first`` (-> its base connection, now
     created): source connection -> why it fails."""
     failures: dict[str, BaseException] = {}
+    memo: dict[tuple[str, ...], Any] = {}  # each connection's tables and columns, read once
     for source, connection in sorted(first.items()):
         found = base_id(connection)
         if found is None:
             continue
         try:
-            check_at_apply(door, desired[source], desired, found, locate, keys)
+            check_at_apply(door, desired[source], desired, found, locate, keys, memo)
         except PlanError as e:
             failures[source] = e
     return failures

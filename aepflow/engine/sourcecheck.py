@@ -205,11 +205,26 @@ def check_at_apply(
     base_id: str,
     locate: Locator | None = None,
     keys: Mapping[str, str] | None = None,
+    memo: dict[tuple[str, ...], Any] | None = None,
 ) -> None:
     """The source check of one source connection once its base connection exists (created
-    earlier in the same apply)."""
-    tables = list_tables(door, base_id, _base_spec(r.spec, desired), _base_key(r.spec, keys))
-    _check(r, tables, lambda t: {c.name for c in table_columns(door, base_id, t)}, locate)
+    earlier in the same apply). ``memo``, shared by the checks of one apply: what a source
+    serves is explored once per connection and table, however many flows read it (a thousand
+    pipelines on four connections: eight requests, not two thousand)."""
+    memo = {} if memo is None else memo
+    key = _base_key(r.spec, keys)
+    tables_key = ("tables", base_id, key)
+    if tables_key not in memo:
+        memo[tables_key] = list_tables(door, base_id, _base_spec(r.spec, desired), key)
+
+    def columns(t: Table) -> set[str]:
+        columns_key = ("columns", base_id, key, t.type, t.path)
+        if columns_key not in memo:
+            memo[columns_key] = {c.name for c in table_columns(door, base_id, t)}
+        found: set[str] = memo[columns_key]
+        return found
+
+    _check(r, memo[tables_key], columns, locate)
 
 
 def _check(
@@ -431,6 +446,7 @@ class CheckingReporter:
     ) -> None:
         self.inner, self.door, self.desired = inner, door, desired
         self.pending, self.base_id, self.locate, self.keys = pending, base_id, locate, keys
+        self.memo: dict[tuple[str, ...], Any] = {}  # one exploration per connection and table
 
     def begin(self, total: int) -> None:
         self.inner.begin(total)
@@ -442,7 +458,7 @@ class CheckingReporter:
             base = r.spec.get("baseConnection")
             found = self.base_id(str(base["$resource"])) if isinstance(base, Mapping) else None
             if found is not None:
-                check_at_apply(self.door, r, self.desired, found, self.locate, self.keys)
+                check_at_apply(self.door, r, self.desired, found, self.locate, self.keys, self.memo)
         self.inner.started(step)
 
     def finished(self, step: str, elapsed: float) -> None:

@@ -73,3 +73,22 @@ def test_the_json_progress_of_a_failed_check_names_the_source(staging: Project) 
         "manifests/flow.yaml:8:12: sourceConnection.contacts: the source has no table 'Contacts'"
     )
     assert len(end["not_started"]) == 7
+
+
+def test_many_flows_on_one_table_explore_it_once(staging: Project) -> None:
+    """The checks of one apply share what they read: three flows on one connection and table
+    explore its listing and its columns once each, not once per flow."""
+    flow = (staging.root / "manifests" / "flow.yaml").read_text()
+    for n in (2, 3):
+        staging.write(
+            f"flow{n}.yaml",
+            flow.replace("name: contacts}", f"name: contacts-{n}}}", 1).replace(
+                "name: E2E contacts", f"name: E2E contacts {n}", 1
+            ),
+        )
+    applied = staging.run("apply", "--auto-approve", "--log-http", "http.jsonl")
+    assert applied.exit_code == 0, applied.output
+    lines = [json.loads(x) for x in (staging.root / "http.jsonl").read_text().splitlines()]
+    explores = [x["path"] for x in lines if str(x["path"]).endswith("/explore")]
+    assert len(explores) == 2, explores  # the tables, then the columns of Contact
+    assert {"flow.contacts", "flow.contacts-2", "flow.contacts-3"} <= set(lock(staging))
