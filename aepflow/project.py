@@ -175,6 +175,11 @@ def url_problem(value: str) -> str | None:
         )
     if parts.scheme not in ("http", "https"):
         return f"{value!r} is not an http(s) URL (https://HOST[:PORT])"
+    if parts.query or parts.fragment or "?" in value or "#" in value:
+        return (
+            f"{value!r} is not a base URL: remove the query or fragment (?..., #...); "
+            "aepflow adds each request's path and query itself"
+        )
     if not parts.hostname:
         return f"{value!r} is not a valid URL: it has no host"
     try:

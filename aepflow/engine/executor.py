@@ -105,6 +105,15 @@ def step_graph(plan: Plan) -> dict[str, list[str]]:
                 if changes[b].kind == changes[a].kind
                 and kind.create_after_delete(changes[a].after, changes[b].before)
             ]
+        deps += [  # e.g. primary: true moved from one identity to another: the loser first
+            f"apply:{b}"
+            for b in applies - {a}
+            if changes[b].kind == changes[a].kind
+            and changes[b].action == "update"
+            and kind.apply_after_update(
+                changes[a].before, changes[a].after, changes[b].before, changes[b].after
+            )
+        ]
         graph[f"apply:{a}"] = sorted(deps)
     return graph
 

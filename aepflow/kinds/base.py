@@ -250,6 +250,19 @@ class Kind(ABC):
         the two at once."""
         return False
 
+    def apply_after_update(
+        self,
+        before: Mapping[str, Any] | None,
+        after: Mapping[str, Any] | None,
+        other_before: Mapping[str, Any] | None,
+        other_after: Mapping[str, Any] | None,
+    ) -> bool:
+        """Whether creating or updating an object of this kind (``before`` -> ``after``) must
+        wait for the in-place update of another one (``other_before`` -> ``other_after``) in
+        the same apply: AEP would refuse the first while the second still holds its old
+        value."""
+        return False
+
     def title(self, spec: Mapping[str, Any]) -> str | None:
         """The title AEP keeps unique, for kinds whose titles are (None otherwise)."""
         return str(spec.get("title")) if self.unique_titles else None

@@ -43,6 +43,20 @@ class Descriptor(SchemaRegistryKind):
         moved to another field is created once the old one is deleted, never alongside it."""
         return bool((after or {}).get("primary")) and bool((before or {}).get("primary"))
 
+    def apply_after_update(
+        self,
+        before: Mapping[str, Any] | None,
+        after: Mapping[str, Any] | None,
+        other_before: Mapping[str, Any] | None,
+        other_after: Mapping[str, Any] | None,
+    ) -> bool:
+        """``primary: true`` moved from one identity of a schema to another: the identity that
+        gives it up is updated first, or AEP would hold two primaries at once and refuse."""
+        gains = bool((after or {}).get("primary")) and not (before or {}).get("primary")
+        loses = bool((other_before or {}).get("primary")) and not (other_after or {}).get("primary")
+        same = (after or {}).get("schema") == (other_after or {}).get("schema")
+        return gains and loses and same
+
     def desired(self, model: ProjectModel, tenant: str) -> Iterable[Resource]:
         for s in model.schemas.values():
             for i, ident in enumerate(s.identities):

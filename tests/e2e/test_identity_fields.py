@@ -74,3 +74,31 @@ def test_the_primary_identity_moves_to_another_field_in_one_apply(project: Proje
     project.edit("schema.yaml", moved, PRIMARY)
     assert project.run("apply", "--auto-approve").exit_code == 0
     assert project.run("plan", "--detailed-exitcode").exit_code == 0
+
+
+@pytest.mark.parametrize("parallelism", ["1", "10"])
+def test_primary_moved_between_two_existing_identities_applies_in_one_run(
+    project: Project, parallelism: str
+) -> None:
+    """AEP holds one primary identity per schema: the identity that gives it up is updated
+    before the one that takes it, whatever their order by name or the parallelism."""
+    project.edit(
+        "schema.yaml",
+        "    - {field: personalEmail.address, namespace: Email, primary: true}\n",
+        "    - {field: personalEmail.address, namespace: Email, primary: true}\n"
+        '    - {field: "_${tenant}.crmId", namespace: CRMID}\n',
+    )
+    apply_ok(project)
+    project.edit(
+        "schema.yaml",
+        "{field: personalEmail.address, namespace: Email, primary: true}",
+        "{field: personalEmail.address, namespace: Email}",
+    )
+    project.edit(
+        "schema.yaml",
+        '{field: "_${tenant}.crmId", namespace: CRMID}',
+        '{field: "_${tenant}.crmId", namespace: CRMID, primary: true}',
+    )
+    applied = project.run("apply", "--auto-approve", "--parallelism", parallelism)
+    assert applied.exit_code == 0, applied.output
+    assert project.run("plan", "--detailed-exitcode").output == "No changes.\n"

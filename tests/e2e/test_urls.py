@@ -25,6 +25,10 @@ BAD = {
     "localhost:8080": "'localhost:8080' is not an http(s) URL (https://HOST[:PORT])",
     "https://platform.adobe.io\n": "'https://platform.adobe.io\\n' is not a valid URL: it "
     "contains a space or a line break",
+    "https://platform.example?x=1": "'https://platform.example?x=1' is not a base URL: remove "
+    "the query or fragment (?..., #...); aepflow adds each request's path and query itself",
+    "http://127.0.0.1:8765/#top": "'http://127.0.0.1:8765/#top' is not a base URL: remove the "
+    "query or fragment (?..., #...); aepflow adds each request's path and query itself",
     # Credentials in a URL would be printed by every error that names its host: refused, and
     # never quoted.
     "http://user:secret-Pw9@127.0.0.1:8765": "the URL holds a user name or password "
