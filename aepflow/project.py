@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -117,6 +118,9 @@ def load_project(start: Path | None = None) -> Project:
     problems = validate_project(body, display, docs[0].at)
     if problems:
         raise ManifestError(problems)
+    problems = _variable_problems(body, path)
+    if problems:
+        raise ManifestError(problems)
     defaults = {k: str(v) for k, v in (body.get("variables") or {}).items()}
     environments: dict[str, Environment] = {}
     for name, spec in body["environments"].items():
@@ -152,6 +156,51 @@ def load_project(start: Path | None = None) -> Project:
             ]
         )
     return Project(root, path, root / body.get("manifests", "manifests"), default, environments)
+
+
+def _variable_problems(body: Mapping[str, Any], path: Path) -> list[Diagnostic]:
+    """A variable's value is text put into manifests: an unquoted value that YAML reads as
+    something else (true, NO, ~, 1e3, 0123 as octal, 1_000) would be put in as Python wrote
+    it back ("True", "None", "1000.0", "83"), silently. Those must be quoted."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    blocks = [body.get("variables")] + [
+        spec.get("variables") for spec in (body.get("environments") or {}).values()
+    ]
+    problems = []
+    for block in blocks:
+        if not isinstance(block, Mapping):
+            continue
+        for name, value in block.items():
+            if isinstance(value, str):
+                continue
+            at = getattr(block, "value_at", {}).get(name)
+            if at is None:
+                continue
+            text = lines[at.line - 1][at.col - 1 :] if at.line <= len(lines) else ""
+            written = re.match(r"[^,}\]#\s]*", text)
+            token = written.group(0) if written else ""
+            number = isinstance(value, (int, float)) and not isinstance(value, bool)
+            if number and token == str(value):
+                continue  # a plain number (15, 1.5) reads back as written
+            problems.append(
+                Diagnostic(
+                    at,
+                    f"variables.{name}: YAML reads the unquoted {token!r} as "
+                    f"{_yaml_kind(value)}, which would become {str(value)!r} in the manifests: "
+                    f'write it in quotes ("{token}")',
+                )
+            )
+    return problems
+
+
+def _yaml_kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if value is None:
+        return "null"
+    if isinstance(value, (int, float)):
+        return "a number"
+    return "a list or a mapping"
 
 
 def url_problem(value: str) -> str | None:

@@ -125,3 +125,31 @@ def test_loopback_urls_with_a_port_are_accepted(
         1,
         "Error: POST /ims/token/v3 failed: cannot reach IMS at localhost:9: ConnectError\n",
     )
+
+
+def test_unquoted_variable_values_that_yaml_would_change_must_be_quoted(
+    project: Project,
+) -> None:
+    """The Norway problem and its kin: NO, 0123, 1_000 and 1.0e+3 would reach the manifests as
+    'False', '83', '1000' and '1000.0'; plain numbers that read back as written are fine."""
+    (project.root / "aepflow.yaml").write_text(
+        "version: 1\nmanifests: manifests\ndefaultEnvironment: local\n"
+        "variables: {n: 15, f: 1.5, country: NO}\n"
+        "environments:\n"
+        "  local: {type: embedded, sandbox: prod, variables: {sfx: 0123, big: 1_000, e: 1.0e+3}}\n"
+    )
+    result = project.run("validate")
+    assert (result.exit_code, result.output.splitlines()) == (
+        1,
+        [
+            "Error: aepflow.yaml:4:37: variables.country: YAML reads the unquoted 'NO' as a "
+            "boolean, which would become 'False' in the manifests: write it in quotes (\"NO\")",
+            "aepflow.yaml:6:59: variables.sfx: YAML reads the unquoted '0123' as a number, "
+            "which would become '83' in the manifests: write it in quotes (\"0123\")",
+            "aepflow.yaml:6:70: variables.big: YAML reads the unquoted '1_000' as a number, "
+            "which would become '1000' in the manifests: write it in quotes (\"1_000\")",
+            "aepflow.yaml:6:80: variables.e: YAML reads the unquoted '1.0e+3' as a number, "
+            "which would become '1000.0' in the manifests: write it in quotes (\"1.0e+3\")",
+            "4 problems found.",
+        ],
+    )
