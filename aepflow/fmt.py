@@ -392,6 +392,17 @@ def format_file(path: Path) -> tuple[Formatted | None, list[Diagnostic]]:
         return None, [Diagnostic(where or SourceLocation(shown), message)]
     if "\r\n" in old:
         new = new.replace("\n", "\r\n")
+    lost = _lost_comment(old, new)
+    if lost is not None:  # fmt keeps every comment, or leaves the file alone
+        line, comment = lost
+        return None, [
+            Diagnostic(
+                SourceLocation(shown, line, 1),
+                f"fmt cannot keep the comment {comment!r} where it stands (after a %YAML "
+                "directive or a '...' document end, or inside [ ] or { } over several lines); "
+                "the file is left as is: move the comment next to a key",
+            )
+        ]
     normal = new.replace("\r\n", "\n")
     if (
         _problems(new, path, shown)
@@ -406,6 +417,18 @@ def format_file(path: Path) -> tuple[Formatted | None, list[Diagnostic]]:
             )
         ]
     return Formatted(path, shown, old, new), []
+
+
+_COMMENT = re.compile(r"(?:^|\s)(#.*)$")
+
+
+def _lost_comment(old: str, new: str) -> tuple[int, str] | None:
+    """The first comment of ``old`` that ``new`` no longer holds (line, text), or None."""
+    for number, line in enumerate(old.splitlines(), 1):
+        found = _COMMENT.search(line)
+        if found is not None and found.group(1).strip() not in new:
+            return number, found.group(1).strip()
+    return None
 
 
 def _problems(text: str, path: Path, shown: str) -> list[Diagnostic]:

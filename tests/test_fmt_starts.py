@@ -103,3 +103,27 @@ def test_a_symlinked_manifest_is_formatted_through_the_link(project: Path) -> No
     assert (shared / "ds.yaml").stat().st_mode & 0o777 == 0o640
     assert sorted(p.name for p in shared.iterdir()) == ["ds.yaml"]  # no temporary file left
     assert _fmt("--check") == (0, "", "")
+
+
+LOSES = {
+    "after a %YAML directive": ("%YAML 1.2\n# Owner: team-crm\n---\n" + DATASET, 2),
+    "after a document end": (DATASET + "...\n# second: team-x\n---\n" + SECOND, 6),
+    "trailing after a document end": (DATASET + "...\n# trailing\n", 6),
+}
+
+
+@pytest.mark.parametrize("case", sorted(LOSES))
+def test_a_comment_fmt_cannot_keep_leaves_the_file_alone(project: Path, case: str) -> None:
+    """fmt keeps every comment, or refuses to touch the file (positioned at the comment)."""
+    written, line = LOSES[case]
+    path = project / "manifests" / "m.yaml"
+    path.write_text(written)
+    comment = written.splitlines()[line - 1]
+    code, out, err = _fmt()
+    assert (code, out) == (1, "")
+    assert err == (
+        f"manifests/m.yaml:{line}:1: fmt cannot keep the comment {comment!r} where it stands "
+        "(after a %YAML directive or a '...' document end, or inside [ ] or { } over several "
+        "lines); the file is left as is: move the comment next to a key\n"
+    )
+    assert path.read_text() == written
