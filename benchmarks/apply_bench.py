@@ -204,13 +204,19 @@ def run_apply(root: Path, served: Served, parallelism: int, prof: Path | None) -
     }
 
 
-def run_noop_plan(root: Path, served: Served, parallelism: int) -> dict[str, Any]:
+def run_noop_plan(
+    root: Path, served: Served, parallelism: int, prefetch: bool = False
+) -> dict[str, Any]:
+    """``open_workspace`` + ``make_plan`` (``prefetch``: the list reads overlap the loading of
+    the manifests, as ``aepflow plan`` does); the plan must have no change."""
     from aepflow.workspace import make_plan, open_workspace
 
     environ = _environ(served.url)
     emulator_cpu = served.cpu()
     cpu, wall = Cpu(), time.perf_counter()
-    ws = open_workspace("bench", (), project_dir=root, parallelism=parallelism, environ=environ)
+    ws = open_workspace(
+        "bench", (), project_dir=root, parallelism=parallelism, environ=environ, prefetch=prefetch
+    )
     try:
         plan = make_plan(ws)
     finally:
@@ -220,6 +226,7 @@ def run_noop_plan(root: Path, served: Served, parallelism: int) -> dict[str, Any
     if plan.has_changes:
         raise SystemExit(f"no-op plan has changes: {plan.summary()}")
     return {
+        "prefetch": prefetch,
         "managed": len(plan.changes),
         "s": wall,
         "user_s": user,

@@ -20,46 +20,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from pathlib import Path
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import generate as generator
-from apply_bench import Cpu, Served, _bound, _environ, _list_pages, run_apply
+from apply_bench import Served, _bound, _list_pages, run_apply, run_noop_plan
 from profiling import profiled
 from profiling import summary as profile_summary
-
-
-def run_noop_plan(root: Path, served: Served, parallelism: int, prefetch: bool) -> dict[str, Any]:
-    """``open_workspace`` + ``make_plan`` as ``aepflow plan`` does (``prefetch``: its list
-    reads overlap the loading of the manifests); the plan must have no change."""
-    from aepflow.workspace import make_plan, open_workspace
-
-    environ = _environ(served.url)
-    emulator_cpu = served.cpu()
-    cpu, wall = Cpu(), time.perf_counter()
-    ws = open_workspace(
-        "bench", (), project_dir=root, parallelism=parallelism, environ=environ, prefetch=prefetch
-    )
-    try:
-        plan = make_plan(ws)
-    finally:
-        ws.close()
-    wall = time.perf_counter() - wall
-    user, system = cpu.self_s()
-    if plan.has_changes:
-        raise SystemExit(f"no-op plan has changes: {plan.summary()}")
-    return {
-        "prefetch": prefetch,
-        "managed": len(plan.changes),
-        "s": wall,
-        "user_s": user,
-        "sys_s": system,
-        "emulator_cpu_s": served.cpu() - emulator_cpu,
-        "requests": ws.client.request_count,
-    }
 
 
 def main() -> None:
