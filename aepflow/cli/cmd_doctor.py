@@ -28,18 +28,17 @@ def doctor(environment: str | None, env_list: bool) -> None:
     from aepflow.errors import AepflowError, ManifestError
     from aepflow.kinds import KINDS
     from aepflow.manifest import no_manifests_yet, required_env
-    from aepflow.platform.client import ENV_VARS
     from aepflow.project import load_project
     from aepflow.workspace import platform_client
 
-    project = load_project()
-    env = project.environment(environment)
     if env_list:  # a manifest it cannot read is an error: the list would be incomplete
-        needed = required_env(project, env)
-        names = [] if env.type == "embedded" else list(ENV_VARS)
-        for name in [*names, *(n for n, _ in needed)]:
+        from aepflow.importing import env_names
+
+        for name in env_names(environment):
             click.echo(name)
         return
+    project = load_project()
+    env = project.environment(environment)
     where = "embedded emulator" if env.type == "embedded" else f"sandbox {env.sandbox}"
     click.echo(f'Environment "{env.name}" ({where})')
     failures = 0

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
 if TYPE_CHECKING:  # loaded when a plan is rendered, not at every command's start
+    from pathlib import Path
+
     from aepflow.engine.plan import Plan
 
 
@@ -40,7 +41,8 @@ def emit(event: dict[str, object]) -> None:
 
 
 def shown_path(path: Path) -> str:
-    try:
-        return str(path.relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
+    """A path as the user would write it (loaded on use: the manifest package is not needed
+    to start every command)."""
+    from aepflow.manifest.files import display
+
+    return display(path)

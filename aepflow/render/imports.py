@@ -3,23 +3,17 @@ why, which variables to set, and the command to run next."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING
+
+from aepflow.manifest.files import display
 
 if TYPE_CHECKING:
     from aepflow.import_run import ImportResult
 
 
-def _rel(path: Path) -> str:
-    try:
-        return str(path.relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
-
-
 def render_import(result: ImportResult, *, plan_hint: str) -> str:
     lines = [
-        f"Imported {flow}: wrote {_rel(path)}"
+        f"Imported {flow}: wrote {display(path)}"
         for path, flow in zip(result.files, result.flows, strict=True)
     ]
     if result.skipped:
