@@ -21,8 +21,6 @@ from pathlib import Path
 from typing import Any
 
 from aepflow.api import Request
-from aepflow.engine.live import read_live
-from aepflow.engine.moves import aliases, moved_lock, moves
 from aepflow.engine.plan import Plan, ResourceChange
 from aepflow.engine.planner import PROTECT_PATH
 from aepflow.engine.refresh import refresh_plan
@@ -31,7 +29,7 @@ from aepflow.hints import command
 from aepflow.kinds import KINDS
 from aepflow.kinds.base import canonical
 from aepflow.manifest import manifest_files
-from aepflow.workspace import Workspace, make_plan
+from aepflow.workspace import Workspace, make_plan, read_scoped
 
 PLAN_FILE_VERSION = 2
 
@@ -170,20 +168,7 @@ def appeared(ws: Workspace, plan: Plan) -> str | None:
     creates = [c.address for c in plan.actionable if c.action == "create"]
     if not creates:
         return None
-    pairs = moves(ws.renames, ws.desired, ws.lock)
-    lock = moved_lock(ws.lock, pairs)
-    desired = ws.desired
-    if ws.scope is not None:
-        desired = {a: r for a, r in desired.items() if a in ws.scope}
-        lock = replace(lock, resources={a: e for a, e in lock.resources.items() if a in ws.scope})
-    live = read_live(
-        ws.client,
-        desired,
-        lock,
-        parallelism=ws.parallelism,
-        aliases=aliases(ws.renames, desired),
-        environment=ws.hint_env,
-    )
+    *_, live = read_scoped(ws)
     for address in creates:
         obj = live.objects.get(address)
         if obj is not None:

@@ -22,7 +22,7 @@ from aepflow.engine.executor import ApplyResult, Executor, NullReporter, Reporte
 from aepflow.engine.live import Early, Prefetch, read_live
 from aepflow.engine.lockfile import LockWriter
 from aepflow.engine.moves import KINDS_OF, aliases, moved_lock, moves
-from aepflow.engine.plan import Lock, Plan
+from aepflow.engine.plan import LiveState, Lock, Plan
 from aepflow.engine.planner import build_plan
 from aepflow.engine.sourcecheck import (
     CheckingReporter,
@@ -281,20 +281,18 @@ def _url(environ: Mapping[str, str], variable: str, configured: str | None, key:
     return value
 
 
-def make_plan(
-    ws: Workspace,
-    *,
-    allow_data_loss: bool = False,
-    destroy: bool = False,
-    replace_addresses: frozenset[str] = frozenset(),
-) -> Plan:
+def read_scoped(
+    ws: Workspace, prefetch: Prefetch | None = None
+) -> tuple[list[tuple[str, str]], Lock, Mapping[str, Resource], LiveState]:
+    """The live state of what this run plans: the lock with its ``movedFrom`` renames applied
+    (``pairs``, and the whole moved lock), narrowed to the run's scope, read by list (with
+    former addresses' markers adopted). Shared by a plan and by a saved plan's last check."""
     pairs = moves(ws.renames, ws.desired, ws.lock)
     whole = moved_lock(ws.lock, pairs)
     desired, lock = ws.desired, whole
     if ws.scope is not None:
         desired = {a: r for a, r in desired.items() if a in ws.scope}
         lock = replace(lock, resources={a: e for a, e in lock.resources.items() if a in ws.scope})
-    early, ws.prefetch = ws.prefetch, None  # read once: a later plan reads afresh
     live = read_live(
         ws.client,
         desired,
@@ -302,8 +300,20 @@ def make_plan(
         parallelism=ws.parallelism,
         aliases=aliases(ws.renames, desired),
         environment=ws.hint_env,
-        prefetch=early,
+        prefetch=prefetch,
     )
+    return pairs, whole, desired, live
+
+
+def make_plan(
+    ws: Workspace,
+    *,
+    allow_data_loss: bool = False,
+    destroy: bool = False,
+    replace_addresses: frozenset[str] = frozenset(),
+) -> Plan:
+    early, ws.prefetch = ws.prefetch, None  # read once: a later plan reads afresh
+    pairs, whole, desired, live = read_scoped(ws, early)
     plan = build_plan(
         ws.desired,
         whole,
