@@ -9,6 +9,7 @@ parsed only when asked for.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
@@ -162,3 +163,14 @@ def catalog() -> Catalog:
     """The shipped catalog (read once per process)."""
     text = Path(__file__).with_name(FILE).read_text(encoding="utf-8")
     return Catalog(text)
+
+
+_INDEX = re.compile(r"\[(\d+|\*)\]")
+_MAP_KEY = re.compile(r"^identityMap\.[^.\[]+\[\]")
+
+
+def catalog_path(path: str) -> str:
+    """A mapping destination or identity field in the catalog's form: array indexes become
+    ``[]`` and an identity map's namespace ``{namespace}`` (``identityMap.Email[0].id`` ->
+    ``identityMap.{namespace}[].id``)."""
+    return _MAP_KEY.sub("identityMap.{namespace}[]", _INDEX.sub("[]", path))

@@ -9,16 +9,12 @@ map (``identityMap.{namespace}[].id``).
 from __future__ import annotations
 
 import copy
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from aepflow.catalog.xdm import BEHAVIOR, CLASS, DATA_TYPE, FIELD_GROUP, catalog
-
-_INDEX = re.compile(r"\[(\d+|\*)\]")
-_MAP_KEY = re.compile(r"^identityMap\.[^.\[]+\[\]")
+from aepflow.catalog.xdm import BEHAVIOR, CLASS, DATA_TYPE, FIELD_GROUP, catalog, catalog_path
 
 
 @dataclass(frozen=True)
@@ -131,8 +127,7 @@ def fields_of(
 
 def normalize(path: str) -> str:
     """A destination in catalog form: ``identityMap.Email[0].id`` -> ``...{namespace}[].id``."""
-    path = _INDEX.sub("[]", path.strip())
-    return _MAP_KEY.sub("identityMap.{namespace}[]", path)
+    return catalog_path(path.strip())
 
 
 class FieldIndex:

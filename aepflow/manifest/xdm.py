@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import Any
 
-from aepflow.catalog.xdm import CLASS, FIELD_GROUP, Catalog, Field, Resource
+from aepflow.catalog.xdm import CLASS, FIELD_GROUP, Catalog, Field, Resource, catalog_path
 from aepflow.catalog.xdm import catalog as shipped
 from aepflow.model import SchemaDef
 
@@ -148,9 +148,7 @@ def schema_fields(
     return None if leaves is None else frozenset(leaves)
 
 
-def normal(path: str) -> str:
-    path = re.sub(r"\[(\d+|\*)\]", "[]", path)
-    return re.sub(r"^identityMap\.[^.\[]+\[\]", "identityMap.{namespace}[]", path)
+normal = catalog_path  # a destination in the catalog's form
 
 
 def exists(path: str, fields: frozenset[str]) -> bool:
