@@ -14,7 +14,7 @@ from dataclasses import replace
 from typing import Any
 
 from aepflow.api import Door
-from aepflow.engine.executor import ApplyResult, Reporter, step_graph
+from aepflow.engine.executor import ApplyResult, Forwarding, Reporter, step_graph
 from aepflow.engine.plan import Plan
 from aepflow.engine.sourcecheck import Locator, check_at_apply, pending_sources
 from aepflow.errors import PlanError
@@ -93,25 +93,17 @@ def check_now(
     return failures
 
 
-class _Phases:
+class _Phases(Forwarding):
     """One progress display over both phases: begun once with every step, ended once."""
 
     def __init__(self, inner: Reporter, total: int) -> None:
-        self.inner, self.total, self.begun = inner, total, False
+        super().__init__(inner)
+        self.total, self.begun = total, False
 
     def begin(self, total: int) -> None:
         if not self.begun:
             self.begun = True
             self.inner.begin(self.total)
-
-    def started(self, step: str) -> None:
-        self.inner.started(step)
-
-    def finished(self, step: str, elapsed: float) -> None:
-        self.inner.finished(step, elapsed)
-
-    def failed(self, step: str, error: BaseException) -> None:
-        self.inner.failed(step, error)
 
     def end(self) -> None:
         pass

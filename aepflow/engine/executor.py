@@ -69,6 +69,29 @@ class NullReporter:
         pass
 
 
+class Forwarding:
+    """A reporter that hands every callback on to ``inner``; a subclass overrides the ones
+    it adds to."""
+
+    def __init__(self, inner: Reporter) -> None:
+        self.inner = inner
+
+    def begin(self, total: int) -> None:
+        self.inner.begin(total)
+
+    def started(self, step: str) -> None:
+        self.inner.started(step)
+
+    def finished(self, step: str, elapsed: float) -> None:
+        self.inner.finished(step, elapsed)
+
+    def failed(self, step: str, error: BaseException) -> None:
+        self.inner.failed(step, error)
+
+    def end(self) -> None:
+        self.inner.end()
+
+
 @dataclass
 class ApplyResult:
     done: list[str] = field(default_factory=list)

@@ -29,7 +29,7 @@ import jsonschema
 
 from aepflow.api import FLOW, Door, Request
 from aepflow.connectors import CONNECTORS_BY_SPEC_ID, REST, connector_of_spec
-from aepflow.engine.executor import Reporter
+from aepflow.engine.executor import Forwarding, Reporter
 from aepflow.engine.plan import Plan
 from aepflow.errors import PlanError, SourceLocation
 from aepflow.kinds.base import Resource
@@ -429,7 +429,7 @@ def _check_schema(
 _FORMATS = jsonschema.Draft7Validator.FORMAT_CHECKER
 
 
-class CheckingReporter:
+class CheckingReporter(Forwarding):
     """A progress reporter that runs the source check of ``pending`` source connections right
     before each is created (its base connection was created earlier in the same apply, so the
     plan had no id to explore with). A mismatch fails that step, before anything is written."""
@@ -444,12 +444,10 @@ class CheckingReporter:
         locate: Locator | None = None,
         keys: Mapping[str, str] | None = None,
     ) -> None:
-        self.inner, self.door, self.desired = inner, door, desired
+        super().__init__(inner)
+        self.door, self.desired = door, desired
         self.pending, self.base_id, self.locate, self.keys = pending, base_id, locate, keys
         self.memo: dict[tuple[str, ...], Any] = {}  # one exploration per connection and table
-
-    def begin(self, total: int) -> None:
-        self.inner.begin(total)
 
     def started(self, step: str) -> None:
         address = step.split(":", 1)[1]
@@ -460,12 +458,3 @@ class CheckingReporter:
             if found is not None:
                 check_at_apply(self.door, r, self.desired, found, self.locate, self.keys, self.memo)
         self.inner.started(step)
-
-    def finished(self, step: str, elapsed: float) -> None:
-        self.inner.finished(step, elapsed)
-
-    def failed(self, step: str, error: BaseException) -> None:
-        self.inner.failed(step, error)
-
-    def end(self) -> None:
-        self.inner.end()
