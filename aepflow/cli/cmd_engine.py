@@ -10,7 +10,14 @@ from typing import TYPE_CHECKING
 import click
 
 from aepflow.cli import env_option, handle_errors
-from aepflow.cli.output import emit, render_plan, shown_path, want_color
+from aepflow.cli.output import (
+    color_option,
+    emit,
+    format_option,
+    render_plan,
+    shown_path,
+    want_color,
+)
 
 if TYPE_CHECKING:
     from aepflow.workspace import Workspace
@@ -35,9 +42,6 @@ target_option = click.option(
     multiple=True,
     metavar="ADDRESS",
     help="Plan only this resource and what it depends on (repeatable); nothing else is destroyed.",
-)
-color_option = click.option(
-    "--no-color", is_flag=True, help="Plain text without colours (also when NO_COLOR is set)."
 )
 json_option = click.option(
     "--json",
@@ -78,13 +82,7 @@ def _locked(ws: Workspace, timeout: float) -> contextlib.AbstractContextManager[
 @click.option(
     "--out", "out", type=click.Path(path_type=Path), help="Save the plan for `aepflow apply FILE`."
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json", "markdown"]),
-    default="text",
-    show_default=True,
-)
+@format_option
 @click.option(
     "--detailed-exitcode",
     is_flag=True,

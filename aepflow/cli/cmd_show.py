@@ -7,21 +7,13 @@ from pathlib import Path
 import click
 
 from aepflow.cli import handle_errors
-from aepflow.cli.output import render_plan, want_color
+from aepflow.cli.output import color_option, format_option, render_plan, want_color
 
 
 @click.command()
 @click.argument("planfile", type=click.Path(path_type=Path))
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json", "markdown"]),
-    default="text",
-    show_default=True,
-)
-@click.option(
-    "--no-color", is_flag=True, help="Plain text without colours (also when NO_COLOR is set)."
-)
+@format_option
+@color_option
 @handle_errors
 def show(planfile: Path, fmt: str, no_color: bool) -> None:
     """Print a saved plan (`aepflow plan --out FILE`); reads nothing else."""

@@ -15,6 +15,19 @@ if TYPE_CHECKING:  # loaded when a plan is rendered, not at every command's star
     from aepflow.engine.plan import Plan
 
 
+# The options of every command that prints a plan (plan, show, apply, destroy).
+format_option = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+)
+color_option = click.option(
+    "--no-color", is_flag=True, help="Plain text without colours (also when NO_COLOR is set)."
+)
+
+
 def want_color(no_color: bool) -> bool:
     from aepflow.render.terminal import color_wanted
 
