@@ -7,6 +7,7 @@ function body, so ``aepflow --help`` stays fast.
 from __future__ import annotations
 
 import functools
+import gc
 import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -152,9 +153,22 @@ def _register() -> None:
 _register()
 
 
+def tune_gc() -> None:
+    """Fewer, larger runs of the cycle collector.
+
+    A command builds a few hundred thousand small dicts and lists per thousand manifests and
+    frees almost none of them before it ends. At CPython's default young-generation threshold
+    (700 allocations) the collector ran thousands of times over them: a third of
+    ``aepflow validate``'s CPU at 1,000 pipelines, for no memory back (peak RSS was the same
+    with the collector off). What is imported before a command runs is never garbage."""
+    gc.freeze()
+    gc.set_threshold(100_000, 50, 100)
+
+
 def main() -> None:
     """The console script. A usage error exits 1, not click's 2: exit 2 is reserved for
     ``plan --detailed-exitcode`` ("there are changes"), which CI scripts test for."""
+    tune_gc()
     try:
         cli.main(prog_name="aepflow", standalone_mode=False)
     except click.exceptions.NoArgsIsHelpError as e:
