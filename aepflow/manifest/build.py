@@ -127,7 +127,7 @@ class Builder:
         name = body["metadata"]["name"]
         name_at = body["metadata"].value_at["name"]
         allowed = ("spec", "auth", "params") if kind == "Connection" else None
-        for path, at in env_references(body, (), body.at):
+        for path, at in env_references(body, (), body.at) if doc.refs else ():
             if allowed is None or path[:3] != allowed:
                 self.problem(
                     at,
@@ -138,7 +138,9 @@ class Builder:
                 )
         if kind == "Connection":
             self.raw_params = dict(body["spec"]["auth"]["params"])  # before ${env:} is resolved
-        spec = self.resolve(body["spec"], body.value_at["spec"], f"{KINDS[kind]} {name!r}")
+        spec = body["spec"]
+        if doc.refs:  # else resolving would return the same values and report nothing
+            spec = self.resolve(spec, body.value_at["spec"], f"{KINDS[kind]} {name!r}")
         description = str(body["metadata"].get("description", spec.get("description", "")))
         getattr(self, f"_add_{KINDS[kind]}")(name, name_at, spec, description)
         moved = tuple(body["metadata"].get("movedFrom", ()))

@@ -36,7 +36,7 @@ from aepflow.errors import SourceLocation
 from aepflow.manifest import yamlload
 from aepflow.manifest.yamlload import Document, LocDict, LocList
 
-FORMAT = 1  # bump when what an entry holds, or how, changes
+FORMAT = 2  # bump when what an entry holds, or how, changes
 MAGIC = b"aepflow manifest cache\n"
 SWITCH = "AEPFLOW_MANIFEST_CACHE"  # "off": neither read nor written
 
@@ -65,10 +65,11 @@ def _seq(items: list[Any], item_at: list[SourceLocation], at: SourceLocation) ->
     return node
 
 
-def _doc(file: str, index: int, body: Any, at: SourceLocation) -> Document:
+def _doc(file: str, index: int, body: Any, at: SourceLocation, refs: bool) -> Document:
     doc = _new(Document)
     fields = doc.__dict__
     fields["file"], fields["index"], fields["body"], fields["at"] = file, index, body, at
+    fields["refs"] = refs
     return doc
 
 
@@ -85,7 +86,7 @@ class _Writer(pickle.Pickler):
         if kind is LocList:
             return _seq, (list(obj), obj.item_at, obj.at)
         if kind is Document:
-            return _doc, (obj.file, obj.index, obj.body, obj.at)
+            return _doc, (obj.file, obj.index, obj.body, obj.at, obj.refs)
         return NotImplemented
 
 

@@ -41,18 +41,27 @@ def plain(value: Any) -> Any:
 
 
 def locations(node: Any, prefix: str = "") -> dict[str, SourceLocation]:
+    """The position of every value under ``node``, by dotted path (``mappings.3.source``)."""
     out: dict[str, SourceLocation] = {}
+    _locations(node, prefix, out)
+    return out
+
+
+def _locations(node: Any, prefix: str, out: dict[str, SourceLocation]) -> None:
     if isinstance(node, LocDict):
+        value_at = node.value_at
         for k, v in node.items():
             path = f"{prefix}{k}"
-            out[path] = node.value_at[k]
-            out.update(locations(v, path + "."))
+            out[path] = value_at[k]
+            if isinstance(v, (LocDict, LocList)):
+                _locations(v, path + ".", out)
     elif isinstance(node, LocList):
+        item_at = node.item_at
         for i, v in enumerate(node):
             path = f"{prefix}{i}"
-            out[path] = node.item_at[i]
-            out.update(locations(v, path + "."))
-    return out
+            out[path] = item_at[i]
+            if isinstance(v, (LocDict, LocList)):
+                _locations(v, path + ".", out)
 
 
 def type_name(value: Any) -> str:

@@ -42,6 +42,15 @@ class Document:
     index: int  # 0-based position in its file
     body: Any
     at: SourceLocation
+    # Some value holds a ``${...}`` that resolving could change or report (anything but
+    # ``_${tenant}``, which stays as written until apply): False lets the builder skip its
+    # walks over the document for variables.
+    refs: bool = True
+
+
+def has_refs(text: str) -> bool:
+    """``text`` holds a ``${...}`` other than ``${tenant}``, or a ``$${`` escape."""
+    return "${" in text.replace("${tenant}", "") or "$${" in text
 
 
 class _Problem(Exception):
@@ -88,6 +97,7 @@ class _Loader(_BASE):  # type: ignore[misc]
         self.file = file
         self.seen_nodes: set[Any] = set()
         self.depth = 0
+        self.refs = False  # see Document.refs
 
     def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
         # A node's tag depends on its kind, text and quoting alone (no path resolvers are
@@ -186,7 +196,10 @@ def _construct(loader: _Loader, node: Any, depth: int) -> Any:
     if cls is yaml.ScalarNode:
         if tag == _STR:
             seen.add(node)
-            return node.value
+            text = node.value
+            if "${" in text and not loader.refs:
+                loader.refs = has_refs(text)
+            return text
         scalar = _SCALARS.get(tag)
         if scalar is not None:
             seen.add(node)
@@ -224,6 +237,7 @@ def _construct(loader: _Loader, node: Any, depth: int) -> Any:
             result[key] = _construct(loader, value_node, depth)
         return result
     loader.depth = depth
+    loader.refs = True  # built by the loader: not looked into, so assume the worst
     return loader.construct_object(node, deep=True)
 
 
@@ -299,9 +313,10 @@ def load_bytes(raw: bytes, display: str) -> tuple[list[Document], list[Diagnosti
             while loader.check_node():
                 node = loader.get_node()
                 at = _loc(display, node.start_mark) if node is not None else start
+                loader.refs = False
                 body = _document(loader, node) if node is not None else None
                 if body is not None:
-                    docs.append(Document(display, index, body, at))
+                    docs.append(Document(display, index, body, at, loader.refs))
                 index += 1
         finally:
             loader.dispose()

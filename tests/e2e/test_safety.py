@@ -224,8 +224,13 @@ def test_an_added_column_is_one_keyed_change_and_not_drift(project: Project) -> 
     assert not any("outside aepflow" in line for line in lines)
 
 
-def test_env_values_outside_connection_auth_are_refused(project: Project) -> None:
-    project.edit("flow.yaml", "name: E2E contacts", "name: ${env:FLOW_NAME}")
+@pytest.mark.parametrize(
+    "written",
+    ["${env:FLOW_NAME}", '"\\u0024{env:FLOW_NAME}"', '"${tenant}-${env:FLOW_NAME}"'],
+    ids=["plain", "escaped", "after-tenant"],
+)
+def test_env_values_outside_connection_auth_are_refused(project: Project, written: str) -> None:
+    project.edit("flow.yaml", "name: E2E contacts", f"name: {written}")
     result = project.run("validate")
     assert result.exit_code == 1
     assert result.output == (

@@ -83,3 +83,30 @@ def test_a_manifest_is_read_alike_both_ways() -> None:
     assert first.key_at["source"] == SourceLocation("m.yaml", 6, 8)
     assert first.value_at["source"] == SourceLocation("m.yaml", 6, 16)
     assert docs[0].body["spec"]["mappings"].item_at[1] == SourceLocation("m.yaml", 7, 7)
+
+
+@pytest.mark.parametrize(
+    ("value", "refs"),
+    [
+        ("plain", False),
+        ('"_${tenant}.crmId"', False),
+        ('"${tenant}${tenant}"', False),
+        ('"${var.region}"', True),
+        ('"${env:TOKEN}"', True),
+        ('"$${tenant}"', True),  # an escape: resolving changes it
+        ('"${tenant"', True),  # unclosed: resolving reports it
+        ('"\\u0024{env:TOKEN}"', True),  # written with an escape, read as ${env:
+        ("!!binary aGVsbG8=", True),  # built by the loader: not looked into
+    ],
+)
+def test_a_document_says_whether_resolving_could_change_or_report_anything(
+    value: str, refs: bool
+) -> None:
+    docs, problems = yamlload.load_bytes(f"a: [{{b: {value}}}]\n".encode(), "f.yaml")
+    assert problems == []
+    assert [d.refs for d in docs] == [refs]
+
+
+def test_each_document_of_a_file_has_its_own_refs() -> None:
+    docs, _ = yamlload.load_bytes(b"a: ${var.x}\n---\na: plain\n", "f.yaml")
+    assert [d.refs for d in docs] == [True, False]
