@@ -33,7 +33,7 @@ import yaml
 
 from aepflow import __version__
 from aepflow.errors import SourceLocation
-from aepflow.manifest import yamlload
+from aepflow.manifest import yamlload, yamlsyntax
 from aepflow.manifest.yamlload import Document, LocDict, LocList
 
 FORMAT = 2  # bump when what an entry holds, or how, changes
@@ -73,10 +73,10 @@ def _doc(file: str, index: int, body: Any, at: SourceLocation, refs: bool) -> Do
     return doc
 
 
-_MAKERS = {f.__name__: f for f in (_at, _map, _seq, _doc)}
+MAKERS = {f.__name__: f for f in (_at, _map, _seq, _doc)}
 
 
-class _Writer(pickle.Pickler):
+class Writer(pickle.Pickler):
     def reducer_override(self, obj: Any) -> Any:
         kind = type(obj)
         if kind is SourceLocation:
@@ -92,14 +92,14 @@ class _Writer(pickle.Pickler):
 
 class _Reader(pickle.Unpickler):
     def find_class(self, module: str, name: str) -> Any:
-        if module == __name__ and name in _MAKERS:
-            return _MAKERS[name]
+        if module == __name__ and name in MAKERS:
+            return MAKERS[name]
         raise pickle.UnpicklingError(f"{module}.{name} is not a manifest cache object")
 
 
 def dumps(docs: list[Document]) -> bytes:
     out = io.BytesIO()
-    _Writer(out, protocol=pickle.HIGHEST_PROTOCOL).dump(docs)
+    Writer(out, protocol=pickle.HIGHEST_PROTOCOL).dump(docs)
     return out.getvalue()
 
 
@@ -118,7 +118,7 @@ def _code_digest() -> str:
     from aepflow import errors
 
     digest = hashlib.sha256()
-    for module in (yamlload, errors, sys.modules[__name__]):
+    for module in (yamlload, yamlsyntax, errors, sys.modules[__name__]):
         digest.update(Path(module.__file__ or "").read_bytes())
     return digest.hexdigest()
 
