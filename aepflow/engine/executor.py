@@ -116,25 +116,33 @@ def step_graph(plan: Plan) -> dict[str, list[str]]:
     graph: dict[str, list[str]] = {}
     for a in sorted(deletes):
         graph[f"delete:{a}"] = sorted(dependents[a])  # what depends on a goes first
+    # The pairwise orderings below only ever pair a step with a delete or an update of the
+    # same kind: grouped by kind, a plan of creates pays nothing for them.
+    deletes_of: dict[str, list[str]] = {}
+    for b in deletes:
+        deletes_of.setdefault(changes[b].kind, []).append(b)
+    updates_of: dict[str, list[str]] = {}
+    for b in applies:
+        if changes[b].action == "update":
+            updates_of.setdefault(changes[b].kind, []).append(b)
     for a in sorted(applies):
-        deps = [f"apply:{d}" for d in changes[a].depends_on if d in applies]
+        change = changes[a]
+        deps = [f"apply:{d}" for d in change.depends_on if d in applies]
         if a in deletes:
             deps.append(f"delete:{a}")
-        kind = KINDS[changes[a].kind]
-        if changes[a].action == "create":  # e.g. a primary identity moved to another field
+        kind = KINDS[change.kind]
+        if change.action == "create":  # e.g. a primary identity moved to another field
             deps += [
                 f"delete:{b}"
-                for b in deletes - {a}
-                if changes[b].kind == changes[a].kind
-                and kind.create_after_delete(changes[a].after, changes[b].before)
+                for b in deletes_of.get(change.kind, ())
+                if b != a and kind.create_after_delete(change.after, changes[b].before)
             ]
         deps += [  # e.g. primary: true moved from one identity to another: the loser first
             f"apply:{b}"
-            for b in applies - {a}
-            if changes[b].kind == changes[a].kind
-            and changes[b].action == "update"
+            for b in updates_of.get(change.kind, ())
+            if b != a
             and kind.apply_after_update(
-                changes[a].before, changes[a].after, changes[b].before, changes[b].after
+                change.before, change.after, changes[b].before, changes[b].after
             )
         ]
         graph[f"apply:{a}"] = sorted(deps)
