@@ -12,11 +12,14 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from aepflow.catalog.xdm import catalog as shipped_catalog
 from aepflow.errors import Diagnostic, ManifestError, SourceLocation, VariableError
-from aepflow.manifest import xdm
+from aepflow.manifest import buildcache, xdm
 from aepflow.manifest.build import Builder
+from aepflow.manifest.buildcache import Built
 from aepflow.manifest.cache import ManifestCache
 from aepflow.manifest.files import display, manifest_files
+from aepflow.manifest.variables import bind_secrets
 from aepflow.manifest.yamlload import load_bytes, read_file
 from aepflow.model import ProjectModel
 
@@ -26,34 +29,21 @@ if TYPE_CHECKING:
 __all__ = ["load_model", "manifest_files", "required_env", "summary", "validate"]
 
 
-# The last build's key and builder, for ``required_env`` right after it (validate, plan):
-# what ${env:...} the manifests read does not depend on the values, so a command reads its
+# The last build's key and result, for ``required_env`` right after it (validate, plan): what
+# ${env:...} the manifests read does not depend on the values, so a command reads its
 # thousand manifests once, not twice. Used once, and only for the very same inputs.
-_last: tuple[tuple[object, ...], Builder] | None = None
-
-
-def _key(
-    project: Project, env: Environment, paths: Sequence[Path], digest: bytes
-) -> tuple[object, ...]:
-    return (
-        os.getcwd(),
-        str(project.root),
-        tuple(sorted((k, repr(v)) for k, v in env.variables.items())),
-        tuple(str(p) for p in paths),
-        digest,
-        id(xdm.catalog()),
-        xdm.generation,
-    )
+_last: tuple[tuple[bytes, tuple[int, int]], Built] | None = None
 
 
 def _build(
     project: Project,
     environment: Environment | None,
     paths: Sequence[Path] | None,
-    environ: Mapping[str, str] | None,
     *,
     reuse: bool = False,
-) -> tuple[Builder, int]:
+) -> Built:
+    """The offline build of the manifests (no value from the environment): from this
+    process's last build, else from the project's build cache, else built."""
     global _last
     env = environment or project.environment(None)
     chosen = list(paths) if paths else [project.manifests_dir]
@@ -66,14 +56,42 @@ def _build(
         digest.update(b"%d:%s\0%d:" % (len(shown), shown.encode(), -1 if raw is None else len(raw)))
         digest.update(raw or b"")
         contents.append((shown, raw, unread))
-    key = _key(project, env, chosen, digest.digest() + repr(problems).encode())
-    # Offline (no environment values): a value read from the environment can change what
-    # the checks find, so only an offline build stands in for another.
-    offline = environ is None or (type(environ) is dict and not environ)
+    inputs = buildcache.inputs_of(
+        {
+            "cwd": os.getcwd(),
+            "root": str(project.root),
+            "variables": sorted((k, repr(v)) for k, v in env.variables.items()),
+            "paths": [str(p) for p in chosen],
+            "files": digest.hexdigest(),
+            "problems": repr(problems),
+        }
+    )
+    # What this process knows of XDM: the shipped catalog, or a stand-in (a test), plus what
+    # a run read from a sandbox (``xdm.learn``), which lives in this process only. A build
+    # made with more than the shipped catalog is neither taken from the disk nor stored there.
+    knowledge = (id(xdm.catalog()), xdm.generation)
+    shipped = xdm.pristine() and xdm.catalog() is shipped_catalog()
     last, _last = _last, None
-    if reuse and offline and last is not None and last[0] == key:
-        return last[1], 0
-    builder = Builder(env.variables, environ)
+    if reuse and last is not None and last[0] == (inputs, knowledge):
+        return last[1]
+    built = buildcache.get(project.root, inputs) if shipped else None
+    if built is None:
+        built = _build_now(project, env, contents, problems, prune=not paths)
+        if shipped and not built.problems:  # as the per-file cache: a problem is found anew
+            buildcache.put(project.root, inputs, built)
+    _last = ((inputs, knowledge), built)
+    return built
+
+
+def _build_now(
+    project: Project,
+    env: Environment,
+    contents: list[tuple[str, bytes | None, list[Diagnostic]]],
+    problems: list[Diagnostic],
+    *,
+    prune: bool,
+) -> Built:
+    builder = Builder(env.variables, None)
     builder.problems.extend(problems)
     count = 0
     cache = ManifestCache.open(project.root)
@@ -92,28 +110,32 @@ def _build(
         for doc in docs:
             count += 1
             builder.add(doc)
-    cache.save(prune=not paths)
+    cache.save(prune=prune)
     if not builder.problems:
         builder.check()
-    if offline:
-        _last = (key, builder)
-    return builder, count
+    return Built(
+        builder.problems,
+        builder.warnings,
+        builder.model,
+        builder.env_used,
+        builder.raw_auth,
+        count,
+    )
 
 
 def validate(
     project: Project, paths: Sequence[Path] | None = None, environment: Environment | None = None
 ) -> list[Diagnostic]:
     """Every problem in the manifests, sorted by position. Needs no secrets."""
-    builder, _ = _build(project, environment, paths, None)
-    return sorted(builder.problems)
+    return sorted(_build(project, environment, paths).problems)
 
 
 def summary(
     project: Project, paths: Sequence[Path] | None = None, environment: Environment | None = None
 ) -> tuple[list[Diagnostic], list[Diagnostic], ProjectModel, int]:
     """(problems, warnings, model, documents read)."""
-    builder, count = _build(project, environment, paths, None)
-    return sorted(builder.problems), sorted(builder.warnings), builder.model, count
+    built = _build(project, environment, paths)
+    return sorted(built.problems), sorted(built.warnings), built.model, built.documents
 
 
 def required_env(
@@ -126,11 +148,11 @@ def required_env(
     manifest yet (just made by ``init --no-example``, before ``import``) needs none."""
     if no_manifests_yet(project):
         return []
-    builder, _ = _build(project, environment, None, None, reuse=True)
-    if builder.problems:
-        raise ManifestError(builder.problems)
+    built = _build(project, environment, None, reuse=True)
+    if built.problems:
+        raise ManifestError(built.problems)
     first: dict[str, SourceLocation] = {}
-    for name, at, _owner in sorted(builder.env_used, key=lambda t: (t[1], t[0])):
+    for name, at, _owner in sorted(built.env_used, key=lambda t: (t[1], t[0])):
         first.setdefault(name, at)
     return sorted(first.items())
 
@@ -149,14 +171,18 @@ def load_model(
     secrets: bool = False,
     environ: Mapping[str, str] | None = None,
 ) -> ProjectModel:
-    source = (os.environ if environ is None else environ) if secrets else None
-    builder, _ = _build(project, environment, paths, source)
-    if builder.problems:
-        raise ManifestError(builder.problems)
-    if builder.missing_env:
+    env = environment or project.environment(None)
+    built = _build(project, env, paths)
+    if built.problems:
+        raise ManifestError(built.problems)
+    if not secrets:
+        return built.model
+    source = os.environ if environ is None else environ
+    model, missing = bind_secrets(built.model, built.raw_auth, env.variables, source)
+    if missing:
         lines = [
             f"{at}: environment variable {name} is not set (used by {owner})"
-            for name, at, owner in sorted(builder.missing_env, key=lambda t: (t[1], t[0]))
+            for name, at, owner in sorted(missing, key=lambda t: (t[1], t[0]))
         ]
         raise VariableError("\n".join(lines))
-    return builder.model
+    return model

@@ -81,6 +81,9 @@ class Builder:
         ] = {}
         self.warnings: list[Diagnostic] = []
         self.raw_params: dict[str, Any] = {}
+        # Each connection's auth.params as written, before any variable is resolved: what
+        # ``bind_secrets`` resolves again with the environment's values.
+        self.raw_auth: dict[str, LocDict] = {}
 
     def problem(self, at: SourceLocation, message: str) -> None:
         self.problems.append(Diagnostic(at, message))
@@ -138,6 +141,7 @@ class Builder:
                 )
         if kind == "Connection":
             self.raw_params = dict(body["spec"]["auth"]["params"])  # before ${env:} is resolved
+            self.raw_auth.setdefault(name, body["spec"]["auth"]["params"])
         spec = body["spec"]
         if doc.refs:  # else resolving would return the same values and report nothing
             spec = self.resolve(spec, body.value_at["spec"], f"{KINDS[kind]} {name!r}")

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any, Protocol
 
 from aepflow.errors import SourceLocation
 from aepflow.manifest.yamlload import LocDict, LocList
+from aepflow.model import ProjectModel
 
 VARIABLE = re.compile(r"\$(\$?)\{([^}]*)\}")
 # A shell's variable names (POSIX): what ${env:NAME} can name. ${var.name} follows the same rule.
@@ -95,3 +97,40 @@ def _resolve_text(value: str, at: SourceLocation, owner: str, ctx: Context) -> s
     if unclosed:
         ctx.problem(at, f"{value!r}: '${{' without a closing '}}' (write $${{ for a literal)")
     return VARIABLE.sub(sub, value)
+
+
+class _Binding:
+    """A context that resolves again what the offline build resolved: its problems were
+    reported then, so only what the environment lacks is recorded."""
+
+    def __init__(self, variables: Mapping[str, str], environ: Mapping[str, str]) -> None:
+        self.variables = variables
+        self.environ: Mapping[str, str] | None = environ
+        self.missing_env: list[tuple[str, SourceLocation, str]] = []
+        self.env_used: list[tuple[str, SourceLocation, str]] = []
+
+    def problem(self, at: SourceLocation, message: str) -> None:
+        pass
+
+
+def bind_secrets(
+    model: ProjectModel,
+    raw_auth: Mapping[str, LocDict],
+    variables: Mapping[str, str],
+    environ: Mapping[str, str],
+) -> tuple[ProjectModel, list[tuple[str, SourceLocation, str]]]:
+    """The model with each connection's ``auth.params`` resolved again, this time with the
+    environment's values; and every ``${env:NAME}`` the environment lacks.
+
+    The build itself never reads the environment (``${env:...}`` is allowed only in a
+    Connection's ``auth.params``, and no check looks at those values), so one offline build,
+    cached or not, serves validate, plan and apply alike, and no value from the environment
+    is ever stored with it."""
+    ctx = _Binding(variables, environ)
+    connections = dict(model.connections)
+    for name, raw in raw_auth.items():
+        connection = connections.get(name)
+        if connection is not None:
+            params = resolve(raw, raw.at, f"connection {name!r}", ctx)
+            connections[name] = replace(connection, params=dict(params))
+    return replace(model, connections=connections), ctx.missing_env

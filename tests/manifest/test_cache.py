@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from aepflow import manifest
 from aepflow.cli import cli
-from aepflow.manifest import cache
+from aepflow.manifest import buildcache, cache
 from aepflow.manifest.yamlload import load_bytes
 
 REPO = Path(__file__).resolve().parents[2]
@@ -28,6 +28,8 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     shutil.copy(REPO / "aepflow.yaml", tmp_path)
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv(cache.SWITCH, raising=False)
+    # The whole build's cache would answer before this one is asked (test_build_cache.py).
+    monkeypatch.setattr(buildcache, "enabled", lambda: False)
     return tmp_path
 
 

@@ -69,14 +69,22 @@ def test_a_changed_manifest_is_read_again(project: Path, monkeypatch: pytest.Mon
     assert after != before
 
 
-def test_a_build_with_environment_values_never_stands_in(
+def test_the_build_behind_a_plan_holds_no_environment_value_and_answers_required_env(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """The environment's values are bound after the build (plan, apply): the build is the
+    very one validate makes, so it answers required_env too, and no value is in it."""
     p = load_project()
     fresh = required_env(p, p.environment(None))
     parsed = counting(monkeypatch)
-    values = {n: "value" for n, _ in fresh}
-    manifest.load_model(p, p.environment(None), secrets=True, environ=values)
+    values = {n: "value-from-the-environment" for n, _ in fresh}
+    model = manifest.load_model(p, p.environment(None), secrets=True, environ=values)
+    assert "value-from-the-environment" in {
+        v for c in model.connections.values() for v in c.params.values()
+    }
+    assert manifest._last is not None
+    assert "value-from-the-environment" not in repr(manifest._last[1])
     files = len(parsed)
+    assert files > 0
     assert required_env(p, p.environment(None)) == fresh
-    assert len(parsed) == 2 * files
+    assert len(parsed) == files
