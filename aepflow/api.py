@@ -111,13 +111,32 @@ def _is_placeholder(value: dict[str, Any]) -> bool:
 def fill(value: Any, lookup: Callable[[Mapping[str, Any]], Any]) -> Any:
     """``value`` with every placeholder replaced by ``lookup(placeholder)``.
 
-    Hot (every request body of an apply goes through it): scalars are not recursed into."""
+    Hot (every spec of a plan and every request body of an apply goes through it): scalars
+    are not recursed into, and a mapping or list with no placeholder inside is returned as
+    it is, not copied. So the result may share parts with ``value``: neither may be changed
+    in place afterwards (nothing in aepflow changes a spec or a body once built)."""
     if isinstance(value, dict):
         if _is_placeholder(value):
             return lookup(value)
-        return {k: fill(v, lookup) if isinstance(v, (dict, list)) else v for k, v in value.items()}
+        out: dict[str, Any] | None = None
+        for k, v in value.items():
+            if isinstance(v, (dict, list)):
+                new = fill(v, lookup)
+                if new is not v:
+                    if out is None:
+                        out = dict(value)
+                    out[k] = new
+        return value if out is None else out
     if isinstance(value, list):
-        return [fill(v, lookup) if isinstance(v, (dict, list)) else v for v in value]
+        items: list[Any] | None = None
+        for i, v in enumerate(value):
+            if isinstance(v, (dict, list)):
+                new = fill(v, lookup)
+                if new is not v:
+                    if items is None:
+                        items = list(value)
+                    items[i] = new
+        return value if items is None else items
     return value
 
 
@@ -137,6 +156,58 @@ def placeholders(value: Any) -> Iterator[Mapping[str, Any]]:
         elif isinstance(v, list):
             stack.extend(reversed(v))
     return iter(found)
+
+
+Hole = tuple[tuple[str | int, ...], Mapping[str, Any]]  # (path to a placeholder, placeholder)
+
+
+def holes(value: Any) -> list[Hole]:
+    """Every placeholder inside ``value`` with its path, in document order: worked out once
+    per spec, so that filling it (``fill_holes``) touches only what leads to one."""
+    found: list[Hole] = []
+    stack: list[tuple[tuple[str | int, ...], Any]] = [((), value)]
+    while stack:
+        path, v = stack.pop()
+        if isinstance(v, dict):
+            if _is_placeholder(v):
+                found.append((path, v))
+            else:
+                stack.extend(
+                    ((*path, k), c) for k, c in reversed(v.items()) if isinstance(c, (dict, list))
+                )
+        elif isinstance(v, list):
+            stack.extend(
+                ((*path, n), c)
+                for n, c in reversed(list(enumerate(v)))
+                if isinstance(c, (dict, list))
+            )
+    return found
+
+
+def fill_holes(value: Any, found: list[Hole], lookup: Callable[[Mapping[str, Any]], Any]) -> Any:
+    """``fill(value, lookup)`` for the ``holes(value)`` given: only the mappings and lists on
+    the way to a placeholder are copied; the rest is shared with ``value``."""
+    if not found:
+        return value
+    if found[0][0] == ():
+        return lookup(found[0][1])
+    copied: dict[tuple[str | int, ...], Any] = {(): _shallow(value)}
+
+    def container(path: tuple[str | int, ...]) -> Any:
+        held = copied.get(path)
+        if held is None:
+            parent = container(path[:-1])
+            held = parent[path[-1]] = _shallow(parent[path[-1]])
+            copied[path] = held
+        return held
+
+    for path, placeholder in found:
+        container(path[:-1])[path[-1]] = lookup(placeholder)
+    return copied[()]
+
+
+def _shallow(value: Any) -> Any:
+    return dict(value) if isinstance(value, dict) else list(value)
 
 
 class Door(Protocol):

@@ -264,7 +264,7 @@ def measure(n: int, args: argparse.Namespace) -> dict[str, Any]:
         served = Served(Path(tmp) / "emulator", args.latency_ms)
         try:
             applied = run_apply(root, served, args.parallelism, None)
-            noop = run_noop_plan(root, served, args.parallelism)
+            noop = run_noop_plan(root, served, args.parallelism, prefetch=True)
         finally:
             served.stop()
         if prof:  # a run of its own, on a fresh project: the profiler slows what it watches

@@ -207,14 +207,15 @@ def read_live(
         found = listings.get(kind)
         return None if found is None else found.by_identity.get(identity, [])
 
-    addresses = sorted(set(desired) | set(lock.resources))
+    every = set(desired) | set(lock.resources)
+    addresses = sorted(every)
     ids: dict[str, str] = {a: e.id for a, e in lock.resources.items()}
     deps: dict[str, list[str]] = {}
     for a in addresses:
         if a not in desired:
             deps[a] = []
         else:
-            deps[a] = [d for d in desired[a].depends_on if d in addresses]
+            deps[a] = [d for d in desired[a].depends_on if d in every]
 
     def read(address: str) -> LiveObject | None:
         entry = lock.resources.get(address)

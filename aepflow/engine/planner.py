@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from aepflow.api import Request, fill, is_ref
+from aepflow.api import Hole, Request, fill_holes, holes, is_ref
 from aepflow.engine.diff import diff
 from aepflow.engine.plan import (
     UNKNOWN,
@@ -40,9 +40,12 @@ MARKER_PATH = "marker"
 __all__ = ["DATA_LOSS_HINT", "PROTECT_PATH", "build_plan", "resolve"]
 
 
-def resolve(value: Any, known: Known, *, keep_unknown: bool = False) -> Any:
+def resolve(
+    value: Any, known: Known, *, keep_unknown: bool = False, found: list[Hole] | None = None
+) -> Any:
     """References replaced by the referenced ids (or versions). One not known yet becomes
-    UNKNOWN, or stays a reference for apply to fill with ``keep_unknown``."""
+    UNKNOWN, or stays a reference for apply to fill with ``keep_unknown``. ``found``: the
+    value's ``holes``, when already worked out."""
 
     def lookup(placeholder: Mapping[str, Any]) -> Any:
         if not is_ref(placeholder):
@@ -53,7 +56,7 @@ def resolve(value: Any, known: Known, *, keep_unknown: bool = False) -> Any:
             return dict(placeholder) if keep_unknown else UNKNOWN
         return found
 
-    return fill(value, lookup)
+    return fill_holes(value, holes(value) if found is None else found, lookup)
 
 
 def _dependency_edges(desired: Mapping[str, Resource], lock: Lock) -> dict[str, list[str]]:
@@ -280,8 +283,8 @@ def _plan_resource(
 ) -> tuple[ResourceChange, dict[str, Any] | None]:
     kind = KINDS[r.kind]
     entry = lock.resources.get(r.address)
-    spec = resolve(r.spec, known, keep_unknown=True)  # what requests carry
-    after = resolve(r.spec, known)  # what the plan shows
+    spec = resolve(r.spec, known, keep_unknown=True, found=r.holes)  # what requests carry
+    after = resolve(r.spec, known, found=r.holes)  # what the plan shows
     common: dict[str, Any] = {
         "address": r.address,
         "kind": r.kind,

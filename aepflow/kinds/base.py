@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, ClassVar
 
-from aepflow.api import Door, ListRequest, Request, is_ref, placeholders
+from aepflow.api import Door, Hole, ListRequest, Request, holes, is_ref
 from aepflow.errors import SourceLocation
 from aepflow.model import TENANT_PLACEHOLDER, ProjectModel
 
@@ -38,11 +38,6 @@ def ref(address: str, field_name: str | None = None) -> dict[str, str]:
         if field_name is None
         else {"$resource": address, "field": field_name}
     )
-
-
-def refs_in(value: Any) -> set[str]:
-    """Addresses referenced anywhere inside ``value``."""
-    return {str(p["$resource"]) for p in placeholders(value) if is_ref(p)}
 
 
 def canonical(value: Any) -> str:
@@ -116,8 +111,14 @@ class Resource:
     # Worked out once per resource (a plan asks for each several times); a spec is never
     # changed after the resource is built (``dataclasses.replace`` builds a new one).
     @cached_property
+    def holes(self) -> list[Hole]:
+        """Every placeholder of the spec with its path (what a plan fills in)."""
+        return holes(self.spec)
+
+    @cached_property
     def depends_on(self) -> tuple[str, ...]:
-        return tuple(sorted(refs_in(self.spec) | set(self.requires)))
+        refs = {str(p["$resource"]) for _, p in self.holes if is_ref(p)}
+        return tuple(sorted(refs | set(self.requires)))
 
     @cached_property
     def hash(self) -> str:
