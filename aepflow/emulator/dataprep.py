@@ -30,7 +30,7 @@ from typing import Any
 
 from aepflow import dataprep
 from aepflow.dataprep import convert
-from aepflow.emulator import errors, samples, specs, xdm
+from aepflow.emulator import errors, runs, samples, specs, xdm
 from aepflow.emulator.context import Call, Reply
 from aepflow.emulator.records import new_hex
 from aepflow.emulator.router import Handler, Router
@@ -314,10 +314,33 @@ def preview(call: Call, tx: Tx) -> Reply:
     return Reply(200, out)
 
 
+_OUTCOMES: dict[tuple[str, str, str, str], dict[str, Any] | None] = {}
+_OUTCOMES_MAX = 100_000
+
+
+def with_mapping_outcome(
+    tx: Tx, sandbox: str, flow: Mapping[str, Any], now: float
+) -> Mapping[str, Any]:
+    """The flow with ``_emu.mapping`` (``mapping_outcome``) for its simulated runs, worked
+    out when one of its runs is first due and kept per state, flow and flow version (etag):
+    a flow whose schedule starts later, as every flow of a fresh apply, never needs it.
+    A flow stored by an older emulator may already hold it."""
+    emu = flow.get("_emu") or {}
+    if "mapping" in emu or not runs.due(flow, now):
+        return flow
+    key = (tx.salt, sandbox, str(flow.get("id")), str(flow.get("etag")))
+    if key not in _OUTCOMES:
+        if len(_OUTCOMES) >= _OUTCOMES_MAX:
+            _OUTCOMES.clear()
+        _OUTCOMES[key] = mapping_outcome(tx, sandbox, flow)
+    return {**flow, "_emu": {**emu, "mapping": _OUTCOMES[key]}}
+
+
 def mapping_outcome(tx: Tx, sandbox: str, flow: Mapping[str, Any]) -> dict[str, Any] | None:
     """How the flow's mapping fares on its table's sample rows, for its simulated runs:
     ``{"share": failed rows / rows, "message": the first error}``, or None when every row maps.
-    A flow's mapping version and table only change by a PATCH, so this is computed then."""
+    A flow's mapping version and table only change by a PATCH (a new etag), so it is kept
+    per etag (``with_mapping_outcome``)."""
     emu = flow.get("_emu") or {}
     connector = str(emu.get("connector", ""))
     # Tabular sources only: a REST source's objects are JSON schemas, not columns.

@@ -10,7 +10,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from aepflow.emulator import errors, runs, samples, specs
+from aepflow.emulator import dataprep, errors, runs, samples, specs
 from aepflow.emulator.context import Call, Reply
 from aepflow.emulator.flowcommon import (
     FILTERABLE,
@@ -191,7 +191,7 @@ def list_runs(call: Call, tx: Tx) -> Reply:
         if condition.field == "flowId" and condition.op == "==":
             # Only materialise the runs of the flows asked for.
             flows = [f for f in flows if f["id"] in condition.values]
-    items = [r for f in flows for r in runs.runs_of(f, call.now)]
+    items = [r for f in flows for r in runs.runs_of(_outcome(call, tx, f), call.now)]
     items.sort(key=lambda r: r["createdAt"])
     return listing(call, items, "runs")
 
@@ -199,7 +199,11 @@ def list_runs(call: Call, tx: Tx) -> Reply:
 def get_run(call: Call, tx: Tx) -> Reply:
     run_id = call.params["id"]
     for flow in live_flows(call, tx):
-        for found in runs.runs_of(flow, call.now):
+        for found in runs.runs_of(_outcome(call, tx, flow), call.now):
             if found["id"] == run_id:
                 return Reply(200, {"items": [found]})
     raise errors.flow_not_found("runs", run_id)
+
+
+def _outcome(call: Call, tx: Tx, flow: Mapping[str, Any]) -> Mapping[str, Any]:
+    return dataprep.with_mapping_outcome(tx, call.sandbox, flow, call.now)

@@ -169,7 +169,6 @@ def _prepare_flow(call: Call, tx: Tx, obj: dict[str, Any]) -> None:
         or specs.SINGLE_OBJECT,
         "connector": connector,
     }
-    obj["_emu"]["mapping"] = dataprep.mapping_outcome(tx, call.sandbox, obj)
 
 
 def list_objects(call: Call, tx: Tx, collection: str) -> Reply:
@@ -180,13 +179,22 @@ def list_objects(call: Call, tx: Tx, collection: str) -> Reply:
     ]
     # Creation order (the state keeps insertion order; createdAt ties within a millisecond).
     items = sorted(
-        (public(obj, collection, call.now) for obj in stored), key=lambda o: o["createdAt"]
+        (public(_outcome(call, tx, collection, obj), collection, call.now) for obj in stored),
+        key=lambda o: o["createdAt"],
     )
     return listing(call, items, collection)
 
 
 def get_object(call: Call, tx: Tx, collection: str) -> Reply:
-    return Reply(200, {"items": [public(_stored(call, tx, collection), collection, call.now)]})
+    obj = _outcome(call, tx, collection, _stored(call, tx, collection))
+    return Reply(200, {"items": [public(obj, collection, call.now)]})
+
+
+def _outcome(call: Call, tx: Tx, collection: str, obj: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A flow with what its simulated runs need of its mapping (``lastRunDetails``)."""
+    if collection != "flows":
+        return obj
+    return dataprep.with_mapping_outcome(tx, call.sandbox, obj, call.now)
 
 
 def patch_object(call: Call, tx: Tx, collection: str) -> Reply:
@@ -226,9 +234,7 @@ def patch_object(call: Call, tx: Tx, collection: str) -> Reply:
         flowchecks.check_target(tx, call.sandbox, updated)
     else:
         _check_flow_update(call, tx, stored, updated)
-        updated.setdefault("_emu", {})["mapping"] = dataprep.mapping_outcome(
-            tx, call.sandbox, updated
-        )
+        updated.setdefault("_emu", {}).pop("mapping", None)  # worked out again when needed
     if collection == "flows":  # connections' ops can carry secrets: never recorded
         updated["lastOperation"] = _operation(call, "update", ops)
     flow_stamp(updated, call, created=False)
