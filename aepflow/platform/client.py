@@ -106,6 +106,29 @@ class RetryPolicy:
     max_delay: float = 30.0
 
 
+class _NoCookies(httpx.Cookies):
+    def extract_cookies(self, response: httpx.Response) -> None:
+        return None
+
+
+_NO_COOKIES = _NoCookies()
+
+
+class _Client(httpx.Client):
+    """An httpx client that keeps no cookie and sends none: AEP's APIs take a bearer token
+    on every request, and reading each response's Set-Cookie through the standard library's
+    cookie jar cost more than the rest of httpx's own work per request (measured with a
+    gateway that sets one: 430 us against 240 us a request)."""
+
+    @property
+    def cookies(self) -> httpx.Cookies:
+        return _NO_COOKIES
+
+    @cookies.setter
+    def cookies(self, cookies: Any) -> None:
+        return None
+
+
 @functools.cache
 def _tls_context() -> ssl.SSLContext:
     """One TLS context for every httpx client of the process, the one httpx would make
@@ -147,7 +170,7 @@ class PlatformClient:
         if log is not None:  # --log-http: every request, secrets redacted (one shared pool)
             transport = log.wrap(transport or httpx.HTTPTransport(limits=limits))
         self._transport = transport  # each thread's client goes through the same one
-        self._http = httpx.Client(
+        self._http = _Client(
             transport=transport, timeout=timeout, limits=limits, verify=_tls_context()
         )
         self._token: str | None = None
@@ -181,7 +204,7 @@ class PlatformClient:
         """This thread's httpx client: the same transport, timeout and hooks as ``_http``."""
         client: httpx.Client | None = getattr(self._local, "http", None)
         if client is None:
-            client = httpx.Client(
+            client = _Client(
                 transport=self._transport,
                 verify=_tls_context(),
                 timeout=self._http.timeout,

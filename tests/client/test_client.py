@@ -497,3 +497,18 @@ def test_ims_refusal_is_an_authentication_error_without_the_secret(
 
 def test_not_found_is_a_platform_error() -> None:
     assert issubclass(NotFound, PlatformError)
+
+
+@respx.mock(assert_all_mocked=True)
+def test_cookies_a_gateway_sets_are_neither_kept_nor_sent(
+    respx_mock: respx.MockRouter, client: PlatformClient
+) -> None:
+    token_route(respx_mock)
+    flows = respx_mock.get(FLOW + "/flows/f1").mock(
+        return_value=httpx.Response(
+            200, json={"items": [{"id": "f1"}]}, headers={"Set-Cookie": "AWSALB=sticky; Path=/"}
+        )
+    )
+    for _ in range(2):
+        client.send(Request("GET", FLOW_PATH + "/flows/f1"))
+    assert [call.request.headers.get("cookie") for call in flows.calls] == [None, None]
