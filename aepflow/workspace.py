@@ -12,6 +12,7 @@ import contextlib
 import os
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -313,7 +314,35 @@ def make_plan(
     replace_addresses: frozenset[str] = frozenset(),
 ) -> Plan:
     early, ws.prefetch = ws.prefetch, None  # read once: a later plan reads afresh
-    pairs, whole, desired, live = read_scoped(ws, early)
+    with ThreadPoolExecutor(1, thread_name_prefix="aepflow-specs") as pool:
+        # The connection specs are read while the live objects are (a round trip per
+        # connector, not on the plan's own chain); its errors come after the reads'.
+        specs = None if destroy else pool.submit(_check_connections, ws)
+        plan, pairs = _plan_live(ws, early, allow_data_loss, destroy, replace_addresses)
+        if specs is not None:
+            specs.result()
+    later: tuple[str, ...] = ()
+    if not destroy:
+        catalog = embedded_catalog if ws.env.type == "embedded" else None
+        later = check_sources(ws.client, plan, ws.desired, catalog, ws.locate, ws.keys)
+    notes = tuple(f"{a} is now {b} (movedFrom): re-addressed, not re-created." for a, b in pairs)
+    notes += tuple(checkfirst.checked_once_connected(plan, ws.desired, later))
+    return replace(plan, notes=notes + plan.notes) if notes else plan
+
+
+def _check_connections(ws: Workspace) -> None:
+    scoped = {a: r for a, r in ws.desired.items() if ws.scope is None or a in ws.scope}
+    check_generic_connections(ws.client, scoped, ws.locate)
+
+
+def _plan_live(
+    ws: Workspace,
+    early: Prefetch | None,
+    allow_data_loss: bool,
+    destroy: bool,
+    replace_addresses: frozenset[str],
+) -> tuple[Plan, list[tuple[str, str]]]:
+    pairs, whole, _, live = read_scoped(ws, early)
     plan = build_plan(
         ws.desired,
         whole,
@@ -326,14 +355,7 @@ def make_plan(
         replace=replace_addresses,
         environment=ws.hint_env,
     )
-    later: tuple[str, ...] = ()
-    if not destroy:
-        check_generic_connections(ws.client, desired, ws.locate)
-        catalog = embedded_catalog if ws.env.type == "embedded" else None
-        later = check_sources(ws.client, plan, ws.desired, catalog, ws.locate, ws.keys)
-    notes = tuple(f"{a} is now {b} (movedFrom): re-addressed, not re-created." for a, b in pairs)
-    notes += tuple(checkfirst.checked_once_connected(plan, ws.desired, later))
-    return replace(plan, notes=notes + plan.notes) if notes else plan
+    return plan, pairs
 
 
 def apply_plan(ws: Workspace, plan: Plan, reporter: Reporter | None = None) -> ApplyResult:

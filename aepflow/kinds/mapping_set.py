@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 from aepflow.api import CONVERSION, FLOW, Door, ListRequest, Request
 from aepflow.connectors import FLOW_SPEC_IDS, XED_FULL
-from aepflow.kinds.base import Change, Kind, Listed, LiveObject, Resource, ref, tenantize
+from aepflow.kinds.base import Change, Kind, Listed, LiveObject, Resource, ref
 from aepflow.kinds.flowservice import property_filter
 from aepflow.model import TENANT_PLACEHOLDER, ProjectModel
 
@@ -43,12 +43,13 @@ class MappingSet(Kind):
         return f"{CONVERSION}/mappingSets" + ("" if id is None else f"/{quote(id, safe='')}")
 
     def desired(self, model: ProjectModel, tenant: str) -> Iterable[Resource]:
+        namespace = f"_{tenant}"
         for f in model.dataflows.values():
             mappings = [
                 {
                     "sourceType": _SOURCE_TYPES[m.kind],
                     "source": m.source,
-                    "destination": tenantize(m.destination, tenant),
+                    "destination": m.destination.replace(TENANT_PLACEHOLDER, namespace),
                 }
                 for m in f.mappings
             ]
