@@ -18,6 +18,8 @@ engine substitutes the sandbox's tenant id, read from the Schema Registry, at pl
 
 from __future__ import annotations
 
+from array import array
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -28,11 +30,77 @@ Frequency = Literal["once", "minute", "hour", "day", "week"]
 TENANT_PLACEHOLDER = "_${tenant}"
 
 
+class Positions(Mapping[str, SourceLocation]):
+    """A definition's positions by dotted path (``locations``).
+
+    Stored (the build cache) packed: the paths as one string and the lines and columns as
+    one array, for the one file they are all in, and unpacked only when a position is
+    asked for, which a plan that finds no problem never does: most of the positions of a
+    thousand manifests are never read back."""
+
+    __slots__ = ("_file", "_packed", "_paths", "_table")
+
+    def __init__(self, table: Mapping[str, SourceLocation] | None = None) -> None:
+        self._table: dict[str, SourceLocation] | None = dict(table or {})
+        self._file, self._paths, self._packed = "", "", b""
+
+    def _unpacked(self) -> dict[str, SourceLocation]:
+        table = self._table
+        if table is None:
+            numbers = array("I")
+            numbers.frombytes(self._packed)
+            paths = self._paths.split("\0") if self._paths else []
+            file = self._file
+            table = {
+                path: SourceLocation(file, numbers[2 * i], numbers[2 * i + 1])
+                for i, path in enumerate(paths)
+            }
+            self._table = table
+        return table
+
+    def __getitem__(self, path: str) -> SourceLocation:
+        return self._unpacked()[path]
+
+    def __contains__(self, path: object) -> bool:
+        return path in self._unpacked()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._unpacked())
+
+    def __len__(self) -> int:
+        return len(self._unpacked())
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        table = self._unpacked()
+        files = {at.file for at in table.values()}
+        if (
+            len(files) > 1
+            or any("\0" in p for p in table)
+            or not all(0 < at.line < 2**32 and 0 < at.col < 2**32 for at in table.values())
+        ):
+            return (Positions, (table,))
+        numbers = array("I", [n for at in table.values() for n in (at.line, at.col)])
+        return (
+            packed_positions,
+            (files.pop() if files else "", "\0".join(table), numbers.tobytes()),
+        )
+
+
+def packed_positions(file: str, paths: str, packed: bytes) -> Positions:
+    """What ``Positions.__reduce__`` stores, as it was (unpacked when first read)."""
+    found = Positions()
+    found._table = None
+    found._file, found._paths, found._packed = file, paths, packed
+    return found
+
+
 @dataclass(frozen=True)
 class Definition:
     name: str
     location: SourceLocation
-    locations: dict[str, SourceLocation] = field(default_factory=dict, compare=False, repr=False)
+    locations: Mapping[str, SourceLocation] = field(
+        default_factory=Positions, compare=False, repr=False
+    )
     moved_from: tuple[str, ...] = ()  # earlier names (metadata.movedFrom)
 
     def at(self, path: str) -> SourceLocation:

@@ -105,6 +105,7 @@ def key(inputs: bytes) -> bytes:
 # positioned mappings and lists of auth.params (stored as calls to the per-file cache's makers).
 _CLASSES: dict[tuple[str, str], Any] = {
     **{(model.__name__, n): c for n, c in vars(model).items() if isinstance(c, type)},
+    (model.__name__, "packed_positions"): model.packed_positions,
     (errors.__name__, "Diagnostic"): Diagnostic,
     (__name__, "Built"): Built,
     **{(manifest_cache.__name__, n): f for n, f in manifest_cache.MAKERS.items()},

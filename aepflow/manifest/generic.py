@@ -26,7 +26,7 @@ def generic_connection(
     spec: Any,
     description: str,
     raw_params: Mapping[str, Any],
-    locations: dict[str, SourceLocation],
+    locations: Mapping[str, SourceLocation],
     problem: Problem,
 ) -> ConnectionDef | None:
     connector, auth = spec["connector"], spec["auth"]

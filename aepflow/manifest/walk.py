@@ -9,6 +9,7 @@ from typing import Any
 
 from aepflow.errors import SourceLocation
 from aepflow.manifest.yamlload import LocDict, LocList
+from aepflow.model import Positions
 
 
 def env_references(
@@ -40,11 +41,11 @@ def plain(value: Any) -> Any:
     return value
 
 
-def locations(node: Any, prefix: str = "") -> dict[str, SourceLocation]:
+def locations(node: Any, prefix: str = "") -> Positions:
     """The position of every value under ``node``, by dotted path (``mappings.3.source``)."""
     out: dict[str, SourceLocation] = {}
     _locations(node, prefix, out)
-    return out
+    return Positions(out)
 
 
 def _locations(node: Any, prefix: str, out: dict[str, SourceLocation]) -> None:

@@ -240,3 +240,42 @@ def test_off_reads_and_writes_no_build(
     parsed.clear()
     assert run() == first
     assert len(parsed) == 4
+
+
+def test_every_position_comes_back_from_the_cache_as_built(project: Path) -> None:
+    p = load_project()
+    cold = manifest.load_model(p, p.environment(None))
+    manifest._last = None
+    warm = manifest.load_model(p, p.environment(None))
+    assert warm is not cold
+    for kind in ("connections", "schemas", "datasets", "dataflows"):
+        built, cached = getattr(cold, kind), getattr(warm, kind)
+        assert built.keys() == cached.keys()
+        for name in built:
+            assert dict(cached[name].locations) == dict(built[name].locations)
+            assert len(cached[name].locations) > 0
+
+
+def test_positions_of_several_files_or_odd_paths_are_stored_as_they_are() -> None:
+    from aepflow.errors import SourceLocation
+    from aepflow.model import Positions
+
+    for table in (
+        {"a": SourceLocation("f.yaml", 1, 2), "b.c": SourceLocation("f.yaml", 3, 4)},
+        {"a": SourceLocation("f.yaml", 1, 2), "b": SourceLocation("g.yaml", 3, 4)},
+        {"a\0b": SourceLocation("f.yaml", 1, 2)},
+        {},
+    ):
+        again = buildcache.loads(
+            buildcache.dumps(buildcache.Built(model=_model_with(Positions(table))))
+        )
+        assert again is not None
+        assert dict(again.model.schemas["s"].locations) == table
+
+
+def _model_with(positions: Any) -> Any:
+    from aepflow.errors import SourceLocation
+    from aepflow.model import ProjectModel, SchemaDef
+
+    schema = SchemaDef("s", SourceLocation("f.yaml", 1, 1), positions)
+    return ProjectModel(schemas={"s": schema})
