@@ -58,11 +58,26 @@ class Positions(Mapping[str, SourceLocation]):
             self._table = table
         return table
 
+    def _index(self, path: str) -> int:
+        """Where ``path`` is among the packed paths, or -1 (a search in one string)."""
+        if "\0" in path:
+            return -1
+        at = ("\0" + self._paths + "\0").find("\0" + path + "\0") if self._paths else -1
+        return -1 if at < 0 else self._paths.count("\0", 0, at)
+
     def __getitem__(self, path: str) -> SourceLocation:
-        return self._unpacked()[path]
+        if self._table is not None:
+            return self._table[path]
+        index = self._index(path)
+        if index < 0:
+            raise KeyError(path)
+        numbers = memoryview(self._packed).cast("I")
+        return SourceLocation(self._file, numbers[2 * index], numbers[2 * index + 1])
 
     def __contains__(self, path: object) -> bool:
-        return path in self._unpacked()
+        if self._table is not None:
+            return path in self._table
+        return isinstance(path, str) and self._index(path) >= 0
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._unpacked())

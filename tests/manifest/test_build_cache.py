@@ -279,3 +279,25 @@ def _model_with(positions: Any) -> Any:
 
     schema = SchemaDef("s", SourceLocation("f.yaml", 1, 1), positions)
     return ProjectModel(schemas={"s": schema})
+
+
+def test_a_packed_position_is_found_without_unpacking_the_rest() -> None:
+    from aepflow.errors import SourceLocation
+    from aepflow.model import Positions
+
+    table = {f"mappings.{i}.source": SourceLocation("f.yaml", i + 1, 7) for i in range(50)}
+    table["mappings"] = SourceLocation("f.yaml", 1, 3)
+    again = buildcache.loads(
+        buildcache.dumps(buildcache.Built(model=_model_with(Positions(table))))
+    )
+    assert again is not None
+    packed = again.model.schemas["s"].locations
+    assert packed["mappings.10.source"] == SourceLocation("f.yaml", 11, 7)
+    assert packed["mappings"] == SourceLocation("f.yaml", 1, 3)
+    assert "mappings.1" not in packed and "appings.1.source" not in packed
+    assert "mappings.49.source" in packed
+    assert again.model.schemas["s"].at("mappings.3.source.x") == SourceLocation("f.yaml", 4, 7)
+    assert packed._table is None  # nothing else was unpacked
+    with pytest.raises(KeyError):
+        packed["nowhere"]
+    assert dict(packed) == table
