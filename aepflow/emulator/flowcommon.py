@@ -6,7 +6,7 @@ and lists with property filters, ordering, limits and continuation tokens
 from __future__ import annotations
 
 import base64
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from aepflow.emulator import errors, flowchecks, query, runs
@@ -62,11 +62,30 @@ FILTERABLE: dict[str, tuple[set[str], tuple[str, ...]]] = {
 }
 
 
-def listing(call: Call, items: list[dict[str, Any]], kind: str) -> Reply:
-    """Filter (``property``), count, sort (``orderby``) and page (``limit``/continuationToken)."""
+# Fields of a public view that the stored object lacks (worked out when shown).
+_COMPUTED = ("lastRunDetails.",)
+
+
+def listing(
+    call: Call,
+    items: list[dict[str, Any]],
+    kind: str,
+    view: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+) -> Reply:
+    """Filter (``property``), count, sort (``orderby``) and page (``limit``/continuationToken).
+
+    ``view``: what a stored item is shown as (``public``). It is applied to the page alone,
+    unless a filter or the order reads a field only the view has: a list read page by page
+    does not make the view of every object for every page."""
     allowed, prefixes = FILTERABLE[kind]
-    for expr in call.args("property"):
-        condition = _condition(expr, allowed, prefixes)
+    conditions = [_condition(expr, allowed, prefixes) for expr in call.args("property")]
+    order = call.arg("orderby")
+    if view is not None and (
+        any(c.field.startswith(_COMPUTED) for c in conditions)
+        or (order or "").lstrip("+-").startswith(_COMPUTED)
+    ):
+        items, view = [view(item) for item in items], None
+    for condition in conditions:
         items = [item for item in items if condition.matches(item)]
     count = (call.arg("count") or "").lower() == "true"
     if count:
@@ -77,12 +96,13 @@ def listing(call: Call, items: list[dict[str, Any]], kind: str) -> Reply:
                 "Please provide either only the limit or the count parameter and try again.",
             )
         return Reply(200, {"count": len(items)})
-    order = call.arg("orderby")
     if order:
         items = _sorted(items, order, allowed, prefixes)
     limit = _positive(call, "limit", DEFAULT_LIMIT)
     offset = _offset(call.arg("continuationToken"))
     page = items[offset : offset + limit]
+    if view is not None:
+        page = [view(item) for item in page]
     links: dict[str, Any] = {}
     if offset + limit < len(items):
         token = base64.urlsafe_b64encode(f"o:{offset + limit}".encode()).decode().rstrip("=")

@@ -178,11 +178,12 @@ def list_objects(call: Call, tx: Tx, collection: str) -> Reply:
         if collection != "flows" or not gone(obj, call.now)
     ]
     # Creation order (the state keeps insertion order; createdAt ties within a millisecond).
-    items = sorted(
-        (public(_outcome(call, tx, collection, obj), collection, call.now) for obj in stored),
-        key=lambda o: o["createdAt"],
-    )
-    return listing(call, items, collection)
+    items = sorted(stored, key=lambda o: o["createdAt"])
+
+    def view(obj: dict[str, Any]) -> dict[str, Any]:
+        return public(_outcome(call, tx, collection, obj), collection, call.now)
+
+    return listing(call, items, collection, view)
 
 
 def get_object(call: Call, tx: Tx, collection: str) -> Reply:
