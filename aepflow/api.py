@@ -165,23 +165,23 @@ def holes(value: Any) -> list[Hole]:
     """Every placeholder inside ``value`` with its path, in document order: worked out once
     per spec, so that filling it (``fill_holes``) touches only what leads to one."""
     found: list[Hole] = []
-    stack: list[tuple[tuple[str | int, ...], Any]] = [((), value)]
-    while stack:
-        path, v = stack.pop()
-        if isinstance(v, dict):
-            if _is_placeholder(v):
-                found.append((path, v))
-            else:
-                stack.extend(
-                    ((*path, k), c) for k, c in reversed(v.items()) if isinstance(c, (dict, list))
-                )
-        elif isinstance(v, list):
-            stack.extend(
-                ((*path, n), c)
-                for n, c in reversed(list(enumerate(v)))
-                if isinstance(c, (dict, list))
-            )
+    _holes(value, (), found)
     return found
+
+
+def _holes(value: Any, path: tuple[str | int, ...], found: list[Hole]) -> None:
+    # Hot (every spec of a plan): only mappings and lists are descended into.
+    if isinstance(value, dict):
+        if _is_placeholder(value):
+            found.append((path, value))
+            return
+        for k, v in value.items():
+            if isinstance(v, (dict, list)):
+                _holes(v, (*path, k), found)
+    elif isinstance(value, list):
+        for n, v in enumerate(value):
+            if isinstance(v, (dict, list)):
+                _holes(v, (*path, n), found)
 
 
 def fill_holes(value: Any, found: list[Hole], lookup: Callable[[Mapping[str, Any]], Any]) -> Any:

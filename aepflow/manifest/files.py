@@ -64,6 +64,18 @@ def display(path: Path) -> str:
     (symbolic links are not followed, so a link is shown by its own name)."""
     absolute = Path(os.path.abspath(path))
     try:
-        return str(absolute.relative_to(Path.cwd().resolve()))
+        return str(absolute.relative_to(_here()))
     except ValueError:
         return str(path)
+
+
+_resolved: tuple[str, Path] | None = None
+
+
+def _here() -> Path:
+    """The current folder, resolved: once per folder, not once per file shown."""
+    global _resolved
+    cwd = os.getcwd()
+    if _resolved is None or _resolved[0] != cwd:
+        _resolved = (cwd, Path(cwd).resolve())
+    return _resolved[1]
