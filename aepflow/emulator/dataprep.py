@@ -75,7 +75,7 @@ def _parse(call: Call, tx: Tx, body: Any) -> tuple[dict[str, Any], list[dict[str
     raw = body.get("mappings")
     if not isinstance(raw, list) or not raw:
         raise errors.bad_request("mappings must be a non-empty list")
-    fields = xdm.FieldIndex(xdm.fields_of(schema, tx.collection(call.sandbox, "fieldgroups")))
+    fields = xdm.field_index(xdm.fields_of(schema, tx.collection(call.sandbox, "fieldgroups")))
     mappings = []
     for index, item in enumerate(raw):
         if not isinstance(item, dict):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import random
 import secrets
 import uuid
 from typing import Any
@@ -21,9 +22,14 @@ def new_uuid() -> str:
     return str(uuid.uuid4())
 
 
+# Ids need to be unique, not secret: a generator seeded once from the system, not a system
+# call per id (a mapping set of 52 mappings takes 53 ids).
+_IDS = random.Random(secrets.randbits(128))
+
+
 def new_hex(nbytes: int) -> str:
     """Catalog ids are 24 hex digits (12 bytes); mapping sets and schemas 32 (16 bytes)."""
-    return secrets.token_hex(nbytes)
+    return f"{_IDS.getrandbits(nbytes * 8):0{nbytes * 2}x}"
 
 
 def new_etag(now: float) -> str:

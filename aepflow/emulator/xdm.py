@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from aepflow.catalog.xdm import BEHAVIOR, CLASS, DATA_TYPE, FIELD_GROUP, catalog, catalog_path
@@ -130,11 +130,22 @@ def normalize(path: str) -> str:
     return catalog_path(path.strip())
 
 
-class FieldIndex:
-    """Leaf paths and object paths of a resolved schema, for path checks."""
+def field_index(fields: Iterable[Field]) -> FieldIndex:
+    """The index of these fields: made once per set of paths (a thousand mapping sets of
+    one schema share one), as it depends on nothing else."""
+    return _field_index(tuple(f.path for f in fields))
 
-    def __init__(self, fields: Iterable[Field]) -> None:
-        self.leaves = {f.path for f in fields}
+
+@lru_cache(maxsize=256)
+def _field_index(paths: tuple[str, ...]) -> FieldIndex:
+    return FieldIndex(paths)
+
+
+class FieldIndex:
+    """Leaf paths and object paths of a resolved schema, for path checks (``field_index``)."""
+
+    def __init__(self, paths: Iterable[str]) -> None:
+        self.leaves = frozenset(paths)
         self.objects: set[str] = set()
         for leaf in self.leaves:
             parts = leaf.split(".")
