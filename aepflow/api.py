@@ -16,7 +16,7 @@ sends them without either importing the other.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 FLOW = "/data/foundation/flowservice"
@@ -89,6 +89,9 @@ class ListRequest:
     paging: Paging
     params: tuple[tuple[str, str], ...] = ()
     accept: str = JSON
+    # How many objects the reader expects (the lock's count): lists paged by offset read
+    # that many pages at once. A hint only: not part of what the query asks.
+    expect: int = field(default=0, compare=False)
 
 
 _REF_KEYS = frozenset({"$resource", "field"})

@@ -67,6 +67,7 @@ class Prefetch:
             query = kind.list_all([])
             if query is None:
                 continue
+            query = replace(query, expect=counts[name])
             future: Future[list[dict[str, Any]]] = Future()
             self.reads[name] = (query, future)
             threading.Thread(target=_read, args=(door, query, future), daemon=True).start()
@@ -155,7 +156,7 @@ def _listings(
         kind = desired[address].kind if address in desired else lock.resources[address].kind
         counts[kind] += 1
     queries = {
-        name: query
+        name: replace(query, expect=counts[name])  # read that many at once when paged by offset
         for name, kind in KINDS.items()
         if counts[name] and kind.list_worthwhile(counts[name])
         for query in [kind.list_all(wanted[name])]

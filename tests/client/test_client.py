@@ -428,6 +428,50 @@ def test_catalog_offset_paging_and_id_keyed_objects(
     )
 
 
+@pytest.mark.parametrize(
+    ("expect", "total", "starts"),
+    [
+        (250, 250, [0, 100, 200]),  # the expected count holds: exactly the pages needed
+        (250, 300, [0, 100, 200, 300]),  # more than expected: on, page by page
+        (250, 120, [0, 100, 200]),  # fewer: what was read at once, no more
+        (0, 250, [0, 100, 200]),  # no expectation: page by page
+    ],
+)
+@respx.mock(assert_all_mocked=True)
+def test_offset_paging_reads_the_pages_an_expected_count_fills_at_once(
+    respx_mock: respx.MockRouter, client: PlatformClient, expect: int, total: int, starts: list[int]
+) -> None:
+    token_route(respx_mock)
+    items = [{"id": f"m{i}"} for i in range(total)]
+
+    def page(request: httpx.Request) -> httpx.Response:
+        start, limit = int(request.url.params["start"]), int(request.url.params["limit"])
+        return httpx.Response(200, json={"data": items[start : start + limit]})
+
+    route = respx_mock.get(BASE + "/data/foundation/conversion/mappingSets").mock(side_effect=page)
+    query = ListRequest("/data/foundation/conversion/mappingSets", "dataprep", expect=expect)
+    assert client.list(query) == items
+    assert sorted(int(c.request.url.params["start"]) for c in route.calls) == starts
+
+
+@respx.mock(assert_all_mocked=True)
+def test_the_expected_pages_are_in_flight_together(
+    respx_mock: respx.MockRouter, client: PlatformClient
+) -> None:
+    token_route(respx_mock)
+    items = [{"id": f"m{i}"} for i in range(250)]
+    together = threading.Barrier(3, timeout=5)  # read one after the other, it breaks
+
+    def page(request: httpx.Request) -> httpx.Response:
+        together.wait()
+        start = int(request.url.params["start"])
+        return httpx.Response(200, json={"data": items[start : start + 100]})
+
+    respx_mock.get(BASE + "/data/foundation/conversion/mappingSets").mock(side_effect=page)
+    query = ListRequest("/data/foundation/conversion/mappingSets", "dataprep", expect=250)
+    assert client.list(query) == items
+
+
 @respx.mock(assert_all_mocked=True)
 def test_a_patch_carries_the_planned_etag_and_a_412_is_raised_not_retried(
     respx_mock: respx.MockRouter, client: PlatformClient
