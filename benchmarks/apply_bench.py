@@ -7,11 +7,14 @@
 The projects come from benchmarks/generate.py, which knows nothing of aepflow's code. Per N:
 
 - validate: ``aepflow validate`` in a child process, best of --runs by CPU, cold (no
-  parsed-manifest cache) and warm (the cache the run before wrote under .aepflow/cache);
+  .aepflow/cache: the first run on a fresh checkout) and warm (the build and parsed-manifest
+  caches the run before wrote);
 - embedded apply: ``aepflow apply`` on the embedded emulator (the local default), no latency;
-- apply: in this process, against ``aepflow emulator serve`` in its own process on loopback
-  with --latency-ms added to every request and --parallelism P;
-- no-op plan: the plan after that apply, which must have no change.
+- apply: in this process, from the project's folder after validate (so warm, as ``aepflow
+  apply`` after ``aepflow validate``), against ``aepflow emulator serve`` in its own process on
+  loopback with --latency-ms added to every request and --parallelism P;
+- no-op plan: the plan after that apply, as ``aepflow plan`` runs it (the list reads overlap
+  the loading of the manifests); it must have no change.
 
 CPU is measured, not only wall time (the machine may be shared): user + system seconds from
 getrusage for this process and for finished children, and from /proc for the served emulator.

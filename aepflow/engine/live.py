@@ -155,8 +155,13 @@ def _listings(
     for address in set(desired) | set(lock.resources):
         kind = desired[address].kind if address in desired else lock.resources[address].kind
         counts[kind] += 1
+    # Pages read at once (lists paged by offset): as many as the objects known to exist (the
+    # lock's), never the manifests' count, which a first apply has none of yet.
+    recorded: dict[str, int] = defaultdict(int)
+    for entry in lock.resources.values():
+        recorded[entry.kind] += 1
     queries = {
-        name: replace(query, expect=counts[name])  # read that many at once when paged by offset
+        name: replace(query, expect=recorded[name])
         for name, kind in KINDS.items()
         if counts[name] and kind.list_worthwhile(counts[name])
         for query in [kind.list_all(wanted[name])]
