@@ -9,14 +9,15 @@ stays independent of the others.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from aepflow import emulator, xdmfetch
+from aepflow.background import in_background
 from aepflow.embedded_catalog import embedded_catalog
 from aepflow.engine import checkfirst, lockfile
 from aepflow.engine.executor import ApplyResult, Executor, NullReporter, Reporter
@@ -314,13 +315,12 @@ def make_plan(
     replace_addresses: frozenset[str] = frozenset(),
 ) -> Plan:
     early, ws.prefetch = ws.prefetch, None  # read once: a later plan reads afresh
-    with ThreadPoolExecutor(1, thread_name_prefix="aepflow-specs") as pool:
-        # The connection specs are read while the live objects are (a round trip per
-        # connector, not on the plan's own chain); its errors come after the reads'.
-        specs = None if destroy else pool.submit(_check_connections, ws)
-        plan, pairs = _plan_live(ws, early, allow_data_loss, destroy, replace_addresses)
-        if specs is not None:
-            specs.result()
+    # The connection specs are read while the live objects are (a round trip per connector,
+    # not on the plan's own chain); its errors come after the reads'.
+    specs = None if destroy else in_background(functools.partial(_check_connections, ws))
+    plan, pairs = _plan_live(ws, early, allow_data_loss, destroy, replace_addresses)
+    if specs is not None:
+        specs.result()
     later: tuple[str, ...] = ()
     if not destroy:
         catalog = embedded_catalog if ws.env.type == "embedded" else None

@@ -14,6 +14,7 @@ choosing one would leave the other running.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Mapping, Sequence
@@ -22,6 +23,7 @@ from dataclasses import replace
 from typing import Any, Generic, Protocol, TypeVar
 
 from aepflow.api import Door, ListRequest
+from aepflow.background import in_background
 from aepflow.engine.plan import LiveObject, LiveState, Lock
 from aepflow.engine.scheduler import run_dag
 from aepflow.errors import PlanError
@@ -68,9 +70,7 @@ class Prefetch:
             if query is None:
                 continue
             query = replace(query, expect=counts[name])
-            future: Future[list[dict[str, Any]]] = Future()
-            self.reads[name] = (query, future)
-            threading.Thread(target=_read, args=(door, query, future), daemon=True).start()
+            self.reads[name] = (query, in_background(functools.partial(door.list, query)))
 
     def take(self, name: str, query: ListRequest) -> Future[list[dict[str, Any]]] | None:
         """The read of ``query`` started early, or None (then the plan reads it itself)."""
@@ -132,13 +132,6 @@ class Early(Generic[D]):
             self._abandoned = True
             if self._client is not None:
                 self._client.close()
-
-
-def _read(door: Door, query: ListRequest, future: Future[list[dict[str, Any]]]) -> None:
-    try:
-        future.set_result(door.list(query))
-    except BaseException as e:  # handed to the plan, which raises it where it reads the list
-        future.set_exception(e)
 
 
 def _listings(

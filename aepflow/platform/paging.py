@@ -11,12 +11,13 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from aepflow.api import ListRequest
+from aepflow.background import all_at_once
 
 LIMIT = 100
 MAX_PAGES_AT_ONCE = 8
@@ -78,8 +79,8 @@ def _by_offset(
     have read when the expectation holds."""
     known = -(-query.expect // LIMIT) if query.expect > LIMIT else 1
     if known > 1:
-        with ThreadPoolExecutor(min(known, MAX_PAGES_AT_ONCE)) as pool:
-            pages = list(pool.map(page, range(0, known * LIMIT, LIMIT)))
+        starts = range(0, known * LIMIT, LIMIT)
+        pages = all_at_once([functools.partial(page, s) for s in starts], MAX_PAGES_AT_ONCE)
     else:
         pages = [page(0)]
     out = [item for items in pages for item in items]
