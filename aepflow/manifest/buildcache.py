@@ -104,7 +104,11 @@ def key(inputs: bytes) -> bytes:
 # The classes an entry may hold: the model's definitions, diagnostics, positions and the
 # positioned mappings and lists of auth.params (stored as calls to the per-file cache's makers).
 _CLASSES: dict[tuple[str, str], Any] = {
-    **{(model.__name__, n): c for n, c in vars(model).items() if isinstance(c, type)},
+    **{
+        (model.__name__, n): c
+        for n, c in vars(model).items()
+        if isinstance(c, type) and c.__module__ == model.__name__
+    },
     (model.__name__, "packed_positions"): model.packed_positions,
     (errors.__name__, "Diagnostic"): Diagnostic,
     (__name__, "Built"): Built,
