@@ -342,8 +342,8 @@ def destroy(
     "--json",
     "as_json",
     is_flag=True,
-    help="One JSON document for machines (with --flow or --all): the files written, the "
-    "flows skipped and why, the variables to set.",
+    help="One JSON document for machines: what was imported; with --flow or --all also the "
+    "files written, the flows skipped and why, the variables to set.",
 )
 @handle_errors
 def import_(
@@ -404,6 +404,9 @@ def import_(
             import_resource(ws, address, id)
     finally:
         ws.close()
+    if as_json:
+        emit({"imported": [{"address": address, "id": id}]})
+        return
     click.echo(
         f"Imported {id} as {address}. Run `{_hint('plan', environment)}` to see how it differs "
         "from its manifest."

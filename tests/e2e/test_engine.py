@@ -246,6 +246,21 @@ def test_import_brings_a_hand_made_object_under_management(project: Project) -> 
     assert "flow.contacts is already in the lock" in again.output
 
 
+def test_import_of_one_object_answers_json_when_asked(project: Project) -> None:
+    apply(project)
+    lock_path = project.root / ".aepflow" / "locks" / "local.lock.json"
+    data = project.lock()
+    flow_id = data["resources"].pop("flow.contacts")["id"]
+    lock_path.write_text(json.dumps(data))
+    result = project.run("import", "flow.contacts", flow_id, "--json")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout) == {"imported": [{"address": "flow.contacts", "id": flow_id}]}
+    again = project.run("import", "flow.contacts", flow_id, "--json")
+    assert again.exit_code == 1
+    error = json.loads(again.stdout)
+    assert error["error"]["code"] and "already in the lock" in error["error"]["message"]
+
+
 def test_a_lost_lock_adopts_instead_of_duplicating(project: Project) -> None:
     apply(project)
     ids = {a: e["id"] for a, e in project.lock()["resources"].items()}
