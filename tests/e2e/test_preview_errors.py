@@ -57,6 +57,7 @@ def test_import_help_says_it_prints_one_document() -> None:
     text = CliRunner().invoke(cli, ["import", "--help"], terminal_width=200).output
     lines = [line.strip() for line in text.splitlines() if line.strip().startswith("--json")]
     assert lines == [
-        "--json                  One JSON document for machines (with --flow or --all): the "
-        "files written, the flows skipped and why, the variables to set."
+        "--json                  One JSON document for machines: what was imported; with "
+        "--flow or --all also the files written, the flows skipped and why, the variables to "
+        "set."
     ]
