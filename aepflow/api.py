@@ -15,7 +15,7 @@ sends them without either importing the other.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
@@ -114,51 +114,27 @@ def _is_placeholder(value: dict[str, Any]) -> bool:
 def fill(value: Any, lookup: Callable[[Mapping[str, Any]], Any]) -> Any:
     """``value`` with every placeholder replaced by ``lookup(placeholder)``.
 
-    Hot (every spec of a plan and every request body of an apply goes through it): scalars
-    are not recursed into, and a mapping or list with no placeholder inside is returned as
-    it is, not copied. So the result may share parts with ``value``: neither may be changed
-    in place afterwards (nothing in aepflow changes a spec or a body once built)."""
+    Hot (every request body of an apply goes through it): scalars are not recursed into,
+    and a mapping or list with no placeholder inside is returned as it is, not copied. So the
+    result may share parts with ``value``: neither may be changed in place afterwards
+    (nothing in aepflow changes a spec or a body once built)."""
     if isinstance(value, dict):
         if _is_placeholder(value):
             return lookup(value)
-        out: dict[str, Any] | None = None
-        for k, v in value.items():
-            if isinstance(v, (dict, list)):
-                new = fill(v, lookup)
-                if new is not v:
-                    if out is None:
-                        out = dict(value)
-                    out[k] = new
-        return value if out is None else out
-    if isinstance(value, list):
-        items: list[Any] | None = None
-        for i, v in enumerate(value):
-            if isinstance(v, (dict, list)):
-                new = fill(v, lookup)
-                if new is not v:
-                    if items is None:
-                        items = list(value)
-                    items[i] = new
-        return value if items is None else items
-    return value
-
-
-def placeholders(value: Any) -> Iterator[Mapping[str, Any]]:
-    """Every placeholder (reference or secret) inside ``value``, in document order.
-
-    Hot (plan and apply walk every request body): a loop over a stack, not nested generators."""
-    found: list[Mapping[str, Any]] = []
-    stack = [value]
-    while stack:
-        v = stack.pop()
-        if isinstance(v, dict):
-            if _is_placeholder(v):
-                found.append(v)
-            else:
-                stack.extend(reversed(v.values()))
-        elif isinstance(v, list):
-            stack.extend(reversed(v))
-    return iter(found)
+        children: Iterable[tuple[Any, Any]] = value.items()
+    elif isinstance(value, list):
+        children = enumerate(value)
+    else:
+        return value
+    out: Any = None
+    for k, v in children:
+        if isinstance(v, (dict, list)):
+            new = fill(v, lookup)
+            if new is not v:
+                if out is None:
+                    out = _shallow(value)
+                out[k] = new
+    return value if out is None else out
 
 
 Hole = tuple[tuple[str | int, ...], Mapping[str, Any]]  # (path to a placeholder, placeholder)

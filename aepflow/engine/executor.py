@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 from urllib.parse import quote
 
-from aepflow.api import SELF, Door, Request, fill, is_ref, is_secret, placeholders
+from aepflow.api import SELF, Door, Request, fill, holes, is_ref, is_secret
 from aepflow.engine.lockfile import LockWriter
 from aepflow.engine.plan import LockEntry, Plan, ResourceChange
 from aepflow.engine.scheduler import run_dag
@@ -327,7 +327,7 @@ class Executor:
         # knew, so a secret changed since the plan is still a change at the next plan.
         previous = self.lock.lock.resources.get(r.address)
         sent = bool(r.secrets) and any(  # only a resource with secrets can have sent one
-            is_secret(p) for req in change.requests for p in placeholders(req.body)
+            is_secret(p) for req in change.requests for _, p in holes(req.body)
         )
         hashes = (
             self.lock.lock.secret_hashes(r.secrets)
