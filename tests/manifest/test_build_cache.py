@@ -6,30 +6,24 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 
 from aepflow import manifest
 from aepflow.catalog import xdm as catalog_module
-from aepflow.cli import cli
 from aepflow.errors import VariableError
 from aepflow.manifest import buildcache, cache, xdm
-from aepflow.manifest.yamlload import load_bytes
 from aepflow.project import load_project
+from tests.manifest.helpers import copy_example, count_parses, validate
 
-REPO = Path(__file__).resolve().parents[2]
 SECRET = "s3cr3t-value-from-the-environment"
 
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    shutil.copytree(REPO / "manifests", tmp_path / "manifests")
-    shutil.copy(REPO / "aepflow.yaml", tmp_path)
-    monkeypatch.chdir(tmp_path)
+    copy_example(tmp_path, monkeypatch)
     monkeypatch.delenv(cache.SWITCH, raising=False)
     return tmp_path
 
@@ -37,26 +31,14 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture
 def parsed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The files the YAML loader parsed (a build from the cache parses nothing)."""
-    seen: list[str] = []
-
-    def counting(raw: bytes, display: str) -> Any:
-        seen.append(display)
-        return load_bytes(raw, display)
-
-    monkeypatch.setattr(manifest, "load_bytes", counting)
     monkeypatch.setattr(manifest, "ManifestCache", _NoFileCache)  # count every build
-    return seen
+    return count_parses(monkeypatch)
 
 
 class _NoFileCache(cache.ManifestCache):
     @classmethod
     def open(cls, root: Path) -> cache.ManifestCache:
         return cls(None, {})
-
-
-def run(*args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(cli, ["validate", *args], catch_exceptions=False)
-    return result.exit_code, result.output
 
 
 def environ() -> dict[str, str]:
@@ -66,19 +48,19 @@ def environ() -> dict[str, str]:
 def test_a_second_validate_builds_nothing_and_says_the_same(
     project: Path, parsed: list[str]
 ) -> None:
-    first = run()
+    first = validate()
     assert first[0] == 0
     assert len(parsed) == 4
     assert buildcache.location(project).is_file()
     parsed.clear()
-    assert run() == first
+    assert validate() == first
     assert parsed == []
 
 
 def test_plan_and_apply_bind_the_environment_s_values_to_the_cached_build(
     project: Path, parsed: list[str]
 ) -> None:
-    assert run()[0] == 0
+    assert validate()[0] == 0
     parsed.clear()
     p = load_project()
     model = manifest.load_model(p, p.environment(None), secrets=True, environ=environ())
@@ -141,7 +123,7 @@ def test_a_variable_the_environment_lacks_is_named_at_its_line_cached_or_not(
 def test_any_other_input_is_a_miss(
     project: Path, parsed: list[str], monkeypatch: pytest.MonkeyPatch, change: str
 ) -> None:
-    first = run()
+    first = validate()
     parsed.clear()
     if change == "file":
         crm = project / "manifests" / "salesforce-crm.yaml"
@@ -150,15 +132,15 @@ def test_any_other_input_is_a_miss(
         config = project / "aepflow.yaml"
         config.write_text(config.read_text().replace('namePrefix: ""', 'namePrefix: "x-"'))
     elif change == "environment":
-        first = run("--env", "prod")
+        first = validate("--env", "prod")
         parsed.clear()
-        assert run() == run("--env", "local")
+        assert validate() == validate("--env", "local")
     elif change == "package":
         monkeypatch.setattr(buildcache, "_stamp", hashlib.sha256(b"other code").digest())
     else:
         monkeypatch.setattr(buildcache, "FORMAT", buildcache.FORMAT + 1)
         monkeypatch.setattr(buildcache, "_stamp", None)
-    again = run()
+    again = validate()
     assert again[0] == 0
     assert parsed != []
     if change in ("package", "format"):
@@ -168,24 +150,24 @@ def test_any_other_input_is_a_miss(
 def test_a_build_with_a_problem_is_not_stored(project: Path, parsed: list[str]) -> None:
     crm = project / "manifests" / "salesforce-crm.yaml"
     crm.write_text(crm.read_text().replace("kind: Dataflow", "kind: Dataflw", 1))
-    cold = run()
+    cold = validate()
     assert cold[0] == 1
     assert not buildcache.location(project).exists()
     parsed.clear()
-    assert run() == cold
+    assert validate() == cold
     assert len(parsed) == 4
 
 
 def test_what_was_learned_from_a_sandbox_is_never_stored_nor_read(
     project: Path, parsed: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert run()[0] == 0
+    assert validate()[0] == 0
     where = buildcache.location(project)
     stored = where.read_bytes()
     xdm.learn_absent("https://ns.adobe.com/xdm/mixins/nothing-here", "prod")
     try:
         parsed.clear()
-        assert run()[0] == 0
+        assert validate()[0] == 0
         assert len(parsed) == 4
         assert where.read_bytes() == stored
     finally:
@@ -194,7 +176,7 @@ def test_what_was_learned_from_a_sandbox_is_never_stored_nor_read(
     older = catalog_module.Catalog(text)  # the same knowledge, but not the shipped object
     monkeypatch.setattr(xdm, "catalog", lambda: older)
     parsed.clear()
-    run()
+    validate()
     assert len(parsed) == 4
     assert where.read_bytes() == stored
 
@@ -203,7 +185,7 @@ def test_what_was_learned_from_a_sandbox_is_never_stored_nor_read(
 def test_a_damaged_or_foreign_cache_is_ignored_and_replaced(
     project: Path, parsed: list[str], damage: str
 ) -> None:
-    first = run()
+    first = validate()
     where = buildcache.location(project)
     data = where.read_bytes()
     head = len(buildcache.MAGIC) + 64
@@ -220,7 +202,7 @@ def test_a_damaged_or_foreign_cache_is_ignored_and_replaced(
         )
         assert len(data) > head
     parsed.clear()
-    assert run() == first
+    assert validate() == first
     assert len(parsed) == 4
     assert where.read_bytes()[:head] == data[:head]
     assert not (project / "pwned").exists()
@@ -235,10 +217,10 @@ def test_off_reads_and_writes_no_build(
     project: Path, parsed: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv(cache.SWITCH, "off")
-    first = run()
+    first = validate()
     assert not buildcache.location(project).exists()
     parsed.clear()
-    assert run() == first
+    assert validate() == first
     assert len(parsed) == 4
 
 

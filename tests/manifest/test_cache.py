@@ -7,26 +7,19 @@ import hashlib
 import marshal
 import os
 import pickle
-import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 
-from aepflow import manifest
-from aepflow.cli import cli
 from aepflow.manifest import buildcache, cache
 from aepflow.manifest.yamlload import load_bytes
-
-REPO = Path(__file__).resolve().parents[2]
+from tests.manifest.helpers import copy_example, count_parses, validate
 
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    shutil.copytree(REPO / "manifests", tmp_path / "manifests")
-    shutil.copy(REPO / "aepflow.yaml", tmp_path)
-    monkeypatch.chdir(tmp_path)
+    copy_example(tmp_path, monkeypatch)
     monkeypatch.delenv(cache.SWITCH, raising=False)
     # The whole build's cache would answer before this one is asked (test_build_cache.py).
     monkeypatch.setattr(buildcache, "enabled", lambda: False)
@@ -35,20 +28,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture
 def parsed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The files the YAML loader parsed (a cache hit parses nothing)."""
-    seen: list[str] = []
-
-    def counting(raw: bytes, display: str) -> Any:
-        seen.append(display)
-        return load_bytes(raw, display)
-
-    monkeypatch.setattr(manifest, "load_bytes", counting)
-    return seen
-
-
-def run(*args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(cli, ["validate", *args], catch_exceptions=False)
-    return result.exit_code, result.output
+    return count_parses(monkeypatch)
 
 
 def files(project: Path) -> list[str]:
@@ -58,31 +38,31 @@ def files(project: Path) -> list[str]:
 def test_a_second_validate_parses_nothing_and_says_the_same(
     project: Path, parsed: list[str]
 ) -> None:
-    first = run()
+    first = validate()
     assert first[0] == 0
     assert sorted(parsed) == files(project)
     assert cache.location(project).read_bytes().startswith(cache.stamp())
     parsed.clear()
-    assert run() == first
+    assert validate() == first
     assert parsed == []
 
 
 def test_a_changed_file_is_parsed_again_and_its_new_content_counts(
     project: Path, parsed: list[str]
 ) -> None:
-    assert run()[0] == 0
+    assert validate()[0] == 0
     path = project / "manifests" / "salesforce-crm.yaml"
     text = path.read_text()
     path.write_text(text.replace("kind: Dataflow", "kind: Dataflw", 1))
     parsed.clear()
-    code, out = run()
+    code, out = validate()
     assert parsed == ["manifests/salesforce-crm.yaml"]
     assert code == 1
     assert "manifests/salesforce-crm.yaml:" in out and "Dataflw" in out
     # Back to the old bytes: the old entry was dropped with the old file, so parsed once more.
     path.write_text(text)
     parsed.clear()
-    assert run()[0] == 0
+    assert validate()[0] == 0
     assert parsed == ["manifests/salesforce-crm.yaml"]
 
 
@@ -93,12 +73,12 @@ def test_problems_and_positions_are_the_same_cold_and_warm(
     crm.write_text(crm.read_text().replace("kind: Dataflow", "kind: Dataflw", 1))
     users = project / "manifests" / "servicenow-users.yaml"
     users.write_text(users.read_text() + "\nbroken: [unclosed\n")
-    cold = run()
+    cold = validate()
     assert cold[0] == 1
     assert "manifests/salesforce-crm.yaml:" in cold[1]
     assert "manifests/servicenow-users.yaml:" in cold[1]
     parsed.clear()
-    assert run() == cold
+    assert validate() == cold
     # The file with a YAML problem is never stored: it is parsed again, in the same words.
     assert parsed == ["manifests/servicenow-users.yaml"]
 
@@ -106,7 +86,7 @@ def test_problems_and_positions_are_the_same_cold_and_warm(
 def test_a_cache_of_another_version_is_ignored_and_replaced(
     project: Path, parsed: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    first = run()
+    first = validate()
     where = cache.location(project)
     data = where.read_bytes()
     old = cache.stamp()
@@ -114,7 +94,7 @@ def test_a_cache_of_another_version_is_ignored_and_replaced(
     assert other != old
     where.write_bytes(other + data[len(old) :])
     parsed.clear()
-    assert run() == first
+    assert validate() == first
     assert sorted(parsed) == files(project)
     assert where.read_bytes().startswith(old)
 
@@ -122,11 +102,11 @@ def test_a_cache_of_another_version_is_ignored_and_replaced(
 def test_a_cache_written_by_another_aepflow_release_is_ignored(
     project: Path, parsed: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    first = run()
+    first = validate()
     monkeypatch.setattr(cache, "__version__", "0.0.0-other")
     monkeypatch.setattr(cache, "_stamp", None)
     parsed.clear()
-    assert run() == first
+    assert validate() == first
     assert sorted(parsed) == files(project)
     assert b"\n0.0.0-other\n" in cache.location(project).read_bytes()[:200]
 
@@ -139,7 +119,7 @@ def test_no_loader_source_to_stamp_by_means_no_cache(
 
     monkeypatch.setattr(cache, "_code_digest", unreadable)
     monkeypatch.setattr(cache, "_stamp", None)
-    assert run()[0] == 0
+    assert validate()[0] == 0
     assert not (project / ".aepflow").exists()
 
 
@@ -154,21 +134,21 @@ def test_no_loader_source_to_stamp_by_means_no_cache(
     ids=["cut", "altered", "empty", "garbage"],
 )
 def test_a_damaged_cache_is_ignored(project: Path, parsed: list[str], damage: Any) -> None:
-    first = run()
+    first = validate()
     where = cache.location(project)
     where.write_bytes(damage(where.read_bytes()))
     parsed.clear()
-    assert run() == first
+    assert validate() == first
     assert sorted(parsed) == files(project)
     parsed.clear()
-    assert run() == first
+    assert validate() == first
     assert parsed == []  # rewritten whole
 
 
 def test_an_entry_naming_anything_but_the_cache_objects_is_never_loaded(
     project: Path, parsed: list[str]
 ) -> None:
-    first = run()
+    first = validate()
     where = cache.location(project)
     head = cache.stamp()
     entries = marshal.loads(where.read_bytes()[len(head) + 32 :])
@@ -177,7 +157,7 @@ def test_an_entry_naming_anything_but_the_cache_objects_is_never_loaded(
     payload = marshal.dumps(evil)
     where.write_bytes(head + hashlib.sha256(payload).digest() + payload)
     parsed.clear()
-    assert run() == first
+    assert validate() == first
     assert sorted(parsed) == files(project)
 
 
@@ -185,13 +165,13 @@ def test_an_unwritable_or_unreadable_cache_still_validates(
     project: Path, parsed: list[str]
 ) -> None:
     (project / ".aepflow").write_text("not a folder")  # nothing can be made under it
-    first = run()
+    first = validate()
     assert first[0] == 0
     assert (project / ".aepflow").read_text() == "not a folder"
     (project / ".aepflow").unlink()
     cache.location(project).mkdir(parents=True)  # the cache file's name is a folder
     parsed.clear()
-    assert run() == first
+    assert validate() == first
     assert sorted(parsed) == files(project)
     assert cache.location(project).is_dir()
 
@@ -201,7 +181,7 @@ def test_a_read_only_project_validates(project: Path, parsed: list[str]) -> None
         pytest.skip("root writes into read-only folders")
     project.chmod(0o555)
     try:
-        assert run()[0] == 0
+        assert validate()[0] == 0
         assert not (project / ".aepflow").exists()
     finally:
         project.chmod(0o755)
@@ -230,13 +210,13 @@ def test_the_switch_turns_it_off(
     project: Path, parsed: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv(cache.SWITCH, "off")
-    assert run()[0] == 0
+    assert validate()[0] == 0
     assert not (project / ".aepflow").exists()
 
 
 def test_validating_some_files_keeps_the_others_entries(project: Path, parsed: list[str]) -> None:
-    first = run()
-    run("manifests/salesforce-crm.yaml")
+    first = validate()
+    validate("manifests/salesforce-crm.yaml")
     parsed.clear()
-    assert run() == first
+    assert validate() == first
     assert parsed == []

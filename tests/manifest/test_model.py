@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -11,15 +10,12 @@ from aepflow.errors import ManifestError, UsageError, VariableError
 from aepflow.manifest import load_model
 from aepflow.model import ScheduleDef
 from aepflow.project import load_project
-
-REPO = Path(__file__).resolve().parents[2]
+from tests.manifest.helpers import copy_example
 
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    shutil.copytree(REPO / "manifests", tmp_path / "manifests")
-    shutil.copy(REPO / "aepflow.yaml", tmp_path)
-    monkeypatch.chdir(tmp_path)
+    copy_example(tmp_path, monkeypatch)
     return tmp_path
 
 

@@ -3,46 +3,29 @@ ${env:...} they read, and only for the very same inputs."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from aepflow import manifest
 from aepflow.manifest import required_env, summary
 from aepflow.project import load_project
-
-REPO = Path(__file__).resolve().parents[2]
+from tests.manifest.helpers import copy_example, count_parses
 
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    shutil.copytree(REPO / "manifests", tmp_path / "manifests")
-    shutil.copy(REPO / "aepflow.yaml", tmp_path)
-    monkeypatch.chdir(tmp_path)
+    copy_example(tmp_path, monkeypatch)
     # These tests count parses: the parsed-manifest cache would answer the second one.
     monkeypatch.setenv("AEPFLOW_MANIFEST_CACHE", "off")
     return tmp_path
-
-
-def counting(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    parsed: list[str] = []
-    real = manifest.load_bytes
-
-    def load_bytes(raw: bytes, display: str) -> Any:
-        parsed.append(display)
-        return real(raw, display)
-
-    monkeypatch.setattr(manifest, "load_bytes", load_bytes)
-    return parsed
 
 
 def test_required_env_after_a_summary_reads_no_file_again(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     fresh = required_env(load_project())
-    parsed = counting(monkeypatch)
+    parsed = count_parses(monkeypatch)
     p = load_project()
     problems, _, _, _ = summary(p, None, p.environment(None))
     assert problems == []
@@ -76,7 +59,7 @@ def test_the_build_behind_a_plan_holds_no_environment_value_and_answers_required
     very one validate makes, so it answers required_env too, and no value is in it."""
     p = load_project()
     fresh = required_env(p, p.environment(None))
-    parsed = counting(monkeypatch)
+    parsed = count_parses(monkeypatch)
     values = {n: "value-from-the-environment" for n, _ in fresh}
     model = manifest.load_model(p, p.environment(None), secrets=True, environ=values)
     assert "value-from-the-environment" in {

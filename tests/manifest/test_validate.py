@@ -3,31 +3,20 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 import yaml
-from click.testing import CliRunner
 from jsonschema import Draft202012Validator
 
-from aepflow.cli import cli
 from aepflow.manifest.schema import validator
-
-REPO = Path(__file__).resolve().parents[2]
+from tests.manifest.helpers import REPO, copy_example, validate
 
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    shutil.copytree(REPO / "manifests", tmp_path / "manifests")
-    shutil.copy(REPO / "aepflow.yaml", tmp_path)
-    monkeypatch.chdir(tmp_path)
+    copy_example(tmp_path, monkeypatch)
     return tmp_path
-
-
-def run(*args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(cli, ["validate", *args], catch_exceptions=False)
-    return result.exit_code, result.output
 
 
 def edit(project: Path, name: str, old: str, new: str) -> None:
@@ -73,7 +62,7 @@ def test_every_example_starts_with_the_schema_line_and_validates_against_it() ->
 
 
 def test_the_examples_are_valid(project: Path) -> None:
-    assert run() == (
+    assert validate() == (
         0,
         "OK: 10 manifest document(s): 4 connection(s), 3 schema(s), 3 dataset(s), 4 dataflow(s).\n",
     )
@@ -221,7 +210,7 @@ def test_a_broken_example_is_reported_at_the_offending_key(
     project: Path, file: str, old: str, new: str, expected: str
 ) -> None:
     edit(project, file, old, new)
-    code, output = run()
+    code, output = validate()
     assert code == 1
     assert output.splitlines()[:-1] == expected.split("\n")
 
@@ -234,7 +223,7 @@ def test_all_problems_are_reported_in_one_run(project: Path) -> None:
         "password: ${env:SERVICENOW_PASSWORD}",
         "password: hunter2",
     )
-    code, output = run()
+    code, output = validate()
     assert code == 1
     assert output.splitlines() == [
         "manifests/salesforce-crm.yaml:61:43: schedule.interval must be at least 15 when frequency is minute (got 5)",
@@ -272,13 +261,13 @@ def test_unreadable_files_get_one_clear_message(
     project: Path, content: bytes, expected: str
 ) -> None:
     (project / "manifests" / "bad.yaml").write_bytes(content)
-    code, output = run()
+    code, output = validate()
     assert (code, output.splitlines()[0]) == (1, expected)
 
 
 def test_a_huge_file_is_refused_without_being_parsed(project: Path) -> None:
     (project / "manifests" / "big.yaml").write_text("# " + "x" * (10 * 1024 * 1024) + "\n")
-    code, output = run()
+    code, output = validate()
     assert code == 1
     assert output.splitlines()[0] == (
         "manifests/big.yaml:1:1: file is too large (10,485,763 bytes; the limit is 5,242,880): "
@@ -288,8 +277,8 @@ def test_a_huge_file_is_refused_without_being_parsed(project: Path) -> None:
 
 def test_an_empty_folder_and_a_missing_path(project: Path) -> None:
     (project / "empty").mkdir()
-    assert run("empty") == (
+    assert validate("empty") == (
         1,
         "empty:1:1: no manifests here (*.yaml or *.yml files)\n1 problem found.\n",
     )
-    assert run("nowhere") == (1, "nowhere:1:1: no such file or directory\n1 problem found.\n")
+    assert validate("nowhere") == (1, "nowhere:1:1: no such file or directory\n1 problem found.\n")
