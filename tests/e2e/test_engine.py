@@ -228,12 +228,18 @@ def test_a_saved_plan_applies_exactly_and_a_stale_one_is_refused(project: Projec
     )
 
 
-def test_import_brings_a_hand_made_object_under_management(project: Project) -> None:
+def applied_then_forgotten(project: Project, address: str) -> str:
+    """The id of ``address`` after an apply whose lock then lost it (a hand-made object)."""
     apply(project)
     lock_path = project.root / ".aepflow" / "locks" / "local.lock.json"
     data = project.lock()
-    flow_id = data["resources"].pop("flow.contacts")["id"]
+    object_id: str = data["resources"].pop(address)["id"]
     lock_path.write_text(json.dumps(data))
+    return object_id
+
+
+def test_import_brings_a_hand_made_object_under_management(project: Project) -> None:
+    flow_id = applied_then_forgotten(project, "flow.contacts")
     result = project.run("import", "flow.contacts", flow_id)
     assert result.output == (
         f"Imported {flow_id} as flow.contacts. "
@@ -247,11 +253,7 @@ def test_import_brings_a_hand_made_object_under_management(project: Project) -> 
 
 
 def test_import_of_one_object_answers_json_when_asked(project: Project) -> None:
-    apply(project)
-    lock_path = project.root / ".aepflow" / "locks" / "local.lock.json"
-    data = project.lock()
-    flow_id = data["resources"].pop("flow.contacts")["id"]
-    lock_path.write_text(json.dumps(data))
+    flow_id = applied_then_forgotten(project, "flow.contacts")
     result = project.run("import", "flow.contacts", flow_id, "--json")
     assert result.exit_code == 0
     assert json.loads(result.stdout) == {"imported": [{"address": "flow.contacts", "id": flow_id}]}
