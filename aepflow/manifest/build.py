@@ -80,7 +80,6 @@ class Builder:
             str, tuple[SchemaDef, dict[str, Field] | None, frozenset[str] | None]
         ] = {}
         self.warnings: list[Diagnostic] = []
-        self.raw_params: dict[str, Any] = {}
         # Each connection's auth.params as written, before any variable is resolved: what
         # ``bind_secrets`` resolves again with the environment's values.
         self.raw_auth: dict[str, LocDict] = {}
@@ -140,7 +139,6 @@ class Builder:
                     "per environment",
                 )
         if kind == "Connection":
-            self.raw_params = dict(body["spec"]["auth"]["params"])  # before ${env:} is resolved
             self.raw_auth.setdefault(name, body["spec"]["auth"]["params"])
         spec = body["spec"]
         if doc.refs:  # else resolving would return the same values and report nothing
@@ -167,7 +165,7 @@ class Builder:
             return
         if not isinstance(spec["connector"], str):  # connector: {spec: ID}
             generic = generic_connection(
-                name, at, spec, description, self.raw_params, locations(spec), self.problem
+                name, at, spec, description, self.raw_auth[name], locations(spec), self.problem
             )
             if generic is not None:
                 self.model.connections[name] = generic
@@ -199,7 +197,7 @@ class Builder:
                     f"auth.params.{p}: unknown param for {connector.key} {auth_type.key} auth (known: {', '.join(auth_type.params)})"
                     + did_you_mean(p, auth_type.params),
                 )
-        raw = self.raw_params
+        raw = self.raw_auth[name]
         for p in sorted(auth_type.secrets & set(params)):
             if not re.fullmatch(r"\$\{env:[^}]+\}", str(raw.get(p, "")).strip()):
                 self.problem(
