@@ -192,6 +192,7 @@ class PlatformClient:
         # aepflow's CPU on an apply of 1,000 pipelines at parallelism 16.
         self._local = threading.local()
         self._threads: list[httpx.Client] = []
+        self._closed = False
 
     # -- construction -------------------------------------------------------------------
 
@@ -202,7 +203,7 @@ class PlatformClient:
 
     def close(self) -> None:
         with self._count_lock:
-            clients, self._threads = self._threads, []
+            clients, self._threads, self._closed = self._threads, [], True
         for client in clients:
             client.close()
         self._http.close()
@@ -218,9 +219,14 @@ class PlatformClient:
                 limits=httpx.Limits(max_connections=4, max_keepalive_connections=1),
                 event_hooks=self._http.event_hooks,
             )
-            self._local.http = client
             with self._count_lock:
+                if self._closed:
+                    # A read left running beside a command that has ended (its outcome is
+                    # dropped): a client made now would never be closed, nor its sockets.
+                    client.close()
+                    raise RuntimeError("the platform client is closed")
                 self._threads.append(client)
+            self._local.http = client
         return client
 
     def __enter__(self) -> PlatformClient:

@@ -556,3 +556,29 @@ def test_cookies_a_gateway_sets_are_neither_kept_nor_sent(
     for _ in range(2):
         client.send(Request("GET", FLOW_PATH + "/flows/f1"))
     assert [call.request.headers.get("cookie") for call in flows.calls] == [None, None]
+
+
+@respx.mock(assert_all_mocked=True)
+def test_a_thread_that_asks_after_close_makes_no_client_to_leak(
+    respx_mock: respx.MockRouter, client: PlatformClient
+) -> None:
+    """A list read left running beside a command that has ended: its client would never be
+    closed, and its socket would be reported unclosed when the thread's storage is freed."""
+    token_route(respx_mock)
+    route = respx_mock.get(FLOW + "/flows/f1").mock(return_value=httpx.Response(200, json={}))
+    client.send(Request("GET", FLOW_PATH + "/flows/f1"))
+    client.close()
+    caught: list[BaseException] = []
+
+    def late() -> None:
+        try:
+            client.send(Request("GET", FLOW_PATH + "/flows/f1"))
+        except BaseException as e:
+            caught.append(e)
+
+    thread = threading.Thread(target=late)
+    thread.start()
+    thread.join()
+    assert [str(e) for e in caught] == ["the platform client is closed"]
+    assert route.call_count == 1
+    assert client._threads == []
