@@ -15,6 +15,7 @@ from aepflow.engine.diff import diff
 from aepflow.engine.plan import (
     UNKNOWN,
     Change,
+    Later,
     LiveObject,
     LiveState,
     Lock,
@@ -162,7 +163,7 @@ def build_plan(
         sandbox=lock.sandbox,
         changes=tuple(changes[a] for a in sorted(changes)),
         lock_checksum=lock.checksum(),
-        live_checksum=live.checksum(),
+        live_checksum=Later(live.checksum),
         lineage=lock.lineage,
         destroy=destroy,
         notes=tuple(notes),
@@ -289,7 +290,7 @@ def _plan_resource(
         "address": r.address,
         "kind": r.kind,
         "depends_on": r.depends_on,
-        "hash": r.hash,
+        "hash": Later(lambda: r.hash),
         "protect": r.protect,
         "after": after,
     }
@@ -311,8 +312,8 @@ def _plan_resource(
     field_changes = kind.check(r, obj, after, field_changes, ctx, notes)
     drift = (
         entry is not None
-        and entry.hash == r.hash
         and any(not _caused_by_dependency(c, r) for c in field_changes)
+        and entry.hash == r.hash  # last: hashing a spec is a fifth of a no-op plan's CPU
     )
     marked = kind.marked(obj.raw) if obj.raw else None
     if marked is not None and marked != r.address:  # re-addressed (state mv, movedFrom)

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from aepflow.api import is_ref
 from aepflow.engine.lockfile import LockWriter
-from aepflow.engine.plan import Change, Lock, LockEntry, Plan, ResourceChange
+from aepflow.engine.plan import Change, Lock, LockEntry, Plan, ResourceChange, settled
 from aepflow.kinds.base import Resource
 
 FORGOTTEN = "deleted outside aepflow; nothing is deleted in AEP"
@@ -154,7 +154,7 @@ def record_refresh(writer: LockWriter, plan: Plan) -> int:
         if c.action == "forget":
             writer.remove(c.address)
         elif previous is not None and c.id == previous.id:
-            writer.update(c.address, hash=c.hash, version=c.version)
+            writer.update(c.address, hash=settled(c.hash), version=c.version)
         else:  # found by its marker: recorded under its address
             assert c.id is not None
             writer.put(
@@ -162,7 +162,7 @@ def record_refresh(writer: LockWriter, plan: Plan) -> int:
                 LockEntry(
                     id=c.id,
                     kind=c.kind,
-                    hash=c.hash,
+                    hash=settled(c.hash),
                     depends_on=c.depends_on,
                     version=c.version,
                     protect=c.protect,

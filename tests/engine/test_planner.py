@@ -58,6 +58,24 @@ def test_matching_live_state_is_no_changes():
     assert not plan.has_changes
 
 
+def test_hashes_and_the_live_checksum_are_worked_out_when_a_plan_is_written_out():
+    """Left for later (a text plan never shows them), they are the same values when read."""
+    c, s = connection(), source()
+    lock = lock_of((c, "c1"), (s, "s1"))
+    state = live_of(
+        {
+            c.address: live("c1", resolved(c, {})),
+            s.address: live("s1", resolved(s, {c.address: "c1"})),
+        }
+    )
+    plan = build_plan({c.address: c, s.address: s}, lock, state, now=NOW)
+    data = plan.to_data()
+    assert [ch["hash"] for ch in data["resource_changes"]] == [c.hash, s.hash]
+    assert data["prior_state"]["live_checksum"] == state.checksum()
+    assert plan.changes[0].hash == c.hash and plan.changes[0].hash != s.hash
+    assert plan == replace(plan, live_checksum=state.checksum())
+
+
 def test_a_renamed_connection_is_updated_in_place_field_by_field():
     old = connection()
     new = connection(name="crm", description="CRM")
