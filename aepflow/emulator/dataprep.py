@@ -75,7 +75,7 @@ def _parse(call: Call, tx: Tx, body: Any) -> tuple[dict[str, Any], list[dict[str
     raw = body.get("mappings")
     if not isinstance(raw, list) or not raw:
         raise errors.bad_request("mappings must be a non-empty list")
-    fields = xdm.field_index(xdm.fields_of(schema, tx.collection(call.sandbox, "fieldgroups")))
+    fields = xdm.field_index(xdm.stored_fields(schema, tx.collection(call.sandbox, "fieldgroups")))
     mappings = []
     for index, item in enumerate(raw):
         if not isinstance(item, dict):
@@ -292,7 +292,7 @@ def preview(call: Call, tx: Tx) -> Reply:
         raise errors.bad_request("data must be a list of source rows")
     schema_ref, mappings = _parse(call, tx, body.get("mappingSet"))
     schema = tx.get(call.sandbox, "schemas", str(schema_ref["id"]))
-    fields = xdm.fields_of(schema or {}, tx.collection(call.sandbox, "fieldgroups"))
+    fields = xdm.stored_fields(schema or {}, tx.collection(call.sandbox, "fieldgroups"))
     types = _targets(fields)
     rules = _rules(mappings)
     now = datetime.fromtimestamp(call.now, tz=timezone.utc)
@@ -362,7 +362,7 @@ def mapping_outcome(tx: Tx, sandbox: str, flow: Mapping[str, Any]) -> dict[str, 
         return None
     chosen = stored["versions"][version]
     schema = tx.get(sandbox, "schemas", str(chosen["outputSchema"]["schemaRef"]["id"]))
-    fields = xdm.fields_of(schema or {}, tx.collection(sandbox, "fieldgroups"))
+    fields = xdm.stored_fields(schema or {}, tx.collection(sandbox, "fieldgroups"))
     types = _targets(fields)
     rules = _rules(chosen["mappings"])
     now = datetime.fromtimestamp(flow.get("createdAt", 0) / 1000, tz=timezone.utc)

@@ -46,7 +46,7 @@ def _check_descriptor(call: Call, tx: Tx, body: Any, own: str | None) -> dict[st
     segments = prop[1:].split("/")
     if "properties" in segments:
         raise bad(f"xdm:sourceProperty {prop} must not contain 'properties' segments")
-    fields = xdm.field_index(xdm.fields_of(schema, _tenant_groups(call, tx)))
+    fields = xdm.field_index(xdm.stored_fields(schema, _tenant_groups(call, tx)))
     if not fields.has_leaf(".".join(segments)):
         raise bad(f"xdm:sourceProperty {prop} is not a field of schema {schema['$id']}")
     if not isinstance(body.get("xdm:namespace"), str) or not body["xdm:namespace"]:

@@ -9,6 +9,7 @@ map (``identityMap.{namespace}[].id``).
 from __future__ import annotations
 
 import copy
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -123,6 +124,52 @@ def fields_of(
         elif ref in tenant_groups and ref not in _seen:
             out.extend(fields_of(tenant_groups[ref], tenant_groups, _seen | {ref}))
     return out
+
+
+def stored_fields(
+    resource: Mapping[str, Any], tenant_groups: Mapping[str, Mapping[str, Any]]
+) -> list[Field]:
+    """``fields_of`` a stored schema, worked out once per version of it and of the tenant
+    groups it uses (a thousand mapping sets on one schema walk it once, not a thousand
+    times). Stored objects are replaced on every change, never edited in place (a PATCH
+    applies to a copy; the journal replays new objects), so the same objects mean the same
+    fields. The result is shared: do not change it."""
+    used = _tenant_closure(resource, tenant_groups)
+    key = (id(resource), *(id(g) for g in used))
+    with _STORED_LOCK:
+        found = _STORED.get(key)
+    if (
+        found is not None
+        and found[0] is resource
+        and all(a is b for a, b in zip(found[1], used, strict=True))
+    ):
+        return found[2]
+    fields = fields_of(resource, tenant_groups)
+    with _STORED_LOCK:
+        if len(_STORED) >= 256:
+            _STORED.pop(next(iter(_STORED)))
+        _STORED[key] = (resource, used, fields)
+    return fields
+
+
+_STORED: dict[tuple[int, ...], tuple[Any, tuple[Any, ...], list[Field]]] = {}
+_STORED_LOCK = threading.Lock()
+
+
+def _tenant_closure(
+    resource: Mapping[str, Any], tenant_groups: Mapping[str, Mapping[str, Any]]
+) -> tuple[Mapping[str, Any], ...]:
+    """Every tenant group ``fields_of(resource)`` reads, in the order it reads them."""
+    out: list[Mapping[str, Any]] = []
+    seen: set[str] = set()
+    todo = [resource]
+    while todo:
+        for ref in refs(todo.pop()):
+            if ref in tenant_groups and ref not in seen:
+                seen.add(ref)
+                out.append(tenant_groups[ref])
+                todo.append(tenant_groups[ref])
+    return tuple(out)
 
 
 def normalize(path: str) -> str:
