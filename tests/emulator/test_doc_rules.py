@@ -365,6 +365,43 @@ def slow_api(state_dir: Path, clock: Clock) -> Iterator[Api]:
     client.http.close()
 
 
+def _stored_flows(state_dir: Path) -> set[str]:
+    from tests.emulator.test_state import _state
+
+    sandbox: Any = _state(state_dir)["sandboxes"]
+    return set(sandbox["prod"].get("flows", {}))
+
+
+def test_a_flow_whose_finalizing_is_over_is_forgotten_by_the_next_create(
+    slow_api: Api, clock: Clock, state_dir: Path
+) -> None:
+    world = _world(slow_api)
+    slow_api.delete(f"{FLOW}/flows/{world.flow}")
+    clock.advance(61)
+    assert slow_api.get(f"{FLOW}/flows/{world.flow}").status_code == 404  # gone to every read
+    assert world.flow in _stored_flows(state_dir)  # not forgotten yet
+    slow_api.connection("next")
+    assert world.flow not in _stored_flows(state_dir)
+
+
+def test_an_emulator_that_deletes_at_once_leaves_another_runs_finalizing_flows_unread(
+    slow_api: Api, clock: Clock, state_dir: Path
+) -> None:
+    """Housekeeping is left to a run with a delete-finalizing time: one that deletes at once
+    does not scan every flow on every create; the flow stays gone to every read."""
+    world = _world(slow_api)
+    slow_api.delete(f"{FLOW}/flows/{world.flow}")
+    clock.advance(61)
+    prompt = Api(Emulator(state_dir, clock=clock))
+    try:
+        prompt.connection("next")
+        assert world.flow in _stored_flows(state_dir)
+        assert prompt.get(f"{FLOW}/flows/{world.flow}").status_code == 404
+        assert prompt.get(f"{FLOW}/flows").json()["items"] == []
+    finally:
+        prompt.http.close()
+
+
 def test_a_deleted_flow_is_delete_finalizing_for_a_while(slow_api: Api, clock: Clock) -> None:
     api = slow_api
     world = _world(api)
