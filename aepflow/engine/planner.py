@@ -60,6 +60,16 @@ def resolve(
     return fill_holes(value, holes(value) if found is None else found, lookup)
 
 
+def _all_known(found: list[Hole], known: Known) -> bool:
+    """Every reference among ``found`` is known: resolving keeps none of them for apply."""
+    for _, placeholder in found:
+        if is_ref(placeholder):
+            target = known.get(placeholder["$resource"])
+            if target is None or target.get(placeholder.get("field", "id")) is None:
+                return False
+    return True
+
+
 def _dependency_edges(desired: Mapping[str, Resource], lock: Lock) -> dict[str, list[str]]:
     edges: dict[str, list[str]] = {a: list(e.depends_on) for a, e in lock.resources.items()}
     for a, r in desired.items():
@@ -284,8 +294,13 @@ def _plan_resource(
 ) -> tuple[ResourceChange, dict[str, Any] | None]:
     kind = KINDS[r.kind]
     entry = lock.resources.get(r.address)
-    spec = resolve(r.spec, known, keep_unknown=True, found=r.holes)  # what requests carry
     after = resolve(r.spec, known, found=r.holes)  # what the plan shows
+    # What requests carry: the same, unless a reference is not known yet (apply fills it in).
+    spec = (
+        after
+        if _all_known(r.holes, known)
+        else resolve(r.spec, known, keep_unknown=True, found=r.holes)
+    )
     common: dict[str, Any] = {
         "address": r.address,
         "kind": r.kind,
