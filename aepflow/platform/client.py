@@ -11,9 +11,7 @@ client from many threads.
 from __future__ import annotations
 
 import email.utils
-import functools
 import random
-import ssl
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -37,6 +35,7 @@ from aepflow.errors import (
 )
 from aepflow.platform import paging
 from aepflow.platform.errors import parse_error_body
+from aepflow.platform.httpclients import Client, ThreadClients, parsed_url, tls_context
 from aepflow.platform.httplog import HttpLog
 from aepflow.platform.redact import Redactor
 
@@ -106,44 +105,6 @@ class RetryPolicy:
     max_delay: float = 30.0
 
 
-class _NoCookies(httpx.Cookies):
-    def extract_cookies(self, response: httpx.Response) -> None:
-        return None
-
-
-_NO_COOKIES = _NoCookies()
-
-
-class _Client(httpx.Client):
-    """An httpx client that keeps no cookie and sends none: AEP's APIs take a bearer token
-    on every request, and reading each response's Set-Cookie through the standard library's
-    cookie jar cost more than the rest of httpx's own work per request (measured with a
-    gateway that sets one: 430 us against 240 us a request)."""
-
-    @property
-    def cookies(self) -> httpx.Cookies:
-        return _NO_COOKIES
-
-    @cookies.setter
-    def cookies(self, cookies: Any) -> None:
-        return None
-
-
-@functools.lru_cache(maxsize=1024)
-def _url(text: str) -> httpx.URL:
-    """A URL parsed once: an apply sends thousands of creates to a handful of collections,
-    and httpx parsed each request's URL twice (30 us a request)."""
-    return httpx.URL(text)
-
-
-@functools.cache
-def _tls_context() -> ssl.SSLContext:
-    """One TLS context for every httpx client of the process, the one httpx would make
-    (certifi's CA bundle): making one reads the bundle, 1.6 of 88 profiled CPU-s of an
-    apply of 1,000 pipelines when each thread's client made its own."""
-    return httpx.create_ssl_context()
-
-
 class PlatformClient:
     def __init__(
         self,
@@ -177,8 +138,8 @@ class PlatformClient:
         if log is not None:  # --log-http: every request, secrets redacted (one shared pool)
             transport = log.wrap(transport or httpx.HTTPTransport(limits=limits))
         self._transport = transport  # each thread's client goes through the same one
-        self._http = _Client(
-            transport=transport, timeout=timeout, limits=limits, verify=_tls_context()
+        self._http = Client(
+            transport=transport, timeout=timeout, limits=limits, verify=tls_context()
         )
         self._token: str | None = None
         self._token_expires = 0.0
@@ -187,12 +148,7 @@ class PlatformClient:
         self._not_before = 0.0  # shared backoff: no request before this instant (clock)
         self._tenant: str | None = None
         self.request_count = 0
-        # One httpx client per thread (each a copy of _http's settings): httpx's pool matches
-        # every queued request against every connection under one lock, which cost 16% of
-        # aepflow's CPU on an apply of 1,000 pipelines at parallelism 16.
-        self._local = threading.local()
-        self._threads: list[httpx.Client] = []
-        self._closed = False
+        self._threads = ThreadClients(self._http, transport)  # the requests' clients
 
     # -- construction -------------------------------------------------------------------
 
@@ -202,32 +158,8 @@ class PlatformClient:
             self.secrets.add(value)
 
     def close(self) -> None:
-        with self._count_lock:
-            clients, self._threads, self._closed = self._threads, [], True
-        for client in clients:
-            client.close()
+        self._threads.close()
         self._http.close()
-
-    def _thread_http(self) -> httpx.Client:
-        """This thread's httpx client: the same transport, timeout and hooks as ``_http``."""
-        client: httpx.Client | None = getattr(self._local, "http", None)
-        if client is None:
-            client = _Client(
-                transport=self._transport,
-                verify=_tls_context(),
-                timeout=self._http.timeout,
-                limits=httpx.Limits(max_connections=4, max_keepalive_connections=1),
-                event_hooks=self._http.event_hooks,
-            )
-            with self._count_lock:
-                if self._closed:
-                    # A read left running beside a command that has ended (its outcome is
-                    # dropped): a client made now would never be closed, nor its sockets.
-                    client.close()
-                    raise RuntimeError("the platform client is closed")
-                self._threads.append(client)
-            self._local.http = client
-        return client
 
     def __enter__(self) -> PlatformClient:
         return self
@@ -318,9 +250,9 @@ class PlatformClient:
             with self._count_lock:
                 self.request_count += 1
             try:
-                resp = self._thread_http().request(
+                resp = self._threads.exchange(
                     method,
-                    _url(self.platform_url + path),
+                    parsed_url(self.platform_url + path),
                     params=httpx.QueryParams(list(params)) if params else None,
                     json=json,
                     headers=sent,

@@ -581,4 +581,4 @@ def test_a_thread_that_asks_after_close_makes_no_client_to_leak(
     thread.join()
     assert [str(e) for e in caught] == ["the platform client is closed"]
     assert route.call_count == 1
-    assert client._threads == []
+    assert client._threads.open == 0
