@@ -219,8 +219,10 @@ class Emulator:
         self.store.reset()
 
     def flush(self) -> None:
-        """Write the request counters kept in memory to the state."""
+        """Write the request counters kept in memory to the state, and fold a journal that
+        outgrew the snapshot (the process is done: the next one reads a snapshot)."""
         self.store.flush_counts()
+        self.store.compact()
 
 
 class _Transport(httpx.MockTransport):

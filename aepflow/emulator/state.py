@@ -62,8 +62,11 @@ JOURNAL_FILE = "state.journal"
 # A journal is replayed about as fast as a snapshot of its size is read, so folding it costs an
 # encoding of the whole document and saves only what later lines overwrote. A first apply of
 # 1,000 pipelines journals 26 MB: folding at every doubling encoded 31 MB more, under the mutex.
-COMPACT_MIN_BYTES = 64 << 20  # a smaller journal is never folded into the snapshot
+# So a commit folds only a very large journal; a process folds a smaller one once, when it is
+# done (``compact``), and the next process reads a snapshot, not lines overwritten many times.
+COMPACT_MIN_BYTES = 64 << 20  # a commit never folds a smaller journal into the snapshot
 COMPACT_RATIO = 2  # nor one under this many times the snapshot's size
+FOLD_MIN_BYTES = 1 << 20  # ``compact`` folds a journal over this and over the snapshot's size
 LOCK_FILE = ".lock"
 _EMPTY: Mapping[str, Any] = {}
 Op = tuple[str, tuple[str, ...], Any]
@@ -158,6 +161,7 @@ class Store:
         self._queue: list[Op] = []  # operations applied in memory, not yet on disk
         self._pending: Counter[str] = Counter()  # request counts not yet in the document
         self._stats_mutex = threading.Lock()
+        self._fold = False  # the next commit writes a snapshot (``compact``)
         self._tmp = self.directory / f".state.{os.getpid()}.{id(self):x}.tmp"
 
     # -- transactions -----------------------------------------------------------------------
@@ -204,6 +208,19 @@ class Store:
                 return
         with self.write() as tx:
             tx.set(("statsFlushedAt",), int(self._clock() * 1000))
+
+    def compact(self) -> None:
+        """Fold the journal into a new snapshot if it outgrew the snapshot (and 1 MB): what a
+        process does once, when it is done with the state."""
+        with self._mutex:
+            seen = self._seen
+            if seen is None or seen.journal is None:
+                return
+            if seen.offset <= max(FOLD_MIN_BYTES, seen.snapshot[2]):
+                return
+            self._fold = True
+        with self.write() as tx:
+            tx.set(("foldedAt",), int(self._clock() * 1000))
 
     def counts(self) -> tuple[int, dict[str, int]]:
         """(state creation time in ms, request counts by endpoint, pending ones included)."""
@@ -393,8 +410,10 @@ class Store:
                 compact = (
                     seen is None
                     or seen.journal is None
+                    or self._fold
                     or seen.offset > max(COMPACT_MIN_BYTES, COMPACT_RATIO * seen.snapshot[2])
                 )
+                self._fold = False
                 # A snapshot is encoded under the mutex: other threads change the document.
                 payload = _dumps(self._doc).encode() if compact else None
             try:

@@ -85,6 +85,28 @@ def test_a_journal_larger_than_the_snapshot_is_folded_into_it(
     assert len(other.get(f"{FLOW}/connections", params={"limit": "100"}).json()["items"]) == 12
 
 
+def test_a_journal_that_outgrew_the_snapshot_is_folded_when_the_process_is_done(
+    api: Api, emulator: Emulator, state_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Commits only append (a large first apply encodes no snapshot on the way); the flush
+    when the process is done folds the journal, so the next process reads a snapshot."""
+    monkeypatch.setattr("aepflow.emulator.state.FOLD_MIN_BYTES", 0)
+    for i in range(12):
+        api.connection(f"c{i}")
+    snapshot = json.loads((state_dir / "state.json").read_text())
+    assert snapshot["sandboxes"].get("prod", {}).get("connections", {}) == {}  # appended only
+    journal = (state_dir / "state.journal").stat().st_size
+    assert journal > (state_dir / "state.json").stat().st_size
+    emulator.flush()
+    snapshot = json.loads((state_dir / "state.json").read_text())
+    assert len(snapshot["sandboxes"]["prod"]["connections"]) == 12
+    assert (state_dir / "state.journal").read_text().count("\n") == 1  # only its header line
+    emulator.flush()  # nothing more to fold: the files stay as they are
+    assert len((state_dir / "state.journal").read_text().splitlines()) == 1
+    other = Api(Emulator(state_dir))
+    assert len(other.get(f"{FLOW}/connections", params={"limit": "100"}).json()["items"]) == 12
+
+
 def test_a_line_cut_short_is_ignored_then_overwritten(api: Api, state_dir: Path) -> None:
     api.connection("whole")
     with open(state_dir / "state.journal", "ab") as f:
