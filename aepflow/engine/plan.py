@@ -11,7 +11,6 @@ import hashlib
 import secrets as _secrets
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from functools import cached_property
 from typing import Any, Literal, overload
 
 from aepflow.api import Request
@@ -36,18 +35,23 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, eq=False)
 class Later:
     """A value only a saved or a JSON plan shows (a spec's hash, the live state's checksum),
     worked out when first read: a plan printed as text, or applied at once, never pays for
     it. At 1,000 pipelines the two were a fifth of a no-op plan's CPU. What it is made from
     must not change after the plan is made (the live state and the desired specs do not)."""
 
-    make: Callable[[], str]
+    __slots__ = ("_make", "_value")
 
-    @cached_property
+    def __init__(self, make: Callable[[], str]) -> None:
+        self._make = make
+        self._value: str | None = None
+
+    @property
     def value(self) -> str:
-        return self.make()
+        if self._value is None:
+            self._value = self._make()
+        return self._value
 
     # Plans compare (and print) by value: one left for later equals the same value worked out.
     def __eq__(self, other: object) -> bool:
@@ -60,6 +64,10 @@ class Later:
 
     def __repr__(self) -> str:
         return repr(self.value)
+
+    # Copied or pickled (``dataclasses.asdict``, ``copy``, ``pickle``), it is the value itself.
+    def __reduce__(self) -> tuple[type[str], tuple[str]]:
+        return str, (self.value,)
 
 
 @overload

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+import pickle
+from dataclasses import asdict, replace
 
 import pytest
 
@@ -74,6 +75,10 @@ def test_hashes_and_the_live_checksum_are_worked_out_when_a_plan_is_written_out(
     assert data["prior_state"]["live_checksum"] == state.checksum()
     assert plan.changes[0].hash == c.hash and plan.changes[0].hash != s.hash
     assert plan == replace(plan, live_checksum=state.checksum())
+    copied = asdict(plan)  # as a library user might: plain values, the hashes worked out
+    assert copied["live_checksum"] == state.checksum()
+    assert [ch["hash"] for ch in copied["changes"]] == [c.hash, s.hash]
+    assert pickle.loads(pickle.dumps(plan)).to_data() == data
 
 
 def test_a_renamed_connection_is_updated_in_place_field_by_field():
